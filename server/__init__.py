@@ -1,0 +1,62 @@
+"""Keting media server: the Flask application factory."""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Mapping
+from datetime import datetime
+from pathlib import Path
+
+from flask import Flask
+
+from keting_i18n import text
+
+from . import context, settings
+from .channels_yaml import load_lineup
+from .db import connect
+from .migrations import migrate
+from .timestamps import utc_now
+
+
+def _apply_settings(app: Flask, test_config: Mapping | None) -> None:
+    """Defaults, then instance/keting.cfg, then KETING_* variables, then the test's mapping."""
+    app.config.from_mapping({s.name: s.default for s in settings.SETTINGS})
+    app.config.from_pyfile("keting.cfg", silent=True)
+    app.config.update(settings.from_environment())
+    if test_config:
+        app.config.update(test_config)
+    for setting in settings.SETTINGS:
+        app.config[setting.name] = settings.coerce(setting, app.config[setting.name])
+    if not app.config["DATABASE"]:
+        app.config["DATABASE"] = str(Path(app.instance_path) / "keting.sqlite3")
+
+
+def create_app(test_config: Mapping | None = None, clock: Callable[[], datetime] = utc_now) -> Flask:
+    """Build the server: settings, channels.yaml, database schema, routes.
+
+    Raises channels_yaml.ConfigError when channels.yaml is wrong, so a bad
+    line-up never starts serving. `clock` lets tests fix "now".
+    """
+    app = Flask(__name__, instance_relative_config=True)
+    _apply_settings(app, test_config)
+    app.json.ensure_ascii = False  # Chinese stays readable in JSON
+    lineup = load_lineup(app.config["CHANNELS_FILE"])
+    Path(app.config["MEDIA_ROOT"]).mkdir(parents=True, exist_ok=True)
+    db = connect(app.config["DATABASE"])
+    try:
+        migrate(db)
+    finally:
+        db.close()
+    context.init_app(app, lineup)
+    app.extensions["keting"]["clock"] = clock
+    app.jinja_env.globals["t"] = lambda message_id, **params: text(
+        message_id, lang=app.config["LANGUAGE"], **params)
+
+    from . import api, media_files, pages
+    from .api.responses import register_error_handlers
+
+    app.register_blueprint(api.bp)
+    app.register_blueprint(pages.bp)
+    if app.config["SERVE_MEDIA"]:
+        app.register_blueprint(media_files.bp)
+    register_error_handlers(app)
+    return app

@@ -1,0 +1,8 @@
+"""The set-top API, version 1: JSON over HTTP under /api/v1 (docs/api.md)."""
+
+from flask import Blueprint
+
+bp = Blueprint("api_v1", __name__, url_prefix="/api/v1")
+
+# Route modules register themselves on `bp` when imported.
+from . import catalogue_routes, device_routes  # noqa: E402,F401

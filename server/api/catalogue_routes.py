@@ -1,0 +1,128 @@
+"""Set-top API: boards, board pages, item details and resume points."""
+
+from __future__ import annotations
+
+import json
+import math
+
+from flask import Response, current_app, jsonify, request
+
+from .. import positions
+from ..catalogue import Viewer, board_counts, board_page, catalogue_etag, subtitles_of, visible_item
+from ..channels_yaml import Board
+from ..context import current_lineup, get_db
+from ..errors import NotFound, UserError
+from . import bp
+from .auth import clock, current_device, require_device
+from .responses import int_param, json_body, media_url
+
+
+def _viewer() -> Viewer:
+    return Viewer(org_id=current_device().org_id, now=clock())
+
+
+def _board_json(board: Board, count: int) -> dict:
+    return {"id": board.id, "key": board.key, "name": board.name, "kind": board.kind,
+            "colour": board.colour, "description": board.description, "item_count": count}
+
+
+def _item_summary(row) -> dict:
+    return {
+        "id": row["id"], "kind": row["kind"], "board_id": row["board_id"], "title": row["title"],
+        "speaker": row["speaker"], "duration_s": row["duration_s"],
+        "thumbnail_url": media_url(row["thumbnail_path"]),
+        "published_at": row["publish_at"] or row["created_at"], "pinned": bool(row["pinned"]),
+    }
+
+
+def _conditional(etag: str, build) -> Response:
+    """Answer 304 when the box already has this version; otherwise build the JSON once."""
+    if request.if_none_match.contains(etag):
+        response = Response(status=304)
+    else:
+        response = jsonify(build())
+    response.set_etag(etag)
+    # Each box must revalidate (the answer depends on its organisation and the clock).
+    response.headers["Cache-Control"] = "private, no-cache"
+    return response
+
+
+def _item_id(raw: str) -> int:
+    if not raw.isdigit() or len(raw) > 18:
+        raise UserError("api.bad_item_id", value=raw)
+    return int(raw)
+
+
+@bp.get("/boards")
+@require_device
+def list_boards():
+    db, lineup, viewer = get_db(), current_lineup(), _viewer()
+    etag = catalogue_etag(db, lineup, viewer, "boards")
+
+    def build():
+        counts = board_counts(db, lineup, viewer)
+        return {"boards": [_board_json(b, counts[b.id]) for b in lineup.boards]}
+    return _conditional(etag, build)
+
+
+@bp.get("/boards/<board_id>/items")
+@require_device
+def list_board_items(board_id: str):
+    db, lineup, viewer = get_db(), current_lineup(), _viewer()
+    board = lineup.boards_by_id.get(board_id)
+    if board is None:
+        raise NotFound("api.unknown_board", value=board_id, known=", ".join(lineup.boards_by_id))
+    config = current_app.config
+    page = int_param("page", 1, 1, 100_000)
+    per_page = int_param("per_page", config["PAGE_SIZE"], 1, config["MAX_PAGE_SIZE"])
+    etag = catalogue_etag(db, lineup, viewer, "items", board_id, page, per_page)
+
+    def build():
+        result = board_page(db, board, viewer, page, per_page)
+        return {"board": _board_json(board, result.total),
+                "items": [_item_summary(row) for row in result.rows],
+                "page": result.page, "per_page": result.per_page,
+                "total": result.total, "pages": result.pages}
+    return _conditional(etag, build)
+
+
+@bp.get("/items/<item_id>")
+@require_device
+def item_detail(item_id: str):
+    db, lineup = get_db(), current_lineup()
+    row = visible_item(db, lineup, _viewer(), _item_id(item_id))
+    if row is None:
+        raise NotFound("api.unknown_item", value=item_id)
+    detail = {**_item_summary(row), "description": row["description"]}
+    if row["kind"] == "video":
+        detail.update({
+            "hls_url": media_url(row["hls_path"]),
+            "subtitles": [{"lang": s["lang"], "label": s["label"], "url": media_url(s["path"])}
+                          for s in subtitles_of(db, row["id"])],
+            "resume_position_s": positions.resume_position(db, current_device().id, row["id"]),
+        })
+    else:
+        detail.update({"html": row["body_html"], "text": row["body_text"],
+                       "images": [media_url(src) for src in json.loads(row["body_images"] or "[]")]})
+    response = jsonify(detail)
+    response.headers["Cache-Control"] = "private, no-store"
+    return response
+
+
+@bp.put("/items/<item_id>/position")
+@require_device
+def put_position(item_id: str):
+    db, lineup = get_db(), current_lineup()
+    row = visible_item(db, lineup, _viewer(), _item_id(item_id))
+    if row is None:
+        raise NotFound("api.unknown_item", value=item_id)
+    if row["kind"] != "video":
+        raise UserError("api.position_not_video", status=409, value=item_id)
+    body = json_body()
+    value = body.get("position_s")
+    if isinstance(value, bool) or not isinstance(value, (int, float)) or not math.isfinite(value) or value < 0:
+        raise UserError("api.bad_position", value=value)
+    completed = positions.save_position(db, current_device().id, row["id"], float(value),
+                                        row["duration_s"], clock())
+    return jsonify({"item_id": row["id"], "position_s": min(float(value), row["duration_s"] or value),
+                    "completed": completed})

@@ -1,0 +1,204 @@
+"""`keting`: the server's administration command (serve, migrate, demo, org, device, settings)."""
+
+from __future__ import annotations
+
+import os
+import sys
+from functools import wraps
+from pathlib import Path
+
+import click
+from flask import Flask, current_app
+
+from keting_i18n import text
+
+from . import create_app
+from .channels_yaml import ConfigError
+from .context import current_lineup, get_db
+from .errors import UserError
+from .settings import SETTINGS, SettingError
+from .timestamps import utc_now
+
+# Where keting-stb looks when KETING_STB_STATE=instance/demo-stb.
+DEMO_TOKEN_FILE = "demo-stb/token"
+
+
+def _say(message_id: str, **params: object) -> None:
+    click.echo(text(message_id, lang=current_app.config["LANGUAGE"], **params))
+
+
+def build_app() -> Flask:
+    """create_app() with its start-up errors turned into a message and exit status 2."""
+    try:
+        return create_app()
+    except ConfigError as error:
+        click.echo(str(error), err=True)
+        sys.exit(2)
+    except SettingError as error:
+        click.echo(text("cli.bad_setting", detail=error), err=True)
+        sys.exit(2)
+
+
+def with_app(command):
+    """Run a command inside the app context; UserError becomes a message and exit status 1."""
+    @wraps(command)
+    def wrapper(*args, **kwargs):
+        app = build_app()
+        with app.app_context():
+            try:
+                return command(*args, **kwargs)
+            except UserError as error:
+                click.echo(error.message(app.config["LANGUAGE"]), err=True)
+                sys.exit(1)
+    return wrapper
+
+
+@click.group(help="Keting 客厅党建 TV server administration.")
+def main() -> None:
+    pass
+
+
+@main.command(help="Start the server (waitress) on HOST:PORT.")
+@click.option("--host", default=None, help="Listen address (setting HOST).")
+@click.option("--port", type=int, default=None, help="Listen port (setting PORT).")
+def serve(host: str | None, port: int | None) -> None:
+    import waitress
+
+    app = build_app()
+    host = host or app.config["HOST"]
+    port = port or app.config["PORT"]
+    with app.app_context():
+        _say("cli.serving", url=f"http://{host}:{port}/")
+    waitress.serve(app, host=host, port=port, threads=app.config["THREADS"], ident="keting")
+
+
+@main.command(help="Apply pending database migrations (start-up does this too).")
+@with_app
+def migrate() -> None:
+    from .migrations import applied_migrations, migrate as apply
+
+    applied = apply(get_db())
+    _say("cli.migrated", count=len(applied), total=len(applied_migrations(get_db())))
+
+
+@main.command(help="Load demo content on all ten boards (idempotent).")
+@click.option("--remove", is_flag=True, help="Delete the demo items and their media instead.")
+@with_app
+def demo(remove: bool) -> None:
+    from .demo import find_cjk_font, load_demo, remove_demo
+
+    media_root = Path(current_app.config["MEDIA_ROOT"])
+    if remove:
+        _say("cli.demo_removed", count=remove_demo(get_db(), media_root))
+        return
+    report = load_demo(get_db(), current_lineup(), media_root, current_app.config["FFMPEG"],
+                       find_cjk_font(current_app.config["CJK_FONT"]), log=click.echo)
+    _say("cli.demo_done", created=len(report.created), kept=len(report.kept), skipped=len(report.skipped))
+    token_file = Path(current_app.instance_path) / DEMO_TOKEN_FILE
+    if _ensure_demo_device(token_file):
+        _say("cli.demo_device", path=token_file)
+    sample = get_db().execute(
+        "SELECT hls_path FROM items WHERE demo_key IS NOT NULL AND hls_path IS NOT NULL ORDER BY id LIMIT 1").fetchone()
+    if sample:
+        base = f"http://{current_app.config['HOST']}:{current_app.config['PORT']}"
+        _say("cli.demo_sample", url=base + current_app.config["MEDIA_URL"] + sample[0])
+
+
+def _ensure_demo_device(token_file: Path) -> bool:
+    """A pre-approved demo box in the first community, its token in the instance folder.
+
+    It goes through the real register/approve/claim functions. Returns
+    whether a new token was written.
+    """
+    from .devices import approve_device, authenticate, claim_token, register_device
+
+    db = get_db()
+    if token_file.exists():
+        try:
+            authenticate(db, token_file.read_text().strip(), utc_now(), 0)
+            return False
+        except UserError:
+            pass
+    org = db.execute("SELECT id FROM organisations WHERE kind = 'community' ORDER BY id LIMIT 1").fetchone()
+    now = utc_now()
+    registration = register_device(db, "DEMO-STB-0001", text("cli.demo_device_name"), "demo", now, 3600)
+    approve_device(db, registration.pairing_code, org["id"] if org else None, now)
+    token = claim_token(db, registration.device_code, now).token
+    token_file.parent.mkdir(parents=True, exist_ok=True)
+    token_file.write_text(token + "\n")
+    os.chmod(token_file, 0o600)
+    return True
+
+
+@main.group(help="Organisations: 街道 -> 社区/村 -> 党支部.")
+def org() -> None:
+    pass
+
+
+@org.command("list", help="Show the organisation tree with ids.")
+@with_app
+def org_list() -> None:
+    from .organisations import list_organisations
+
+    for depth, organisation in list_organisations(get_db()):
+        click.echo(f"{'  ' * depth}{organisation.id:>4}  {organisation.name}  ({organisation.kind})")
+
+
+@org.command("add", help="Add an organisation.")
+@click.argument("name")
+@click.option("--kind", required=True, type=click.Choice(["subdistrict", "community", "village", "branch"]))
+@click.option("--parent", default=None, help="Parent organisation, by id or name.")
+@with_app
+def org_add(name: str, kind: str, parent: str | None) -> None:
+    from .organisations import add_organisation, find_organisation
+
+    parent_id = find_organisation(get_db(), parent).id if parent else None
+    created = add_organisation(get_db(), name, kind, parent_id)
+    _say("cli.org_added", name=created.name, id=created.id)
+
+
+@main.group(help="Set-top boxes: list, approve pairing codes, revoke.")
+def device() -> None:
+    pass
+
+
+@device.command("list", help="All boxes, pending ones first.")
+@with_app
+def device_list() -> None:
+    from .devices import list_devices
+
+    for row in list_devices(get_db()):
+        code = row["pairing_code"] or "-"
+        click.echo(f"{row['id']:>4}  {row['state']:<8}  {code:<6}  {row['serial']}  {row['name']}  "
+                   f"{row['org_name'] or '-'}  {row['last_seen_at'] or '-'}")
+
+
+@device.command("approve", help="Approve the box showing pairing CODE on its screen.")
+@click.argument("code")
+@click.option("--org", "org_ref", default=None, help="Organisation the box belongs to, by id or name.")
+@with_app
+def device_approve(code: str, org_ref: str | None) -> None:
+    from .devices import approve_device
+    from .organisations import find_organisation
+
+    org_id = find_organisation(get_db(), org_ref).id if org_ref else None
+    approved = approve_device(get_db(), code, org_id, utc_now())
+    _say("cli.device_approved", id=approved.id, serial=approved.serial)
+
+
+@device.command("revoke", help="Revoke box ID: its token stops working at once.")
+@click.argument("device_id", type=int)
+@with_app
+def device_revoke(device_id: int) -> None:
+    from .devices import revoke_device
+
+    revoked = revoke_device(get_db(), device_id, utc_now())
+    _say("cli.device_revoked", id=revoked.id, serial=revoked.serial)
+
+
+@main.command("settings", help="List every setting with its current value and help.")
+@with_app
+def show_settings() -> None:
+    for setting in SETTINGS:
+        click.echo(f"KETING_{setting.name}={current_app.config[setting.name]}")
+        click.echo(f"    {setting.help}")

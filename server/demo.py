@@ -1,0 +1,186 @@
+"""Demo content: an organisation tree, lecture clips and articles on all ten boards.
+
+`keting demo` makes a fresh install look like a working system. It is
+idempotent (items are keyed by demo_key; an item whose media is missing is
+encoded again) and every item is marked: demo_key is set and titles carry
+the 【演示】 prefix. Clips are drawn by ffmpeg (board colour, Chinese title in
+Noto Sans CJK, a running clock and a soft chord) and encoded into the same
+HLS ladder as real uploads, so they play on the box and can fill channels.
+"""
+
+from __future__ import annotations
+
+import shutil
+import subprocess
+import tempfile
+from collections.abc import Callable
+from concurrent.futures import ThreadPoolExecutor
+from dataclasses import dataclass, field
+from pathlib import Path
+
+import ffmpeg
+import yaml
+from sqlite_utils import Database
+
+from keting_i18n import text
+
+from .channels_yaml import Board, Lineup
+from .errors import UserError
+from .hls_ladder import MASTER_PLAYLIST, ladder_output, make_thumbnail, renditions_for, run_ffmpeg
+from .items import create_item
+from .organisations import add_organisation
+
+CONTENT_FILE = Path(__file__).with_name("demo_content.yaml")
+TITLE_PREFIX = "【演示】"
+CLIP_WIDTH, CLIP_HEIGHT = 1280, 720
+# Two encodes at once keep both cores busy: drawtext and the muxer are single-threaded.
+PARALLEL_ENCODES = 2
+
+
+@dataclass
+class DemoReport:
+    """What a demo run did."""
+
+    created: list[str] = field(default_factory=list)
+    kept: list[str] = field(default_factory=list)
+    skipped: list[str] = field(default_factory=list)
+
+
+def find_cjk_font(configured: str = "") -> str:
+    """Path of a font that draws Chinese: the setting, else Noto Sans CJK SC from fontconfig."""
+    if configured:
+        if not Path(configured).is_file():
+            raise UserError("demo.font_missing", path=configured)
+        return configured
+    try:
+        found = subprocess.run(["fc-match", "-f", "%{file}", "Noto Sans CJK SC:style=Bold"],
+                               capture_output=True, text=True, timeout=10).stdout.strip()
+    except (OSError, subprocess.TimeoutExpired):
+        found = ""
+    # fc-match always answers with something; only a CJK font will do.
+    if "CJK" not in found or not Path(found).is_file():
+        raise UserError("demo.font_missing", path=found or "fc-match")
+    return found
+
+
+def _text_file(folder: Path, name: str, content: str) -> str:
+    # drawtext reads text from a file: no escaping of colons, quotes or %
+    # in titles, and %{pts} still expands for the on-screen clock.
+    path = folder / name
+    path.write_text(content, encoding="utf-8")
+    return str(path)
+
+
+def encode_clip(board: Board, title: str, speaker: str, seconds: int, lineup: Lineup,
+                out_dir: Path, font: str, ffmpeg_cmd: str) -> None:
+    """Draw one demo lecture and encode it into the HLS ladder in out_dir."""
+    with tempfile.TemporaryDirectory(prefix="keting-demo-") as scratch_name:
+        scratch = Path(scratch_name)
+        colour = "0x" + board.colour.lstrip("#")
+        video = ffmpeg.input(f"color=c={colour}:s={CLIP_WIDTH}x{CLIP_HEIGHT}:r={lineup.ladder.fps}:d={seconds}",
+                             f="lavfi")
+        labels = [
+            (text("demo.clip_label", board=board.name), 44, "90", "70"),
+            (title, 64, "(w-tw)/2", "h*0.40"),
+            (speaker, 44, "(w-tw)/2", "h*0.56"),
+            ("%{pts:hms}", 40, "w-tw-90", "h-th-70"),
+        ]
+        for index, (content, size, x, y) in enumerate(labels):
+            video = video.drawtext(fontfile=font, textfile=_text_file(scratch, f"t{index}.txt", content),
+                                   fontsize=size, fontcolor="white", x=x, y=y,
+                                   shadowcolor="black@0.6", shadowx=3, shadowy=3)
+        chord = "+".join(f"0.08*sin(2*PI*{f}*t)" for f in (262, 330, 392))
+        audio = ffmpeg.input(f"aevalsrc={chord}|{chord}:s=48000:c=stereo:d={seconds}", f="lavfi")
+        renditions = renditions_for(lineup.ladder, CLIP_HEIGHT)
+        run_ffmpeg(ladder_output(video, audio, lineup.ladder, renditions, out_dir), ffmpeg_cmd)
+        lowest = out_dir / renditions[-1].name / "index.m3u8"
+        make_thumbnail(lowest, out_dir / "thumb.jpg", at_s=min(1.0, seconds / 2), ffmpeg_cmd=ffmpeg_cmd)
+
+
+def _ensure_organisations(db: Database, nodes: list, parent_id: int | None, ids: dict[str, int]) -> None:
+    for node in nodes:
+        row = db.execute("SELECT id FROM organisations WHERE parent_id IS ? AND name = ?",
+                         [parent_id, node["name"]]).fetchone()
+        org_id = row["id"] if row else add_organisation(db, node["name"], node["kind"], parent_id).id
+        ids[node["name"]] = org_id
+        _ensure_organisations(db, node.get("children", []), org_id, ids)
+
+
+def _existing(db: Database, demo_key: str):
+    return db.execute("SELECT id, hls_path FROM items WHERE demo_key = ?", [f"demo:{demo_key}"]).fetchone()
+
+
+def load_demo(db: Database, lineup: Lineup, media_root: Path, ffmpeg_cmd: str, font: str,
+              log: Callable[[str], None] = lambda _line: None) -> DemoReport:
+    """Create whatever demo content is missing; leave what is there."""
+    content = yaml.safe_load(CONTENT_FILE.read_text(encoding="utf-8"))
+    report = DemoReport()
+    org_ids: dict[str, int] = {}
+    _ensure_organisations(db, content["organisations"], None, org_ids)
+
+    for article in content["articles"]:
+        if article["board"] not in lineup.boards_by_id:
+            report.skipped.append(article["key"])
+            continue
+        if _existing(db, article["key"]):
+            report.kept.append(article["key"])
+            continue
+        targets = (org_ids[article["target"]],) if article.get("target") else ()
+        create_item(db, lineup, kind="article", board_id=article["board"], title=TITLE_PREFIX + article["title"],
+                    body_markdown=article["body"], state="published", targets=targets,
+                    demo_key=f"demo:{article['key']}")
+        report.created.append(article["key"])
+
+    todo = []
+    for video in content["videos"]:
+        if video["board"] not in lineup.boards_by_id:
+            report.skipped.append(video["key"])
+            continue
+        row = _existing(db, video["key"])
+        if row and row["hls_path"] and (media_root / row["hls_path"]).is_file():
+            report.kept.append(video["key"])
+            continue
+        if row:  # its media is gone: encode it again under a new item
+            db.execute("DELETE FROM items WHERE id = ?", [row["id"]])
+        todo.append(video)
+
+    staging_root = media_root / "vod" / ".staging"
+    staging_root.mkdir(parents=True, exist_ok=True)
+
+    def encode(video: dict) -> Path:
+        staging = Path(tempfile.mkdtemp(prefix=f"demo-{video['key']}-", dir=staging_root))
+        try:
+            encode_clip(lineup.boards_by_id[video["board"]], video["title"], video["speaker"],
+                        video["seconds"], lineup, staging, font, ffmpeg_cmd)
+        except BaseException:
+            shutil.rmtree(staging, ignore_errors=True)
+            raise
+        return staging
+
+    with ThreadPoolExecutor(PARALLEL_ENCODES) as pool:
+        for video, staging in zip(todo, pool.map(encode, todo)):
+            log(text("demo.encoded", title=video["title"]))
+            item_id = create_item(db, lineup, kind="video", board_id=video["board"],
+                                  title=TITLE_PREFIX + video["title"], speaker=video["speaker"],
+                                  description=video["description"], duration_s=float(video["seconds"]),
+                                  demo_key=f"demo:{video['key']}")
+            final = media_root / "vod" / str(item_id)
+            if final.exists():
+                shutil.rmtree(final)
+            staging.rename(final)
+            db.execute("UPDATE items SET hls_path = ?, thumbnail_path = ?, state = 'published' WHERE id = ?",
+                       [f"vod/{item_id}/{MASTER_PLAYLIST}", f"vod/{item_id}/thumb.jpg", item_id])
+            report.created.append(video["key"])
+    if not any(staging_root.iterdir()):
+        staging_root.rmdir()
+    return report
+
+
+def remove_demo(db: Database, media_root: Path) -> int:
+    """Delete every demo item and its media; return how many items went."""
+    rows = db.execute("SELECT id, kind FROM items WHERE demo_key IS NOT NULL").fetchall()
+    for row in rows:
+        if row["kind"] == "video":
+            shutil.rmtree(media_root / "vod" / str(row["id"]), ignore_errors=True)
+    db.execute("DELETE FROM items WHERE demo_key IS NOT NULL")
+    return len(rows)

@@ -1,0 +1,106 @@
+"""The uniform HLS ladder: one ffmpeg pass from a source to every rendition.
+
+This is the contract that lets a linear channel stitch any item without
+re-encoding (docs/architecture.md): H.264 + AAC-LC 48 kHz stereo, constant
+frame rate, closed GOP with a keyframe exactly every segment, segments of
+the same length in every rendition, MPEG-TS segments and a master playlist.
+
+All renditions come from one decode through a split filter, which measured
+0.83x the time of one pass per rendition (../shared/DESIGN.md).
+"""
+
+from __future__ import annotations
+
+import shutil
+import subprocess
+from collections.abc import Sequence
+from dataclasses import dataclass
+from pathlib import Path
+
+import ffmpeg
+
+from .channels_yaml import Ladder, Rendition
+
+MASTER_PLAYLIST = "master.m3u8"
+# ffmpeg's stderr is long; on failure we keep the end, where the reason is.
+STDERR_TAIL_LINES = 15
+
+
+class EncodeError(RuntimeError):
+    """ffmpeg failed; `stderr_tail` holds the last lines it printed."""
+
+    def __init__(self, returncode: int, stderr_tail: str):
+        self.returncode = returncode
+        self.stderr_tail = stderr_tail
+        super().__init__(f"ffmpeg exited with {returncode}: {stderr_tail}")
+
+
+def renditions_for(ladder: Ladder, source_height: int) -> tuple[Rendition, ...]:
+    """The rungs to make from a source: never upscale, and always at least one.
+
+    A source lower than the lowest rung gets that rung at its own height.
+    """
+    fitting = tuple(r for r in ladder.renditions if r.height <= source_height)
+    if fitting:
+        return fitting
+    lowest = ladder.renditions[-1]
+    return (Rendition(lowest.name, max(2, source_height - source_height % 2), lowest.video_bitrate),)
+
+
+def ladder_output(video, audio, ladder: Ladder, renditions: Sequence[Rendition], out_dir: Path,
+                  normalise_loudness: bool = True):
+    """An ffmpeg-python output node that writes the ladder of `video`+`audio` into out_dir.
+
+    out_dir/master.m3u8 lists out_dir/<rendition>/index.m3u8 and its seg_NNNNN.ts files.
+    """
+    seg = ladder.segment_seconds
+    gop = ladder.fps * seg
+    video = video.filter("fps", fps=ladder.fps)
+    video_branches = video.filter_multi_output("split", len(renditions)) if len(renditions) > 1 else None
+    audio = audio.filter("aformat", channel_layouts="stereo")
+    if normalise_loudness:
+        # loudnorm resamples to 192 kHz internally; aresample brings it back.
+        audio = audio.filter("loudnorm", I=ladder.loudness_lufs, TP=-1.5, LRA=11)
+    audio = audio.filter("aresample", 48000)
+    audio_branches = audio.filter_multi_output("asplit", len(renditions)) if len(renditions) > 1 else None
+    streams, options, stream_map = [], {}, []
+    for index, rung in enumerate(renditions):
+        branch = video_branches[index] if video_branches else video
+        streams.append(branch.filter("scale", -2, rung.height).filter("setsar", 1))
+        streams.append(audio_branches[index] if audio_branches else audio)
+        options[f"b:v:{index}"] = rung.video_bitrate
+        options[f"maxrate:v:{index}"] = int(rung.video_bitrate * 1.07)
+        options[f"bufsize:v:{index}"] = int(rung.video_bitrate * 1.5)
+        stream_map.append(f"v:{index},a:{index},name:{rung.name}")
+    return ffmpeg.output(
+        *streams, str(out_dir / "%v" / "index.m3u8"),
+        vcodec="libx264", preset="veryfast", pix_fmt="yuv420p", g=gop, keyint_min=gop,
+        sc_threshold=0, flags="+cgop", force_key_frames=f"expr:gte(t,n_forced*{seg})",
+        acodec="aac", audio_bitrate=ladder.audio_bitrate, ar=48000, ac=2,
+        f="hls", hls_time=seg, hls_playlist_type="vod", hls_flags="independent_segments",
+        hls_segment_type="mpegts", hls_segment_filename=str(out_dir / "%v" / "seg_%05d.ts"),
+        master_pl_name=MASTER_PLAYLIST, var_stream_map=" ".join(stream_map), **options,
+    )
+
+
+def run_ffmpeg(output, ffmpeg_cmd: str = "ffmpeg", timeout_s: float | None = None) -> None:
+    """Run an ffmpeg-python output node quietly; EncodeError with the tail of stderr on failure."""
+    args = output.global_args("-hide_banner", "-nostdin", "-loglevel", "error").compile(cmd=ffmpeg_cmd)
+    args.insert(1, "-y")
+    completed = subprocess.run(args, stdout=subprocess.DEVNULL, stderr=subprocess.PIPE, timeout=timeout_s)
+    if completed.returncode != 0:
+        tail = "\n".join(completed.stderr.decode("utf-8", "replace").strip().splitlines()[-STDERR_TAIL_LINES:])
+        raise EncodeError(completed.returncode, tail)
+
+
+def make_thumbnail(source: Path, dest: Path, at_s: float, ffmpeg_cmd: str = "ffmpeg", height: int = 360) -> None:
+    """Save a representative JPEG frame near `at_s` (ffmpeg's thumbnail filter skips dull frames)."""
+    stream = ffmpeg.input(str(source), ss=at_s).filter("thumbnail", 25).filter("scale", -2, height)
+    run_ffmpeg(ffmpeg.output(stream, str(dest), vframes=1, **{"q:v": 3}), ffmpeg_cmd)
+
+
+def replace_dir(staging: Path, final: Path) -> None:
+    """Move a finished output folder into place, so readers never see half an item."""
+    if final.exists():
+        shutil.rmtree(final)
+    staging.rename(final)

@@ -1,0 +1,177 @@
+"""The database schema, only as named migrations applied in order.
+
+Each migration runs in one transaction together with the row that records it,
+so a failed migration leaves nothing half-applied. They run at server start
+and from `keting migrate`; never edit one that has shipped, add a new one.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+
+from sqlite_utils import Database
+
+from .timestamps import format_utc, utc_now
+
+Migration = Callable[[Database], None]
+MIGRATIONS: list[tuple[str, Migration]] = []
+
+
+def migration(func: Migration) -> Migration:
+    """Register `func` as the next migration, named after the function."""
+    MIGRATIONS.append((func.__name__, func))
+    return func
+
+
+def _run(db: Database, *statements: str) -> None:
+    for statement in statements:
+        db.execute(statement)
+
+
+@migration
+def m001_organisations(db: Database) -> None:
+    _run(db, """
+        CREATE TABLE organisations (
+            id INTEGER PRIMARY KEY,
+            parent_id INTEGER REFERENCES organisations(id) ON DELETE RESTRICT,
+            name TEXT NOT NULL CHECK (length(trim(name)) > 0),
+            kind TEXT NOT NULL CHECK (kind IN ('subdistrict', 'community', 'village', 'branch')),
+            created_at TEXT NOT NULL,
+            UNIQUE (parent_id, name)
+        )""")
+
+
+@migration
+def m002_items(db: Database) -> None:
+    # Times are UTC text 'YYYY-MM-DDTHH:MM:SSZ', so they sort and compare as text.
+    # Media paths are relative to MEDIA_ROOT so the folder can move.
+    _run(db, """
+        CREATE TABLE items (
+            id INTEGER PRIMARY KEY,
+            kind TEXT NOT NULL CHECK (kind IN ('video', 'article')),
+            board_id TEXT NOT NULL,
+            title TEXT NOT NULL CHECK (length(trim(title)) > 0),
+            speaker TEXT NOT NULL DEFAULT '',
+            description TEXT NOT NULL DEFAULT '',
+            state TEXT NOT NULL DEFAULT 'draft' CHECK (state IN ('draft', 'published', 'archived')),
+            publish_at TEXT,
+            expire_at TEXT,
+            pinned INTEGER NOT NULL DEFAULT 0 CHECK (pinned IN (0, 1)),
+            sort_order INTEGER NOT NULL DEFAULT 0,
+            duration_s REAL CHECK (duration_s IS NULL OR duration_s > 0),
+            thumbnail_path TEXT,
+            hls_path TEXT,
+            body_markdown TEXT,
+            body_html TEXT,
+            body_text TEXT,
+            body_images TEXT,
+            demo_key TEXT UNIQUE,
+            created_at TEXT NOT NULL,
+            updated_at TEXT NOT NULL,
+            CHECK (expire_at IS NULL OR publish_at IS NULL OR expire_at > publish_at),
+            CHECK (state != 'published' OR kind != 'video' OR hls_path IS NOT NULL),
+            CHECK (state != 'published' OR kind != 'article' OR body_html IS NOT NULL)
+        )""",
+        "CREATE INDEX items_board_listing ON items (board_id, state, pinned, sort_order)",
+        "CREATE INDEX items_publish_at ON items (publish_at)",
+        "CREATE INDEX items_expire_at ON items (expire_at)",
+        """
+        CREATE TABLE item_targets (
+            item_id INTEGER NOT NULL REFERENCES items(id) ON DELETE CASCADE,
+            -- RESTRICT: deleting an organisation must not turn a community's
+            -- notice into one that every box sees.
+            org_id INTEGER NOT NULL REFERENCES organisations(id) ON DELETE RESTRICT,
+            PRIMARY KEY (item_id, org_id)
+        ) WITHOUT ROWID""",
+        "CREATE INDEX item_targets_org ON item_targets (org_id)",
+        """
+        CREATE TABLE item_subtitles (
+            id INTEGER PRIMARY KEY,
+            item_id INTEGER NOT NULL REFERENCES items(id) ON DELETE CASCADE,
+            lang TEXT NOT NULL,
+            label TEXT NOT NULL,
+            path TEXT NOT NULL,
+            UNIQUE (item_id, lang)
+        )""")
+
+
+@migration
+def m003_catalogue_version(db: Database) -> None:
+    # A counter that every catalogue write moves, so the set-top API can answer
+    # a conditional GET without building the response (see catalogue.py).
+    _run(db, """
+        CREATE TABLE catalogue_version (
+            id INTEGER PRIMARY KEY CHECK (id = 1),
+            version INTEGER NOT NULL
+        )""", "INSERT INTO catalogue_version (id, version) VALUES (1, 0)")
+    for table in ("organisations", "items", "item_targets", "item_subtitles"):
+        for event in ("INSERT", "UPDATE", "DELETE"):
+            db.execute(f"""
+                CREATE TRIGGER {table}_{event.lower()}_bumps_catalogue AFTER {event} ON {table}
+                BEGIN UPDATE catalogue_version SET version = version + 1 WHERE id = 1; END""")
+
+
+@migration
+def m004_devices(db: Database) -> None:
+    # One row per registration: a box that registers again (a factory reset)
+    # gets a new pending row and its old token keeps working until an
+    # administrator approves the new one.
+    _run(db, """
+        CREATE TABLE devices (
+            id INTEGER PRIMARY KEY,
+            serial TEXT NOT NULL,
+            name TEXT NOT NULL DEFAULT '',
+            state TEXT NOT NULL CHECK (state IN ('pending', 'approved', 'revoked')),
+            pairing_code TEXT,
+            pairing_expires_at TEXT,
+            device_code_hash TEXT UNIQUE,
+            token_hash TEXT UNIQUE,
+            org_id INTEGER REFERENCES organisations(id) ON DELETE SET NULL,
+            client_version TEXT NOT NULL DEFAULT '',
+            registered_at TEXT NOT NULL,
+            approved_at TEXT,
+            revoked_at TEXT,
+            last_seen_at TEXT
+        )""",
+        "CREATE UNIQUE INDEX devices_pending_code ON devices (pairing_code) WHERE state = 'pending'",
+        "CREATE INDEX devices_serial ON devices (serial)",
+        """
+        CREATE TABLE positions (
+            device_id INTEGER NOT NULL REFERENCES devices(id) ON DELETE CASCADE,
+            item_id INTEGER NOT NULL REFERENCES items(id) ON DELETE CASCADE,
+            position_s REAL NOT NULL CHECK (position_s >= 0),
+            completed INTEGER NOT NULL DEFAULT 0 CHECK (completed IN (0, 1)),
+            updated_at TEXT NOT NULL,
+            PRIMARY KEY (device_id, item_id)
+        ) WITHOUT ROWID""")
+
+
+def applied_migrations(db: Database) -> list[str]:
+    """Names of the migrations already applied, in the order they ran."""
+    if not db["_migrations"].exists():
+        return []
+    return [row[0] for row in db.execute("SELECT name FROM _migrations ORDER BY rowid")]
+
+
+def migrate(db: Database) -> list[str]:
+    """Apply every pending migration in order; return the names applied now.
+
+    BEGIN IMMEDIATE takes the write lock before reading the bookkeeping, so two
+    processes starting together apply each migration exactly once.
+    """
+    db.execute("CREATE TABLE IF NOT EXISTS _migrations (name TEXT PRIMARY KEY, applied_at TEXT NOT NULL)")
+    applied_now: list[str] = []
+    for name, func in MIGRATIONS:
+        db.execute("BEGIN IMMEDIATE")
+        try:
+            if db.execute("SELECT 1 FROM _migrations WHERE name = ?", [name]).fetchone():
+                db.execute("ROLLBACK")
+                continue
+            func(db)
+            db.execute("INSERT INTO _migrations (name, applied_at) VALUES (?, ?)", [name, format_utc(utc_now())])
+            db.execute("COMMIT")
+        except BaseException:
+            db.execute("ROLLBACK")
+            raise
+        applied_now.append(name)
+    return applied_now

@@ -1,0 +1,101 @@
+"""Every server setting, declared once as data with its type, default and help text.
+
+Load order (later wins): these defaults, then the instance config file
+(instance/keting.cfg, Python syntax as in Flask), then KETING_<NAME>
+environment variables, then the mapping a test passes to create_app().
+docs/deploy.md lists them all; a test fails when one is undocumented.
+"""
+
+from __future__ import annotations
+
+import os
+from dataclasses import dataclass
+from pathlib import Path
+
+PROJECT_ROOT = Path(__file__).resolve().parent.parent
+
+
+@dataclass(frozen=True)
+class Setting:
+    """One configurable value."""
+
+    name: str
+    type: type
+    default: object
+    help: str
+
+
+SETTINGS: tuple[Setting, ...] = (
+    Setting("DATABASE", str, "",
+            "Path of the SQLite database file. Empty means keting.sqlite3 in the instance folder."),
+    Setting("MEDIA_ROOT", str, str(PROJECT_ROOT / "media"),
+            "Folder holding the media files (HLS ladders, thumbnails, article images)."),
+    Setting("MEDIA_URL", str, "/media/",
+            "URL prefix under which MEDIA_ROOT is reachable by set-top boxes; "
+            "point it at nginx or a CDN in production."),
+    Setting("SERVE_MEDIA", bool, True,
+            "Let Flask serve MEDIA_ROOT under /media/. Turn off when nginx serves it."),
+    Setting("CHANNELS_FILE", str, str(PROJECT_ROOT / "channels.yaml"),
+            "The boards, linear channels and encoding ladder (channels.yaml)."),
+    Setting("TIMEZONE", str, "Asia/Shanghai",
+            "Time zone in which times are shown and schedules are written; storage is UTC."),
+    Setting("LANGUAGE", str, "zh_CN",
+            "Language of every message a viewer, editor or administrator reads."),
+    Setting("PAGE_SIZE", int, 20, "Default number of items per page in the set-top API."),
+    Setting("MAX_PAGE_SIZE", int, 100, "Largest per_page a client may ask for."),
+    Setting("PAIRING_CODE_TTL", int, 7 * 24 * 3600,
+            "Seconds a set-top box's pairing code stays valid while waiting for approval."),
+    Setting("PAIRING_POLL_INTERVAL", float, 5.0,
+            "Seconds a pending box waits between polls for its token (raise it for many boxes)."),
+    Setting("DEVICE_SEEN_INTERVAL", int, 60,
+            "Seconds between writes of a device's last-seen time (saves a write per request)."),
+    Setting("FFMPEG", str, "ffmpeg", "The ffmpeg executable."),
+    Setting("FFPROBE", str, "ffprobe", "The ffprobe executable."),
+    Setting("CJK_FONT", str, "",
+            "Font file for Chinese text drawn into video (demo clips, slates). "
+            "Empty means ask fontconfig for Noto Sans CJK SC."),
+    Setting("HOST", str, "127.0.0.1", "Address `keting serve` listens on."),
+    Setting("PORT", int, 8080, "Port `keting serve` listens on."),
+    Setting("THREADS", int, 8, "Worker threads of `keting serve` (waitress)."),
+)
+
+SETTINGS_BY_NAME = {s.name: s for s in SETTINGS}
+
+
+class SettingError(ValueError):
+    """A setting has a value of the wrong type."""
+
+
+def coerce(setting: Setting, raw: object) -> object:
+    """Turn a value from a file or the environment into the setting's type."""
+    if setting.type is bool:
+        if isinstance(raw, bool):
+            return raw
+        lowered = str(raw).strip().lower()
+        if lowered in ("1", "true", "yes", "on"):
+            return True
+        if lowered in ("0", "false", "no", "off", ""):
+            return False
+        raise SettingError(f"KETING_{setting.name}={raw!r}: expected true or false")
+    if setting.type is float:
+        try:
+            return float(raw)
+        except (TypeError, ValueError):
+            raise SettingError(f"KETING_{setting.name}={raw!r}: expected a number") from None
+    if setting.type is int:
+        try:
+            return int(raw)
+        except (TypeError, ValueError):
+            raise SettingError(f"KETING_{setting.name}={raw!r}: expected a whole number") from None
+    return str(raw)
+
+
+def from_environment(environ: os._Environ | dict | None = None) -> dict[str, object]:
+    """Settings given as KETING_<NAME> environment variables, typed."""
+    environ = os.environ if environ is None else environ
+    values: dict[str, object] = {}
+    for setting in SETTINGS:
+        raw = environ.get(f"KETING_{setting.name}")
+        if raw is not None:
+            values[setting.name] = coerce(setting, raw)
+    return values

@@ -1,0 +1,32 @@
+"""UTC timestamps as stored in the database: 'YYYY-MM-DDTHH:MM:SSZ' text.
+
+One fixed format means times compare correctly as text in SQL and indexes.
+"""
+
+from __future__ import annotations
+
+from datetime import datetime, timezone
+
+
+def utc_now() -> datetime:
+    """The current time, timezone-aware UTC, to the second."""
+    return datetime.now(timezone.utc).replace(microsecond=0)
+
+
+def format_utc(moment: datetime) -> str:
+    """A timezone-aware datetime as stored text."""
+    if moment.tzinfo is None:
+        raise ValueError("naive datetime: give a timezone")
+    return moment.astimezone(timezone.utc).strftime("%Y-%m-%dT%H:%M:%SZ")
+
+
+def parse_time(value: str) -> datetime:
+    """Parse ISO 8601 text with a zone ('Z' or +08:00) into an aware datetime.
+
+    A time without a zone is refused: guessing the zone is how a notice ends
+    up published eight hours early.
+    """
+    moment = datetime.fromisoformat(value.strip().replace("Z", "+00:00").replace("z", "+00:00"))
+    if moment.tzinfo is None:
+        raise ValueError(f"{value!r} has no time zone; add Z or an offset such as +08:00")
+    return moment.astimezone(timezone.utc)

@@ -1,0 +1,103 @@
+"""`keting-stb`: the set-top client's entry point.
+
+Until the TV interface lands (issue: the set-top box client), this is a
+text front-end over the set-top API: pair the box, list boards and items,
+show an item. It stores the server address and token in the state folder.
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import os
+import platform
+import sys
+import time
+from pathlib import Path
+
+from keting_i18n import text
+
+from .server_api import ApiError, ServerApi, Unreachable
+
+CLIENT_VERSION = "0.1.0"
+
+
+def state_dir() -> Path:
+    """Where the box keeps its token: $KETING_STB_STATE, else ~/.local/state/keting-stb."""
+    configured = os.environ.get("KETING_STB_STATE")
+    return Path(configured) if configured else Path.home() / ".local" / "state" / "keting-stb"
+
+
+def _load_token() -> str | None:
+    path = state_dir() / "token"
+    return path.read_text().strip() if path.exists() else None
+
+
+def _save_token(token: str) -> None:
+    folder = state_dir()
+    folder.mkdir(parents=True, exist_ok=True)
+    path = folder / "token"
+    path.write_text(token + "\n")
+    path.chmod(0o600)
+
+
+def pair(api: ServerApi, serial: str, name: str, max_wait_s: float) -> int:
+    """Register, show the pairing code, poll until approved, keep the token."""
+    registration = api.register(serial, name, CLIENT_VERSION)
+    print(text("stb.pairing_code", code=registration["pairing_code"]), flush=True)
+    deadline = time.monotonic() + max_wait_s
+    while time.monotonic() < deadline:
+        answer = api.poll_token(registration["device_code"])
+        if answer["status"] == "approved":
+            _save_token(answer["token"])
+            print(text("stb.paired"))
+            return 0
+        time.sleep(min(answer.get("interval", 5), max(0.0, deadline - time.monotonic())))
+    print(text("stb.pairing_timeout"), file=sys.stderr)
+    return 1
+
+
+def main(argv: list[str] | None = None) -> int:
+    parser = argparse.ArgumentParser(prog="keting-stb", description="Keting set-top client.")
+    parser.add_argument("--server", default=os.environ.get("KETING_STB_SERVER", "http://127.0.0.1:8080"))
+    commands = parser.add_subparsers(dest="command", required=True)
+    pairing = commands.add_parser("pair", help="register with the server and wait for approval")
+    pairing.add_argument("--serial", default=platform.node() or "keting-stb")
+    pairing.add_argument("--name", default="")
+    pairing.add_argument("--wait", type=float, default=24 * 3600, help="give up after this many seconds")
+    commands.add_parser("boards", help="list the boards")
+    listing = commands.add_parser("items", help="list a board's items")
+    listing.add_argument("board")
+    listing.add_argument("--page", type=int, default=1)
+    showing = commands.add_parser("show", help="show one item as JSON")
+    showing.add_argument("item", type=int)
+    args = parser.parse_args(argv)
+
+    api = ServerApi(args.server, _load_token())
+    try:
+        if args.command == "pair":
+            return pair(api, args.serial, args.name, args.wait)
+        if api.token is None:
+            print(text("stb.not_paired"), file=sys.stderr)
+            return 1
+        if args.command == "boards":
+            for board in api.boards():
+                print(f"{board['key']}  {board['name']}  ({board['item_count']})")
+        elif args.command == "items":
+            page = api.board_items(args.board, args.page)
+            for item in page["items"]:
+                print(f"{item['id']:>5}  {item['title']}")
+            print(text("stb.page", page=page["page"], pages=page["pages"], total=page["total"]))
+        elif args.command == "show":
+            print(json.dumps(api.item(args.item), ensure_ascii=False, indent=2))
+    except ApiError as error:
+        print(error.message, file=sys.stderr)
+        return 1
+    except Unreachable:
+        print(text("stb.unreachable", server=args.server), file=sys.stderr)
+        return 1
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())

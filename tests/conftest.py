@@ -1,0 +1,83 @@
+"""Shared fixtures: a fresh app per test on a temporary database and media folder,
+a controllable clock, paired devices, and a real HTTP server on a loopback port."""
+
+from __future__ import annotations
+
+import threading
+from dataclasses import dataclass
+from datetime import datetime, timedelta, timezone
+from pathlib import Path
+
+import pytest
+from werkzeug.serving import make_server
+
+from server import create_app
+from server.context import current_lineup, get_db
+from server.devices import approve_device, claim_token, register_device
+
+REPO = Path(__file__).resolve().parent.parent
+
+
+@dataclass
+class Clock:
+    """A clock the test moves by hand."""
+
+    now: datetime
+
+    def __call__(self) -> datetime:
+        return self.now
+
+    def advance(self, **delta) -> None:
+        self.now += timedelta(**delta)
+
+
+@pytest.fixture
+def clock() -> Clock:
+    return Clock(datetime(2026, 11, 23, 2, 0, 0, tzinfo=timezone.utc))
+
+
+@pytest.fixture
+def app(tmp_path, clock):
+    return create_app({"DATABASE": str(tmp_path / "keting.sqlite3"),
+                       "MEDIA_ROOT": str(tmp_path / "media")}, clock=clock)
+
+
+@pytest.fixture
+def client(app):
+    return app.test_client()
+
+
+@pytest.fixture
+def ctx(app):
+    """An app context, for calling domain functions directly: yields (db, lineup)."""
+    with app.app_context():
+        yield get_db(), current_lineup()
+
+
+def pair_device(db, now: datetime, org_id: int | None = None, serial: str = "SN-TEST") -> tuple[int, str]:
+    """Register, approve and claim a box through the real functions; return (id, token)."""
+    registration = register_device(db, serial, "测试机顶盒", "test", now, 3600)
+    device = approve_device(db, registration.pairing_code, org_id, now)
+    return device.id, claim_token(db, registration.device_code, now).token
+
+
+@pytest.fixture
+def device_token(ctx, clock) -> str:
+    db, _ = ctx
+    return pair_device(db, clock.now)[1]
+
+
+@pytest.fixture
+def auth(device_token) -> dict[str, str]:
+    return {"Authorization": f"Bearer {device_token}"}
+
+
+@pytest.fixture
+def live_server(app):
+    """The app on a real HTTP server at 127.0.0.1 on a free port; yields its base URL."""
+    server = make_server("127.0.0.1", 0, app, threaded=True)
+    thread = threading.Thread(target=server.serve_forever, daemon=True)
+    thread.start()
+    yield f"http://127.0.0.1:{server.server_port}"
+    server.shutdown()
+    thread.join(timeout=10)

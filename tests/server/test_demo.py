@@ -1,0 +1,111 @@
+"""`keting demo` for real: ffmpeg draws and encodes the clips, the API lists them,
+the ladder meets the contract, libVLC plays one from a loopback server."""
+
+from __future__ import annotations
+
+import threading
+from pathlib import Path
+
+import pytest
+from click.testing import CliRunner
+from werkzeug.serving import make_server
+
+from server import create_app
+from server.cli import DEMO_TOKEN_FILE, main
+from stb_client.server_api import ServerApi
+from tests.support.media_probe import (extinf_durations, first_frame_is_key, keyframe_times,
+                                       play_until_pictures, streams)
+
+pytestmark = pytest.mark.slow
+
+
+@pytest.fixture(scope="module")
+def demo(tmp_path_factory):
+    """One demo run shared by this module: (env, instance folder, media root, first output)."""
+    root = tmp_path_factory.mktemp("demo")
+    env = {"KETING_DATABASE": str(root / "k.db"), "KETING_MEDIA_ROOT": str(root / "media")}
+    patch = pytest.MonkeyPatch()
+    patch.setattr("flask.Flask.auto_find_instance_path", lambda self: str(root / "instance"))
+    result = CliRunner(env=env).invoke(main, ["demo"], catch_exceptions=False)
+    yield env, root / "instance", root / "media", result
+    patch.undo()
+
+
+@pytest.fixture(scope="module")
+def server(demo):
+    env, _, media, _ = demo
+    app = create_app({"DATABASE": env["KETING_DATABASE"], "MEDIA_ROOT": str(media)})
+    http = make_server("127.0.0.1", 0, app, threaded=True)
+    thread = threading.Thread(target=http.serve_forever, daemon=True)
+    thread.start()
+    yield f"http://127.0.0.1:{http.server_port}"
+    http.shutdown()
+    thread.join(timeout=10)
+
+
+@pytest.fixture(scope="module")
+def api(demo, server):
+    _, instance, _, _ = demo
+    return ServerApi(server, (instance / DEMO_TOKEN_FILE).read_text().strip())
+
+
+def test_demo_fills_all_ten_boards(demo, api):
+    assert demo[3].exit_code == 0, demo[3].output
+    boards = api.boards()
+    assert len(boards) == 10
+    assert all(board["item_count"] >= 1 for board in boards), boards
+    titles = [item["title"] for b in boards for item in api.board_items(b["id"])["items"]]
+    assert all(title.startswith("【演示】") for title in titles)
+
+
+def test_demo_box_sees_its_own_community_notice_only(api):
+    titles = [i["title"] for i in api.board_items("gongkai")["items"]]
+    assert any("东风社区" in t for t in titles)
+    assert not any("向阳社区" in t for t in titles)
+
+
+def test_demo_is_idempotent(demo):
+    env = demo[0]
+    again = CliRunner(env=env).invoke(main, ["demo"], catch_exceptions=False)
+    assert again.exit_code == 0 and "新建 0 条" in again.output
+    assert "已生成演示视频" not in again.output  # no ffmpeg ran
+
+
+def test_demo_ladder_meets_the_contract(demo, api):
+    media = demo[2]
+    video = next(i for i in api.board_items("dangke")["items"] if i["duration_s"] >= 20)
+    folder = media / "vod" / str(video["id"])
+    master = (folder / "master.m3u8").read_text()
+    assert [line for line in master.splitlines() if line.endswith(".m3u8")] == [
+        "720p/index.m3u8", "480p/index.m3u8", "360p/index.m3u8"]
+    sizes = {}
+    durations = {}
+    for rung in ("720p", "480p", "360p"):
+        playlist = folder / rung / "index.m3u8"
+        video_stream, audio_stream = sorted(streams(playlist), key=lambda s: s["codec_type"] != "video")
+        sizes[rung] = (video_stream["width"], video_stream["height"])
+        assert video_stream["codec_name"] == "h264" and video_stream["r_frame_rate"] == "25/1"
+        assert (audio_stream["codec_name"], audio_stream["sample_rate"], audio_stream["channels"]) == (
+            "aac", "48000", 2)
+        assert audio_stream["profile"] == "LC"
+        keys = keyframe_times(playlist)
+        assert keys == [2.0 * n for n in range(len(keys))] and len(keys) == 10
+        durations[rung] = extinf_durations(playlist)
+        assert all(first_frame_is_key(seg) for seg in sorted((folder / rung).glob("seg_*.ts")))
+    assert sizes == {"720p": (1280, 720), "480p": (854, 480), "360p": (640, 360)}
+    assert durations["720p"] == durations["480p"] == durations["360p"] == [2.0] * 10
+    assert (folder / "thumb.jpg").stat().st_size > 1000
+
+
+def test_libvlc_plays_a_demo_item_from_the_server(api):
+    item = api.board_items("kepu")["items"][0]
+    detail = api.item(item["id"])
+    assert play_until_pictures(detail["hls_url"]) >= 10
+
+
+def test_demo_remove_takes_everything_out(tmp_path, monkeypatch, demo):
+    # Runs last in this module: it empties the shared demo.
+    env, _, media, _ = demo
+    removed = CliRunner(env=env).invoke(main, ["demo", "--remove"], catch_exceptions=False)
+    assert removed.exit_code == 0 and "17" in removed.output
+    assert list((media / "vod").iterdir()) == []
