@@ -202,3 +202,7 @@ def show_settings() -> None:
     for setting in SETTINGS:
         click.echo(f"KETING_{setting.name}={current_app.config[setting.name]}")
         click.echo(f"    {setting.help}")
+
+
+if __name__ == "__main__":
+    main()
