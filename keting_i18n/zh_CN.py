@@ -27,6 +27,7 @@ MESSAGES: dict[str, str] = {
     "config.duplicate_board_key": "遥控器按键 {value} 已被第 {first_line} 行的板块 “{other}” 使用。每个板块需要不同的按键。",
     "config.bad_kind": "板块类型 “{value}” 不可用，应当是 video（视频）、article（图文）或 mixed（混合）。",
     "config.bad_colour": "颜色 “{value}” 不可用，请写成带引号的 \"#RRGGBB\"，例如 \"#B71C1C\"。",
+    "config.low_contrast": "颜色 {value} 上的白字对比度只有 {ratio}:1，老年观众看不清；至少需要 {minimum}:1。请换一个更深的颜色。",
     "config.bad_channel_number": "频道号应当是 1 到 999 的整数，现在是 “{value}”。",
     "config.duplicate_channel_number": "频道号 {value} 已被第 {first_line} 行的频道 “{other}” 使用。",
     "config.unknown_board": "频道引用了没有定义的板块 “{value}”。已定义的板块有：{known}。",
@@ -90,6 +91,8 @@ MESSAGES: dict[str, str] = {
     "demo.clip_label": "演示内容 · {board}",
     "demo.font_missing": "找不到中文字体（{path}）。请安装 Noto 中文字体：sudo apt-get install fonts-noto-cjk，或在设置 KETING_CJK_FONT 中给出字体文件路径。",
     "demo.encoded": "已生成演示视频：{title}",
+    "demo.encode_failed": "生成演示视频失败，没有留下不完整的文件。ffmpeg 的报错：\n{detail}\n请确认 ffmpeg 可用（sudo apt-get install ffmpeg）以及 KETING_CJK_FONT 指向一个字体文件。",
+    "demo.ffmpeg_missing": "找不到 ffmpeg（{path}）。请安装：sudo apt-get install ffmpeg，或在设置 KETING_FFMPEG 中给出路径。",
     # keting command line
     "cli.bad_setting": "设置有误：{detail}",
     "cli.serving": "Keting 服务器已启动：{url}  （按 Ctrl+C 停止）",

@@ -19,6 +19,16 @@ BOARD_KINDS = ("video", "article", "mixed")
 BOARD_ID_RE = re.compile(r"^[a-z][a-z0-9_-]{0,31}$")
 COLOUR_RE = re.compile(r"^#[0-9A-Fa-f]{6}$")
 BITRATE_RE = re.compile(r"^(\d+(?:\.\d+)?)([kKmM]?)$")
+# Board tiles carry white text; WCAG AA for body text, which elderly viewers need.
+MIN_CONTRAST_WITH_WHITE = 4.5
+
+
+def contrast_with_white(colour: str) -> float:
+    """WCAG contrast ratio of white text on a "#RRGGBB" background."""
+    channels = [int(colour[i:i + 2], 16) / 255 for i in (1, 3, 5)]
+    linear = [c / 12.92 if c <= 0.03928 else ((c + 0.055) / 1.055) ** 2.4 for c in channels]
+    luminance = 0.2126 * linear[0] + 0.7152 * linear[1] + 0.0722 * linear[2]
+    return 1.05 / (luminance + 0.05)
 
 
 @dataclass(frozen=True)
@@ -207,6 +217,25 @@ class _Checker:
         return value
 
 
+    def unique_int(self, entry: _Map, key: str, path: str, bounds: tuple[int, int], owner: object,
+                   seen: dict[int, tuple[int, object]], bad_message: str, duplicate_message: str) -> int | None:
+        """entry[key] as a whole number within bounds, not used before in `seen`; else a problem."""
+        value = entry.get(key)
+        if key not in entry:
+            self.problem(entry.line, f"{path}.{key}", "config.missing", field=key)
+            return None
+        if isinstance(value, bool) or not isinstance(value, int) or not bounds[0] <= value <= bounds[1]:
+            self.problem(entry.key_lines[key], f"{path}.{key}", bad_message, value=value)
+            return None
+        if value in seen:
+            first_line, other = seen[value]
+            self.problem(entry.key_lines[key], f"{path}.{key}", duplicate_message,
+                         value=value, first_line=first_line, other=other)
+        else:
+            seen[value] = (entry.key_lines[key], owner)
+        return value
+
+
 def _bitrate(value: object) -> int | None:
     """'2500k' -> 2500000; None when it is not a bitrate."""
     match = BITRATE_RE.match(str(value).strip())
@@ -224,14 +253,13 @@ def _read_boards(check: _Checker, items: _List) -> tuple[list[Board], dict[str, 
     boards: list[Board] = []
     declared: dict[str, str | None] = {}
     seen_ids: dict[str, int] = {}
-    seen_keys: dict[int, tuple[int, str]] = {}
+    seen_keys: dict[int, tuple[int, object]] = {}
     for index, item in enumerate(items):
         path, line = f"boards[{index}]", items.item_lines[index]
         entry = check.mapping(item, line, path, ("id", "key", "name", "kind", "colour", "description"))
         if entry is None:
             continue
         board_id = check.scalar(entry, "id", path, str)
-        key = entry.get("key")
         name = check.scalar(entry, "name", path, str)
         kind = check.scalar(entry, "kind", path, str)
         colour = check.scalar(entry, "colour", path, str)
@@ -245,21 +273,17 @@ def _read_boards(check: _Checker, items: _List) -> tuple[list[Board], dict[str, 
             else:
                 seen_ids[board_id] = entry.key_lines["id"]
                 declared[board_id] = kind
-        if "key" not in entry:
-            check.problem(entry.line, f"{path}.key", "config.missing", field="key")
-        elif isinstance(key, bool) or not isinstance(key, int) or not 0 <= key <= 9:
-            check.problem(entry.key_lines["key"], f"{path}.key", "config.bad_key", value=key)
-            key = None
-        elif key in seen_keys:
-            first_line, other = seen_keys[key]
-            check.problem(entry.key_lines["key"], f"{path}.key", "config.duplicate_board_key",
-                          value=key, first_line=first_line, other=other)
-        else:
-            seen_keys[key] = (entry.key_lines["key"], board_id)
+        key = check.unique_int(entry, "key", path, (0, 9), board_id, seen_keys,
+                               "config.bad_key", "config.duplicate_board_key")
         if kind is not None and kind not in BOARD_KINDS:
             check.problem(entry.key_lines["kind"], f"{path}.kind", "config.bad_kind", value=kind)
         if colour is not None and not COLOUR_RE.match(colour):
             check.problem(entry.key_lines["colour"], f"{path}.colour", "config.bad_colour", value=colour)
+            colour = None
+        elif colour is not None and contrast_with_white(colour) < MIN_CONTRAST_WITH_WHITE:
+            check.problem(entry.key_lines["colour"], f"{path}.colour", "config.low_contrast", value=colour,
+                          ratio=f"{contrast_with_white(colour):.1f}", minimum=MIN_CONTRAST_WITH_WHITE)
+            colour = None
         if None not in (board_id, key, name, kind, colour):
             boards.append(Board(board_id, key, name.strip(), kind, colour.upper(), str(description or "")))
     return boards, declared
@@ -267,32 +291,21 @@ def _read_boards(check: _Checker, items: _List) -> tuple[list[Board], dict[str, 
 
 def _read_channels(check: _Checker, items: _List, boards: dict[str, str | None]) -> list[Channel]:
     channels: list[Channel] = []
-    seen: dict[int, tuple[int, str]] = {}
+    seen: dict[int, tuple[int, object]] = {}
     for index, item in enumerate(items):
         path, line = f"channels[{index}]", items.item_lines[index]
         entry = check.mapping(item, line, path, ("number", "name", "filler"))
         if entry is None:
             continue
-        number = entry.get("number")
         name = check.scalar(entry, "name", path, str)
-        if "number" not in entry:
-            check.problem(entry.line, f"{path}.number", "config.missing", field="number")
-            number = None
-        elif isinstance(number, bool) or not isinstance(number, int) or not 1 <= number <= 999:
-            check.problem(entry.key_lines["number"], f"{path}.number", "config.bad_channel_number", value=number)
-            number = None
-        elif number in seen:
-            first_line, other = seen[number]
-            check.problem(entry.key_lines["number"], f"{path}.number", "config.duplicate_channel_number",
-                          value=number, first_line=first_line, other=other)
-        else:
-            seen[number] = (entry.key_lines["number"], name)
+        number = check.unique_int(entry, "number", path, (1, 999), name, seen,
+                                  "config.bad_channel_number", "config.duplicate_channel_number")
         filler = entry.get("filler", _List())
         if not isinstance(filler, list):
             check.problem(entry.key_lines["filler"], f"{path}.filler", "config.not_list")
             filler = []
         fill_lines = getattr(filler, "item_lines", None) or [entry.key_lines.get("filler", entry.line)] * len(filler)
-        for board_id, fill_line in zip(filler, fill_lines):
+        for board_id, fill_line in zip(filler, fill_lines, strict=True):
             if board_id not in boards:
                 check.problem(fill_line, f"{path}.filler", "config.unknown_board",
                               value=board_id, known=", ".join(boards))

@@ -75,7 +75,8 @@ def serve(host: str | None, port: int | None) -> None:
 @main.command(help="Apply pending database migrations (start-up does this too).")
 @with_app
 def migrate() -> None:
-    from .migrations import applied_migrations, migrate as apply
+    from .migrations import applied_migrations
+    from .migrations import migrate as apply
 
     applied = apply(get_db())
     _say("cli.migrated", count=len(applied), total=len(applied_migrations(get_db())))
@@ -91,8 +92,15 @@ def demo(remove: bool) -> None:
     if remove:
         _say("cli.demo_removed", count=remove_demo(get_db(), media_root))
         return
-    report = load_demo(get_db(), current_lineup(), media_root, current_app.config["FFMPEG"],
-                       find_cjk_font(current_app.config["CJK_FONT"]), log=click.echo)
+    from .hls_ladder import EncodeError
+
+    try:
+        report = load_demo(get_db(), current_lineup(), media_root, current_app.config["FFMPEG"],
+                           find_cjk_font(current_app.config["CJK_FONT"]), log=click.echo)
+    except EncodeError as error:
+        raise UserError("demo.encode_failed", detail=error.stderr_tail) from None
+    except FileNotFoundError as error:
+        raise UserError("demo.ffmpeg_missing", path=error.filename) from None
     _say("cli.demo_done", created=len(report.created), kept=len(report.kept), skipped=len(report.skipped))
     token_file = Path(current_app.instance_path) / DEMO_TOKEN_FILE
     if _ensure_demo_device(token_file):

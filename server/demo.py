@@ -46,19 +46,34 @@ class DemoReport:
     skipped: list[str] = field(default_factory=list)
 
 
+def covers_chinese(font_path: str) -> bool:
+    """Whether fontconfig reads `font_path` as a font with Simplified Chinese.
+
+    Needed because ffmpeg's drawtext silently falls back to a default font
+    when it cannot load the one given, which draws Chinese as empty boxes.
+    """
+    try:
+        scanned = subprocess.run(["fc-scan", "-f", "%{lang}\n", font_path], capture_output=True,
+                                 text=True, timeout=30, check=False)
+    except (OSError, subprocess.TimeoutExpired):
+        return False
+    languages = {lang for line in scanned.stdout.splitlines() for lang in line.split("|")}
+    return scanned.returncode == 0 and ("zh-cn" in languages or "zh" in languages)
+
+
 def find_cjk_font(configured: str = "") -> str:
     """Path of a font that draws Chinese: the setting, else Noto Sans CJK SC from fontconfig."""
     if configured:
-        if not Path(configured).is_file():
+        if not Path(configured).is_file() or not covers_chinese(configured):
             raise UserError("demo.font_missing", path=configured)
         return configured
     try:
         found = subprocess.run(["fc-match", "-f", "%{file}", "Noto Sans CJK SC:style=Bold"],
-                               capture_output=True, text=True, timeout=10).stdout.strip()
+                               capture_output=True, text=True, timeout=10, check=False).stdout.strip()
     except (OSError, subprocess.TimeoutExpired):
         found = ""
-    # fc-match always answers with something; only a CJK font will do.
-    if "CJK" not in found or not Path(found).is_file():
+    # fc-match always answers with some font; only one covering Chinese will do.
+    if not found or not Path(found).is_file() or not covers_chinese(found):
         raise UserError("demo.font_missing", path=found or "fc-match")
     return found
 
@@ -147,18 +162,31 @@ def load_demo(db: Database, lineup: Lineup, media_root: Path, ffmpeg_cmd: str, f
     staging_root = media_root / "vod" / ".staging"
     staging_root.mkdir(parents=True, exist_ok=True)
 
+    stagings: list[Path] = []
+
     def encode(video: dict) -> Path:
         staging = Path(tempfile.mkdtemp(prefix=f"demo-{video['key']}-", dir=staging_root))
-        try:
-            encode_clip(lineup.boards_by_id[video["board"]], video["title"], video["speaker"],
-                        video["seconds"], lineup, staging, font, ffmpeg_cmd)
-        except BaseException:
-            shutil.rmtree(staging, ignore_errors=True)
-            raise
+        stagings.append(staging)
+        encode_clip(lineup.boards_by_id[video["board"]], video["title"], video["speaker"],
+                    video["seconds"], lineup, staging, font, ffmpeg_cmd)
         return staging
 
+    try:
+        _publish_encoded(db, lineup, media_root, todo, encode, report, log)
+    finally:
+        # A failed run leaves no half clips: whatever was not moved into place goes.
+        for staging in stagings:
+            shutil.rmtree(staging, ignore_errors=True)
+        if staging_root.exists() and not any(staging_root.iterdir()):
+            staging_root.rmdir()
+    return report
+
+
+def _publish_encoded(db: Database, lineup: Lineup, media_root: Path, todo: list[dict], encode,
+                     report: DemoReport, log: Callable[[str], None]) -> None:
+    """Encode the clips (two at a time) and publish each as its encode completes."""
     with ThreadPoolExecutor(PARALLEL_ENCODES) as pool:
-        for video, staging in zip(todo, pool.map(encode, todo)):
+        for video, staging in zip(todo, pool.map(encode, todo), strict=True):
             log(text("demo.encoded", title=video["title"]))
             item_id = create_item(db, lineup, kind="video", board_id=video["board"],
                                   title=TITLE_PREFIX + video["title"], speaker=video["speaker"],
@@ -171,9 +199,6 @@ def load_demo(db: Database, lineup: Lineup, media_root: Path, ffmpeg_cmd: str, f
             db.execute("UPDATE items SET hls_path = ?, thumbnail_path = ?, state = 'published' WHERE id = ?",
                        [f"vod/{item_id}/{MASTER_PLAYLIST}", f"vod/{item_id}/thumb.jpg", item_id])
             report.created.append(video["key"])
-    if not any(staging_root.iterdir()):
-        staging_root.rmdir()
-    return report
 
 
 def remove_demo(db: Database, media_root: Path) -> int:

@@ -14,7 +14,6 @@ from __future__ import annotations
 import shutil
 import subprocess
 from collections.abc import Sequence
-from dataclasses import dataclass
 from pathlib import Path
 
 import ffmpeg
@@ -87,7 +86,8 @@ def run_ffmpeg(output, ffmpeg_cmd: str = "ffmpeg", timeout_s: float | None = Non
     """Run an ffmpeg-python output node quietly; EncodeError with the tail of stderr on failure."""
     args = output.global_args("-hide_banner", "-nostdin", "-loglevel", "error").compile(cmd=ffmpeg_cmd)
     args.insert(1, "-y")
-    completed = subprocess.run(args, stdout=subprocess.DEVNULL, stderr=subprocess.PIPE, timeout=timeout_s)
+    completed = subprocess.run(args, stdout=subprocess.DEVNULL, stderr=subprocess.PIPE, timeout=timeout_s,
+                               check=False)
     if completed.returncode != 0:
         tail = "\n".join(completed.stderr.decode("utf-8", "replace").strip().splitlines()[-STDERR_TAIL_LINES:])
         raise EncodeError(completed.returncode, tail)

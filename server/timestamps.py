@@ -5,19 +5,19 @@ One fixed format means times compare correctly as text in SQL and indexes.
 
 from __future__ import annotations
 
-from datetime import datetime, timezone
+from datetime import UTC, datetime
 
 
 def utc_now() -> datetime:
     """The current time, timezone-aware UTC, to the second."""
-    return datetime.now(timezone.utc).replace(microsecond=0)
+    return datetime.now(UTC).replace(microsecond=0)
 
 
 def format_utc(moment: datetime) -> str:
     """A timezone-aware datetime as stored text."""
     if moment.tzinfo is None:
         raise ValueError("naive datetime: give a timezone")
-    return moment.astimezone(timezone.utc).strftime("%Y-%m-%dT%H:%M:%SZ")
+    return moment.astimezone(UTC).strftime("%Y-%m-%dT%H:%M:%SZ")
 
 
 def parse_time(value: str) -> datetime:
@@ -29,4 +29,4 @@ def parse_time(value: str) -> datetime:
     moment = datetime.fromisoformat(value.strip().replace("Z", "+00:00").replace("z", "+00:00"))
     if moment.tzinfo is None:
         raise ValueError(f"{value!r} has no time zone; add Z or an offset such as +08:00")
-    return moment.astimezone(timezone.utc)
+    return moment.astimezone(UTC)

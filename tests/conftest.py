@@ -3,17 +3,16 @@ a controllable clock, paired devices, and a real HTTP server on a loopback port.
 
 from __future__ import annotations
 
-import threading
 from dataclasses import dataclass
-from datetime import datetime, timedelta, timezone
+from datetime import UTC, datetime, timedelta
 from pathlib import Path
 
 import pytest
-from werkzeug.serving import make_server
 
 from server import create_app
 from server.context import current_lineup, get_db
 from server.devices import approve_device, claim_token, register_device
+from tests.support.http_server import serve_in_thread
 
 REPO = Path(__file__).resolve().parent.parent
 
@@ -33,7 +32,7 @@ class Clock:
 
 @pytest.fixture
 def clock() -> Clock:
-    return Clock(datetime(2026, 11, 23, 2, 0, 0, tzinfo=timezone.utc))
+    return Clock(datetime(2026, 11, 23, 2, 0, 0, tzinfo=UTC))
 
 
 @pytest.fixture
@@ -75,9 +74,5 @@ def auth(device_token) -> dict[str, str]:
 @pytest.fixture
 def live_server(app):
     """The app on a real HTTP server at 127.0.0.1 on a free port; yields its base URL."""
-    server = make_server("127.0.0.1", 0, app, threaded=True)
-    thread = threading.Thread(target=server.serve_forever, daemon=True)
-    thread.start()
-    yield f"http://127.0.0.1:{server.server_port}"
-    server.shutdown()
-    thread.join(timeout=10)
+    with serve_in_thread(app) as url:
+        yield url

@@ -11,7 +11,7 @@ from tests.conftest import REPO
 
 # Any quoted "group.name" string whose group is a catalogue section is a message id.
 SECTIONS = sorted({key.split(".")[0] for key in CATALOGUES[DEFAULT_LANGUAGE]})
-USE = re.compile(r"""["']((?:%s)\.[a-z0-9_]+)["']""" % "|".join(SECTIONS))
+USE = re.compile(r"""["']((?:""" + "|".join(SECTIONS) + r""")\.[a-z0-9_]+)["']""")
 
 
 def used_ids() -> set[str]:

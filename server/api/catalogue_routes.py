@@ -47,10 +47,14 @@ def _conditional(etag: str, build) -> Response:
     return response
 
 
-def _item_id(raw: str) -> int:
-    if not raw.isdigit() or len(raw) > 18:
-        raise UserError("api.bad_item_id", value=raw)
-    return int(raw)
+def _visible_item_or_404(raw_id: str):
+    """The item this box may see, from the id in the URL; 400 for a bad id, 404 if hidden or absent."""
+    if not raw_id.isdigit() or len(raw_id) > 18:
+        raise UserError("api.bad_item_id", value=raw_id)
+    row = visible_item(get_db(), current_lineup(), _viewer(), int(raw_id))
+    if row is None:
+        raise NotFound("api.unknown_item", value=raw_id)
+    return row
 
 
 @bp.get("/boards")
@@ -89,10 +93,7 @@ def list_board_items(board_id: str):
 @bp.get("/items/<item_id>")
 @require_device
 def item_detail(item_id: str):
-    db, lineup = get_db(), current_lineup()
-    row = visible_item(db, lineup, _viewer(), _item_id(item_id))
-    if row is None:
-        raise NotFound("api.unknown_item", value=item_id)
+    db, row = get_db(), _visible_item_or_404(item_id)
     detail = {**_item_summary(row), "description": row["description"]}
     if row["kind"] == "video":
         detail.update({
@@ -112,10 +113,7 @@ def item_detail(item_id: str):
 @bp.put("/items/<item_id>/position")
 @require_device
 def put_position(item_id: str):
-    db, lineup = get_db(), current_lineup()
-    row = visible_item(db, lineup, _viewer(), _item_id(item_id))
-    if row is None:
-        raise NotFound("api.unknown_item", value=item_id)
+    db, row = get_db(), _visible_item_or_404(item_id)
     if row["kind"] != "video":
         raise UserError("api.position_not_video", status=409, value=item_id)
     body = json_body()

@@ -11,6 +11,7 @@ from . import bp
 from .auth import clock
 from .responses import json_body
 
+
 @bp.post("/devices")
 def register():
     body = json_body()

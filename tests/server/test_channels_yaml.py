@@ -44,6 +44,7 @@ def test_default_file_has_the_ten_boards_of_the_design():
     ("    kind: video\n    colour: \"#4A148C\"", "    kind: film\n    colour: \"#4A148C\"",
      ("kind: film", 1), "boards[2].kind", "film"),
     ('colour: "#4A148C"', "colour: purple", ("colour: purple", 1), "boards[2].colour", "#RRGGBB"),
+    ('colour: "#4A148C"', 'colour: "#E65100"', ('colour: "#E65100"', 1), "boards[2].colour", "3.8:1"),
     ("    name: 道德讲堂\n", "", ("id: daode", 1), "boards[2].name", "name"),
     ("    name: 道德讲堂\n", "    name: 道德讲堂\n    nmae: x\n", ("nmae", 1), "boards[2].nmae", "拼写"),
     ("filler: [kepu, wenyu]", "filler: [kepu, nosuch]", ("filler: [kepu, nosuch]", 1),
@@ -75,6 +76,13 @@ def test_duplicate_key_is_reported_not_silently_dropped():
     [problem] = problems(source)
     assert problem.line == line_of(source, "name: 道德讲堂二")
     assert f"第 {line_of(source, 'name: 道德讲堂')} 行" in problem.message
+
+
+def test_every_default_tile_is_readable_white_on_colour():
+    from server.channels_yaml import contrast_with_white
+
+    assert min(contrast_with_white(b.colour) for b in load_lineup(REPO / "channels.yaml").boards) >= 4.5
+    assert round(contrast_with_white("#000000"), 1) == 21.0 and round(contrast_with_white("#FFFFFF"), 1) == 1.0
 
 
 def test_all_mistakes_are_reported_at_once_in_line_order():

@@ -3,18 +3,14 @@ the ladder meets the contract, libVLC plays one from a loopback server."""
 
 from __future__ import annotations
 
-import threading
-from pathlib import Path
-
 import pytest
 from click.testing import CliRunner
-from werkzeug.serving import make_server
 
 from server import create_app
 from server.cli import DEMO_TOKEN_FILE, main
 from stb_client.server_api import ServerApi
-from tests.support.media_probe import (extinf_durations, first_frame_is_key, keyframe_times,
-                                       play_until_pictures, streams)
+from tests.support.http_server import serve_in_thread
+from tests.support.media_probe import extinf_durations, first_frame_is_key, keyframe_times, play_until_pictures, streams
 
 pytestmark = pytest.mark.slow
 
@@ -35,12 +31,8 @@ def demo(tmp_path_factory):
 def server(demo):
     env, _, media, _ = demo
     app = create_app({"DATABASE": env["KETING_DATABASE"], "MEDIA_ROOT": str(media)})
-    http = make_server("127.0.0.1", 0, app, threaded=True)
-    thread = threading.Thread(target=http.serve_forever, daemon=True)
-    thread.start()
-    yield f"http://127.0.0.1:{http.server_port}"
-    http.shutdown()
-    thread.join(timeout=10)
+    with serve_in_thread(app) as url:
+        yield url
 
 
 @pytest.fixture(scope="module")
@@ -109,3 +101,57 @@ def test_demo_remove_takes_everything_out(tmp_path, monkeypatch, demo):
     removed = CliRunner(env=env).invoke(main, ["demo", "--remove"], catch_exceptions=False)
     assert removed.exit_code == 0 and "17" in removed.output
     assert list((media / "vod").iterdir()) == []
+
+
+def test_a_font_without_chinese_is_refused_before_encoding(tmp_path, monkeypatch):
+    latin_only = tmp_path / "font.ttf"
+    latin_only.write_text("this is not a font")
+    env = {"KETING_DATABASE": str(tmp_path / "k.db"), "KETING_MEDIA_ROOT": str(tmp_path / "media"),
+           "KETING_CJK_FONT": str(latin_only)}
+    monkeypatch.setattr("flask.Flask.auto_find_instance_path", lambda self: str(tmp_path / "instance"))
+    result = CliRunner(env=env).invoke(main, ["demo"])
+    assert result.exit_code == 1
+    assert "fonts-noto-cjk" in result.output and str(latin_only) in result.output
+
+
+CRASHING_FFMPEG = """#!/bin/sh
+# Real ffmpeg, killed with SIGKILL as soon as it has written a segment: a crash mid-encode.
+ffmpeg "$@" &
+pid=$!
+while kill -0 $pid 2>/dev/null; do
+  if ls {media}/vod/.staging/*/*/seg_00000.ts >/dev/null 2>&1; then
+    kill -9 $pid
+    wait $pid
+    exit 137
+  fi
+  sleep 0.02
+done
+wait $pid
+"""
+
+
+def test_an_encode_that_crashes_says_why_and_leaves_nothing_half_made(tmp_path, monkeypatch):
+    media = tmp_path / "media"
+    crashing = tmp_path / "ffmpeg-crashing"
+    crashing.write_text(CRASHING_FFMPEG.replace("{media}", str(media)))
+    crashing.chmod(0o755)
+    env = {"KETING_DATABASE": str(tmp_path / "k.db"), "KETING_MEDIA_ROOT": str(media),
+           "KETING_FFMPEG": str(crashing)}
+    monkeypatch.setattr("flask.Flask.auto_find_instance_path", lambda self: str(tmp_path / "instance"))
+    result = CliRunner(env=env).invoke(main, ["demo"])
+    assert result.exit_code == 1, result.output
+    assert "生成演示视频失败" in result.output and "Traceback" not in result.output
+    from server.db import connect
+
+    db = connect(tmp_path / "k.db")
+    assert db.execute("SELECT count(*) FROM items WHERE kind = 'video'").fetchone()[0] == 0
+    assert db.execute("SELECT count(*) FROM items WHERE kind = 'article'").fetchone()[0] > 0
+    assert list((media / "vod").iterdir()) == []
+
+
+def test_missing_ffmpeg_is_named(tmp_path, monkeypatch):
+    env = {"KETING_DATABASE": str(tmp_path / "k.db"), "KETING_MEDIA_ROOT": str(tmp_path / "media"),
+           "KETING_FFMPEG": str(tmp_path / "no-ffmpeg")}
+    monkeypatch.setattr("flask.Flask.auto_find_instance_path", lambda self: str(tmp_path / "instance"))
+    result = CliRunner(env=env).invoke(main, ["demo"])
+    assert result.exit_code == 1 and "KETING_FFMPEG" in result.output

@@ -38,15 +38,15 @@ def test_a_failing_migration_leaves_nothing_behind(tmp_path, monkeypatch):
 
 def test_concurrent_starts_apply_each_migration_once(tmp_path):
     errors: list[BaseException] = []
-    start = threading.Barrier(4)
+    start = threading.Barrier(4, timeout=30)
 
     def run():
         try:
+            start.wait()  # all four open the brand-new file at once, as racing processes would
             db = connect(tmp_path / "k.db")
-            start.wait()
             migrations.migrate(db)
             db.close()
-        except BaseException as error:  # collected and asserted below
+        except Exception as error:  # collected and asserted below
             errors.append(error)
 
     threads = [threading.Thread(target=run) for _ in range(4)]
