@@ -1,4 +1,4 @@
-"""`keting`: the server's administration command (serve, migrate, demo, org, device, settings)."""
+"""`keting`: the server's administration command (serve, migrate, demo, org, device, user, settings)."""
 
 from __future__ import annotations
 
@@ -202,6 +202,94 @@ def device_revoke(device_id: int) -> None:
 
     revoked = revoke_device(get_db(), device_id, utc_now())
     _say("cli.device_revoked", id=revoked.id, serial=revoked.serial)
+
+
+@main.group(help="Editor and administrator accounts.")
+def user() -> None:
+    pass
+
+
+def _read_password(from_stdin: bool) -> str:
+    """A new password: one line from standard input for scripts, else asked twice, hidden."""
+    if from_stdin:
+        return sys.stdin.readline().rstrip("\n")
+    return click.prompt(text("cli.password_prompt"), hide_input=True,
+                        confirmation_prompt=text("cli.password_again"))
+
+
+def _role_options(command):
+    command = click.option("--board", "boards", multiple=True,
+                           help="Limit an editor to this board id (repeatable; none: all boards).")(command)
+    command = click.option("--admin", "role", flag_value="admin", help="Administrator.")(command)
+    return click.option("--editor", "role", flag_value="editor", default=True, help="Editor (default).")(command)
+
+
+@user.command("add", help="Create an account (the first administrator: keting user add NAME --admin).")
+@click.argument("username")
+@_role_options
+@click.option("--name", "display_name", default="", help="Name shown in the console, e.g. 张老师.")
+@click.option("--password-stdin", is_flag=True, help="Read the password from standard input.")
+@with_app
+def user_add(username: str, role: str, boards: tuple[str, ...], display_name: str, password_stdin: bool) -> None:
+    from .users import add_user
+
+    created = add_user(get_db(), current_lineup(), username, _read_password(password_stdin), role, utc_now(),
+                       display_name, boards)
+    _say("cli.user_added", username=created.username, role=created.role)
+
+
+@user.command("list", help="All accounts with role, board limits and state.")
+@with_app
+def user_list() -> None:
+    from .users import list_users
+
+    for account in list_users(get_db()):
+        state = "disabled" if account.disabled else "active"
+        boards = ",".join(account.boards) or "*"
+        click.echo(f"{account.username:<20} {account.role:<7} {state:<9} {boards}  {account.display_name}")
+
+
+@user.command("password", help="Set a new password for an account.")
+@click.argument("username")
+@click.option("--password-stdin", is_flag=True, help="Read the password from standard input.")
+@with_app
+def user_password(username: str, password_stdin: bool) -> None:
+    from .users import get_user, set_password
+
+    get_user(get_db(), username)  # say "no such user" before asking for a password
+    set_password(get_db(), username, _read_password(password_stdin), utc_now())
+    _say("cli.user_password_set", username=username)
+
+
+@user.command("role", help="Change an account's role and board limits.")
+@click.argument("username")
+@_role_options
+@with_app
+def user_role(username: str, role: str, boards: tuple[str, ...]) -> None:
+    from .users import set_role
+
+    changed = set_role(get_db(), current_lineup(), username, role, boards, utc_now())
+    _say("cli.user_role_set", username=changed.username, role=changed.role)
+
+
+@user.command("disable", help="Disable an account (it can no longer log in).")
+@click.argument("username")
+@with_app
+def user_disable(username: str) -> None:
+    from .users import set_disabled
+
+    set_disabled(get_db(), username, True, utc_now())
+    _say("cli.user_disabled", username=username)
+
+
+@user.command("enable", help="Enable a disabled account again.")
+@click.argument("username")
+@with_app
+def user_enable(username: str) -> None:
+    from .users import set_disabled
+
+    set_disabled(get_db(), username, False, utc_now())
+    _say("cli.user_enabled", username=username)
 
 
 @main.command("settings", help="List every setting with its current value and help.")

@@ -146,6 +146,29 @@ def m004_devices(db: Database) -> None:
         ) WITHOUT ROWID""")
 
 
+@migration
+def m005_users(db: Database) -> None:
+    # Editors and administrators. An editor with rows in user_boards may work
+    # only on those boards; with none, on every board.
+    _run(db, """
+        CREATE TABLE users (
+            id INTEGER PRIMARY KEY,
+            username TEXT NOT NULL UNIQUE COLLATE NOCASE,
+            display_name TEXT NOT NULL DEFAULT '',
+            password_hash TEXT NOT NULL,
+            role TEXT NOT NULL CHECK (role IN ('admin', 'editor')),
+            disabled INTEGER NOT NULL DEFAULT 0 CHECK (disabled IN (0, 1)),
+            created_at TEXT NOT NULL,
+            updated_at TEXT NOT NULL,
+            last_login_at TEXT
+        )""", """
+        CREATE TABLE user_boards (
+            user_id INTEGER NOT NULL REFERENCES users(id) ON DELETE CASCADE,
+            board_id TEXT NOT NULL,
+            PRIMARY KEY (user_id, board_id)
+        ) WITHOUT ROWID""")
+
+
 def applied_migrations(db: Database) -> list[str]:
     """Names of the migrations already applied, in the order they ran."""
     if not db["_migrations"].exists():

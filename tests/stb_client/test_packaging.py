@@ -1,0 +1,27 @@
+"""The box installs without the server's stack: the client imports none of it."""
+
+from __future__ import annotations
+
+import configparser
+import subprocess
+import sys
+
+from tests.conftest import REPO
+
+SERVER_ONLY = ["flask", "werkzeug", "sqlite_utils", "yaml", "nh3", "markdown_it", "apscheduler", "ffmpeg",
+               "waitress", "server"]
+
+
+def test_client_modules_import_with_the_server_stack_absent():
+    blocker = "; ".join(f"sys.modules[{name!r}] = None" for name in SERVER_ONLY)
+    code = f"import sys; {blocker}; import stb_client.main, stb_client.server_api, keting_i18n"
+    result = subprocess.run([sys.executable, "-c", code], cwd=REPO, capture_output=True, text=True, timeout=60,
+                            check=False)
+    assert result.returncode == 0, result.stderr
+
+
+def test_bare_install_requires_only_the_player():
+    config = configparser.ConfigParser()
+    config.read(REPO / "setup.cfg")
+    required = [line.strip() for line in config["options"]["install_requires"].splitlines() if line.strip()]
+    assert [r.split(">")[0].split("=")[0] for r in required] == ["python-vlc"]
