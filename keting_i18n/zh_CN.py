@@ -62,6 +62,18 @@ MESSAGES: dict[str, str] = {
     "user.exists": "用户名 “{username}” 已经存在。请换一个用户名，或用 keting user password 重设密码。",
     "user.not_found": "找不到用户 “{username}”。用 keting user list 查看所有账号。",
     "user.last_admin": "“{username}” 是最后一个可用的管理员，不能停用或降级。请先添加另一个管理员。",
+    # checking an uploaded source (ffprobe)
+    "probe.empty": "上传的文件是空的（0 字节）。请重新选择视频文件上传。",
+    "probe.not_media": "这个文件不是视频或音频文件（ffprobe 无法识别）。请上传 MP4、MOV、MKV、MP3 等格式；如果是其他格式，可先转换：ffmpeg -i 原文件 -c:v libx264 -c:a aac 新文件.mp4",
+    "probe.truncated_mp4": "这个 MP4 文件不完整（缺少文件索引），通常是导出或录制没有正常结束。请重新导出后上传；录屏软件崩溃留下的文件一般无法修复。",
+    "probe.still_image": "这是一张图片（{codec}），不是视频。图文内容请在文章中插入图片；视频请上传录像文件。",
+    "probe.no_streams": "文件里没有画面也没有声音。请检查导出设置后重新上传。",
+    "probe.unknown_codec": "文件使用了无法识别的编码（{tag}）。请先转换为 H.264：ffmpeg -i 原文件 -c:v libx264 -c:a aac 新文件.mp4",
+    "probe.too_short": "视频只有 {seconds} 秒，至少需要 {minimum} 秒。请检查是否上传了正确的文件。",
+    "probe.too_long": "视频长 {hours} 小时，超过了 {maximum} 小时的上限。请分段后上传，例如：ffmpeg -i 原文件 -c copy -f segment -segment_time 3600 第%d段.mp4",
+    "probe.too_large": "画面尺寸 {width}x{height} 超过上限 {max_width}x{max_height}。请先缩小：ffmpeg -i 原文件 -vf scale=-2:1080 -c:v libx264 -c:a aac 新文件.mp4",
+    "probe.too_small": "画面尺寸 {width}x{height} 太小（每边至少 {minimum} 像素），电视上无法看清。请上传更清晰的版本。",
+    "probe.undecodable": "文件开头就无法解码（{detail}），文件可能已损坏。请重新导出，或尝试转换：ffmpeg -i 原文件 -c:v libx264 -c:a aac 新文件.mp4",
     # set-top boxes
     "device.bad_field": "字段 “{field}” 不可用：需要不超过 {limit} 个字符的文字。",
     "device.unknown_device_code": "这台机顶盒的注册信息已失效，请重新注册以获得新的配对码。",
