@@ -28,6 +28,8 @@ def _apply_settings(app: Flask, test_config: Mapping | None) -> None:
         app.config[setting.name] = settings.coerce(setting, app.config[setting.name])
     if not app.config["DATABASE"]:
         app.config["DATABASE"] = str(Path(app.instance_path) / "keting.sqlite3")
+    if not app.config["ORIGINALS_DIR"]:
+        app.config["ORIGINALS_DIR"] = str(Path(app.instance_path) / "originals")
 
 
 def create_app(test_config: Mapping | None = None, clock: Callable[[], datetime] = utc_now) -> Flask:

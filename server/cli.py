@@ -64,12 +64,51 @@ def main() -> None:
 def serve(host: str | None, port: int | None) -> None:
     import waitress
 
+    from .job_runner import JobRunner
+
     app = build_app()
     host = host or app.config["HOST"]
     port = port or app.config["PORT"]
+    runner = JobRunner(app)
+    app.extensions["keting"]["job_runner"] = runner
+    runner.start()
     with app.app_context():
         _say("cli.serving", url=f"http://{host}:{port}/")
-    waitress.serve(app, host=host, port=port, threads=app.config["THREADS"], ident="keting")
+    try:
+        # A tus client may send a whole file in one PATCH; waitress spools bodies to disk, not memory.
+        waitress.serve(app, host=host, port=port, threads=app.config["THREADS"], ident="keting",
+                       max_request_body_size=app.config["MAX_UPLOAD_BYTES"] + 1024 * 1024)
+    finally:
+        runner.stop()
+
+
+@main.command("import", help="Import a video or audio file from this machine onto a board.")
+@click.argument("path", type=click.Path(dir_okay=False, path_type=Path))
+@click.option("--board", required=True, help="Board id from channels.yaml, e.g. dangke.")
+@click.option("--title", default="", help="Title (default: the file name).")
+@click.option("--speaker", default="", help="Speaker, e.g. 王书记.")
+@click.option("--publish", is_flag=True, help="Publish as soon as the ladder is ready.")
+@click.option("--queue", "queue_only", is_flag=True, help="Leave the encoding to the running server.")
+@with_app
+def import_command(path: Path, board: str, title: str, speaker: str, publish: bool, queue_only: bool) -> None:
+    from .items import set_state
+    from .job_runner import run_job
+    from .transcode_jobs import get_job
+    from .uploads import import_file
+
+    accepted = import_file(get_db(), current_lineup(), path, board, title, speaker, utc_now(), current_app.config)
+    _say("cli.imported", item=accepted.item_id, job=accepted.job_id)
+    if queue_only:
+        return
+    state = run_job(accepted.job_id)
+    while state == "queued":  # ffmpeg was killed; run_job allows a few attempts
+        state = run_job(accepted.job_id)
+    if state != "done":
+        raise UserError("cli.import_failed", job=accepted.job_id,
+                        detail=get_job(get_db(), accepted.job_id).error_tail or state)
+    if publish:
+        set_state(get_db(), accepted.item_id, "published")
+    _say("cli.import_done", item=accepted.item_id)
 
 
 @main.command(help="Apply pending database migrations (start-up does this too).")
@@ -270,6 +309,16 @@ def user_role(username: str, role: str, boards: tuple[str, ...]) -> None:
 
     changed = set_role(get_db(), current_lineup(), username, role, boards, utc_now())
     _say("cli.user_role_set", username=changed.username, role=changed.role)
+
+
+@user.command("token", help="Create an API token for an account's tools (uploads from scripts).")
+@click.argument("username")
+@click.option("--label", default="", help="What the token is for, e.g. 录播电脑.")
+@with_app
+def user_token(username: str, label: str) -> None:
+    from .users import create_api_token
+
+    click.echo(create_api_token(get_db(), username, label, utc_now()))
 
 
 @user.command("disable", help="Disable an account (it can no longer log in).")

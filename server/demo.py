@@ -24,6 +24,7 @@ from sqlite_utils import Database
 
 from keting_i18n import text
 
+from .cards import CARD_HEIGHT, board_card, title_lines
 from .channels_yaml import Board, Lineup
 from .errors import UserError
 from .hls_ladder import MASTER_PLAYLIST, ladder_output, make_thumbnail, renditions_for, run_ffmpeg
@@ -32,7 +33,6 @@ from .organisations import add_organisation
 
 CONTENT_FILE = Path(__file__).with_name("demo_content.yaml")
 TITLE_PREFIX = "【演示】"
-CLIP_WIDTH, CLIP_HEIGHT = 1280, 720
 # Two encodes at once keep both cores busy: drawtext and the muxer are single-threaded.
 PARALLEL_ENCODES = 2
 
@@ -78,35 +78,16 @@ def find_cjk_font(configured: str = "") -> str:
     return found
 
 
-def _text_file(folder: Path, name: str, content: str) -> str:
-    # drawtext reads text from a file: no escaping of colons, quotes or %
-    # in titles, and %{pts} still expands for the on-screen clock.
-    path = folder / name
-    path.write_text(content, encoding="utf-8")
-    return str(path)
-
-
 def encode_clip(board: Board, title: str, speaker: str, seconds: int, lineup: Lineup,
                 out_dir: Path, font: str, ffmpeg_cmd: str) -> None:
-    """Draw one demo lecture and encode it into the HLS ladder in out_dir."""
+    """Draw one demo lecture (its board's card with a running clock) and encode it into the ladder."""
     with tempfile.TemporaryDirectory(prefix="keting-demo-") as scratch_name:
-        scratch = Path(scratch_name)
-        colour = "0x" + board.colour.lstrip("#")
-        video = ffmpeg.input(f"color=c={colour}:s={CLIP_WIDTH}x{CLIP_HEIGHT}:r={lineup.ladder.fps}:d={seconds}",
-                             f="lavfi")
-        labels = [
-            (text("demo.clip_label", board=board.name), 44, "90", "70"),
-            (title, 64, "(w-tw)/2", "h*0.40"),
-            (speaker, 44, "(w-tw)/2", "h*0.56"),
-            ("%{pts:hms}", 40, "w-tw-90", "h-th-70"),
-        ]
-        for index, (content, size, x, y) in enumerate(labels):
-            video = video.drawtext(fontfile=font, textfile=_text_file(scratch, f"t{index}.txt", content),
-                                   fontsize=size, fontcolor="white", x=x, y=y,
-                                   shadowcolor="black@0.6", shadowx=3, shadowy=3)
+        lines = title_lines(text("demo.clip_label", board=board.name), title, speaker)
+        lines.append(("%{pts:hms}", 40, "w-tw-90", "h-th-70"))
+        video = board_card(board, lines, seconds, lineup.ladder.fps, font, Path(scratch_name))
         chord = "+".join(f"0.08*sin(2*PI*{f}*t)" for f in (262, 330, 392))
         audio = ffmpeg.input(f"aevalsrc={chord}|{chord}:s=48000:c=stereo:d={seconds}", f="lavfi")
-        renditions = renditions_for(lineup.ladder, CLIP_HEIGHT)
+        renditions = renditions_for(lineup.ladder, CARD_HEIGHT)
         run_ffmpeg(ladder_output(video, audio, lineup.ladder, renditions, out_dir), ffmpeg_cmd)
         lowest = out_dir / renditions[-1].name / "index.m3u8"
         make_thumbnail(lowest, out_dir / "thumb.jpg", at_s=min(1.0, seconds / 2), ffmpeg_cmd=ffmpeg_cmd)

@@ -169,6 +169,64 @@ def m005_users(db: Database) -> None:
         ) WITHOUT ROWID""")
 
 
+@migration
+def m006_transcode_jobs(db: Database) -> None:
+    # One job per upload. The row is the truth; the scheduler's jobs are derived
+    # from it (job_runner.py). worker is "host:pid" of the process running it and
+    # heartbeat_at moves with progress, so a dead worker's job can be requeued.
+    _run(db, """
+        CREATE TABLE transcode_jobs (
+            id INTEGER PRIMARY KEY,
+            item_id INTEGER NOT NULL REFERENCES items(id) ON DELETE CASCADE,
+            source_path TEXT NOT NULL,
+            state TEXT NOT NULL CHECK (state IN ('queued', 'running', 'done', 'failed', 'cancelled')),
+            progress REAL NOT NULL DEFAULT 0 CHECK (progress BETWEEN 0 AND 100),
+            eta_s REAL,
+            error_tail TEXT,
+            attempts INTEGER NOT NULL DEFAULT 0,
+            worker TEXT,
+            heartbeat_at TEXT,
+            created_at TEXT NOT NULL,
+            started_at TEXT,
+            finished_at TEXT
+        )""",
+        "CREATE INDEX transcode_jobs_state ON transcode_jobs (state, id)",
+        "CREATE INDEX transcode_jobs_item ON transcode_jobs (item_id)")
+
+
+@migration
+def m007_user_tokens(db: Database) -> None:
+    # API tokens for editors' tools (uploads from scripts); only hashes are kept.
+    _run(db, """
+        CREATE TABLE user_tokens (
+            token_hash TEXT PRIMARY KEY,
+            user_id INTEGER NOT NULL REFERENCES users(id) ON DELETE CASCADE,
+            label TEXT NOT NULL DEFAULT '',
+            created_at TEXT NOT NULL,
+            last_used_at TEXT
+        ) WITHOUT ROWID""")
+
+
+@migration
+def m008_uploads(db: Database) -> None:
+    # Resumable uploads in progress (tus). The row goes when the upload is
+    # accepted (it becomes an item and a job), refused, cancelled or expired.
+    _run(db, """
+        CREATE TABLE uploads (
+            id TEXT PRIMARY KEY,
+            user_id INTEGER NOT NULL REFERENCES users(id) ON DELETE CASCADE,
+            board_id TEXT NOT NULL,
+            title TEXT NOT NULL,
+            speaker TEXT NOT NULL DEFAULT '',
+            description TEXT NOT NULL DEFAULT '',
+            filename TEXT NOT NULL DEFAULT '',
+            length INTEGER NOT NULL CHECK (length > 0),
+            offset INTEGER NOT NULL DEFAULT 0,
+            created_at TEXT NOT NULL,
+            expires_at TEXT NOT NULL
+        ) WITHOUT ROWID""")
+
+
 def applied_migrations(db: Database) -> list[str]:
     """Names of the migrations already applied, in the order they ran."""
     if not db["_migrations"].exists():

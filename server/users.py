@@ -7,7 +7,9 @@ sessions and rate limits build on verify_password().
 
 from __future__ import annotations
 
+import hashlib
 import re
+import secrets
 from dataclasses import dataclass
 from datetime import datetime
 
@@ -129,6 +131,28 @@ def _refuse_losing_last_admin(db: Database, user: User) -> None:
                         [user.id]).fetchone()[0]
     if others == 0:
         raise UserError("user.last_admin", status=409, username=user.username)
+
+
+def create_api_token(db: Database, username: str, label: str, now: datetime) -> str:
+    """A new API token for an account's tools; shown once, stored as a hash."""
+    user = get_user(db, username)
+    token = "kt_" + secrets.token_urlsafe(32)
+    db.execute("INSERT INTO user_tokens (token_hash, user_id, label, created_at) VALUES (?, ?, ?, ?)",
+               [_token_hash(token), user.id, label.strip(), format_utc(now)])
+    return token
+
+
+def user_for_token(db: Database, token: str | None) -> User | None:
+    """The enabled account holding this API token, or None."""
+    if not token:
+        return None
+    row = db.execute("""SELECT u.* FROM user_tokens t JOIN users u ON u.id = t.user_id
+                        WHERE t.token_hash = ? AND u.disabled = 0""", [_token_hash(token)]).fetchone()
+    return _load(db, row) if row else None
+
+
+def _token_hash(token: str) -> str:
+    return hashlib.sha256(token.encode()).hexdigest()
 
 
 def verify_password(db: Database, username: str, password: str) -> User | None:
