@@ -37,8 +37,8 @@ def clock() -> Clock:
 
 @pytest.fixture
 def app(tmp_path, clock):
-    return create_app({"DATABASE": str(tmp_path / "keting.sqlite3"),
-                       "MEDIA_ROOT": str(tmp_path / "media")}, clock=clock)
+    return create_app({"DATABASE": str(tmp_path / "keting.sqlite3"), "MEDIA_ROOT": str(tmp_path / "media"),
+                       "ORIGINALS_DIR": str(tmp_path / "originals")}, clock=clock)
 
 
 @pytest.fixture
@@ -69,6 +69,14 @@ def device_token(ctx, clock) -> str:
 @pytest.fixture
 def auth(device_token) -> dict[str, str]:
     return {"Authorization": f"Bearer {device_token}"}
+
+
+def editor_token(db, lineup, now, username="editor", role="editor", boards=()) -> str:
+    """An account and an API token for it, through the real functions."""
+    from server.users import add_user, create_api_token
+
+    add_user(db, lineup, username, "password123", role, now, boards=boards)
+    return create_api_token(db, username, "tests", now)
 
 
 @pytest.fixture
