@@ -95,6 +95,13 @@ MESSAGES: dict[str, str] = {
     "upload.tus_version": "请使用 tus 协议 {version} 版本上传（请求头 Tus-Resumable）。",
     "editor.token_missing": "需要编辑或管理员的凭证（Authorization: Bearer …）。可用 keting user token 用户名 生成。",
     "editor.token_invalid": "凭证无效，或账号已被停用。请重新生成凭证，或联系管理员。",
+    # subtitles
+    "subtitles.unreadable": "字幕文件的文字编码无法识别。请用记事本“另存为” UTF-8 编码后重新上传。",
+    "subtitles.too_large": "字幕文件太大（上限 {limit_mb} MB），请检查是否选错了文件。",
+    "subtitles.no_cues": "字幕文件里没有找到任何字幕条目（形如 00:00:01,000 --> 00:00:03,000 的时间行）。请上传 SRT 或 WebVTT 字幕。",
+    "subtitles.bad_timing": "有一条字幕的结束时间 {end} 不晚于开始时间 {start}。请在字幕软件中修正后重新上传。",
+    "subtitles.bad_lang": "语言代码 “{value}” 不可用，请用如 zh、zh-CN、en 这样的代码。",
+    "subtitles.not_video": "内容 {id} 不是视频，不能添加字幕。",
     # set-top boxes
     "device.bad_field": "字段 “{field}” 不可用：需要不超过 {limit} 个字符的文字。",
     "device.unknown_device_code": "这台机顶盒的注册信息已失效，请重新注册以获得新的配对码。",
@@ -151,6 +158,7 @@ MESSAGES: dict[str, str] = {
     "cli.user_disabled": "已停用账号 {username}。",
     "cli.user_enabled": "已启用账号 {username}。",
     "cli.imported": "已收下文件：内容编号 {item}，转码任务 {job}。",
+    "cli.subtitles_label_zh": "中文",
     "cli.import_done": "转码完成，内容 {item} 已就绪。",
     "cli.import_failed": "转码任务 {job} 失败：{detail}",
     "cli.org_added": "已添加组织 “{name}”（编号 {id}）。",

@@ -87,17 +87,23 @@ def serve(host: str | None, port: int | None) -> None:
 @click.option("--board", required=True, help="Board id from channels.yaml, e.g. dangke.")
 @click.option("--title", default="", help="Title (default: the file name).")
 @click.option("--speaker", default="", help="Speaker, e.g. 王书记.")
+@click.option("--subtitles", "subtitles_path", type=click.Path(dir_okay=False, path_type=Path), default=None,
+              help="An SRT or WebVTT file for the lecture (Chinese, zh).")
 @click.option("--publish", is_flag=True, help="Publish as soon as the ladder is ready.")
 @click.option("--queue", "queue_only", is_flag=True, help="Leave the encoding to the running server.")
 @with_app
-def import_command(path: Path, board: str, title: str, speaker: str, publish: bool, queue_only: bool) -> None:
-    from .items import set_state
+def import_command(path: Path, board: str, title: str, speaker: str, subtitles_path: Path | None,
+                   publish: bool, queue_only: bool) -> None:
+    from .items import save_subtitles, set_state
     from .job_runner import run_job
     from .transcode_jobs import get_job
     from .uploads import import_file
 
     accepted = import_file(get_db(), current_lineup(), path, board, title, speaker, utc_now(), current_app.config)
     _say("cli.imported", item=accepted.item_id, job=accepted.job_id)
+    if subtitles_path:
+        save_subtitles(get_db(), Path(current_app.config["MEDIA_ROOT"]), accepted.item_id, "zh",
+                       text("cli.subtitles_label_zh"), subtitles_path.read_bytes())
     if queue_only:
         return
     state = run_job(accepted.job_id)

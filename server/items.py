@@ -9,12 +9,14 @@ from __future__ import annotations
 
 import json
 from datetime import datetime
+from pathlib import Path
 
 from sqlite_utils import Database
 
 from .articles import render_markdown
 from .channels_yaml import Lineup
 from .errors import NotFound, UserError
+from .subtitles import LANG_RE, to_webvtt
 from .timestamps import format_utc, utc_now
 
 STATES = ("draft", "published", "archived")
@@ -108,6 +110,29 @@ def set_state(db: Database, item_id: int, state: str) -> None:
         raise UserError("item.video_not_ready", status=409)
     db.execute("UPDATE items SET state = ?, updated_at = ? WHERE id = ?",
                [state, format_utc(utc_now()), item_id])
+
+
+def save_subtitles(db: Database, media_root: Path, item_id: int, lang: str, label: str, raw: bytes) -> str:
+    """Convert SRT/WebVTT bytes and attach them to a video item; return the stored path.
+
+    They live outside the item's ladder folder, which a re-encode replaces.
+    """
+    if not LANG_RE.match(lang):
+        raise UserError("subtitles.bad_lang", value=lang)
+    row = db.execute("SELECT kind FROM items WHERE id = ?", [item_id]).fetchone()
+    if row is None:
+        raise NotFound("item.not_found", id=item_id)
+    if row["kind"] != "video":
+        raise UserError("subtitles.not_video", status=409, id=item_id)
+    vtt = to_webvtt(raw)
+    relative = f"subtitles/{item_id}/{lang}.vtt"
+    target = media_root / relative
+    target.parent.mkdir(parents=True, exist_ok=True)
+    staging = target.with_suffix(".tmp")
+    staging.write_text(vtt, encoding="utf-8")
+    staging.replace(target)
+    add_subtitles(db, item_id, lang, label.strip() or lang, relative)
+    return relative
 
 
 def add_subtitles(db: Database, item_id: int, lang: str, label: str, path: str) -> None:

@@ -23,6 +23,7 @@ from .errors import UserError
 from .hls_ladder import MASTER_PLAYLIST, EncodeError, replace_dir
 from .probe import probe_source
 from .timestamps import format_utc
+from .uploads import expire_uploads
 
 log = logging.getLogger(__name__)
 
@@ -108,9 +109,10 @@ class JobRunner:
         self.scheduler.add_job(self.reconcile, id="reconcile-now", replace_existing=True)
 
     def reconcile(self) -> None:
-        """Requeue dead workers' jobs and make sure every queued job is scheduled."""
+        """Requeue dead workers' jobs, schedule every queued job, drop expired uploads."""
         with self.app.app_context():
             db = get_db()
+            expire_uploads(db, _now(), Path(self.app.config["ORIGINALS_DIR"]))
             for job_id in jobs.requeue_stale(db, _now(), self.app.config["JOB_STALE_AFTER"]):
                 shutil.rmtree(staging_dir(Path(self.app.config["MEDIA_ROOT"]), job_id), ignore_errors=True)
                 log.warning("requeued transcode job %s: its worker died", job_id)

@@ -98,6 +98,21 @@ def upload_cancel(upload_id: str):
     return _tus(Response(status=204))
 
 
+@bp.put("/items/<int:item_id>/subtitles/<lang>")
+@require_editor
+def put_subtitles(item_id: int, lang: str):
+    """Body: the SRT or WebVTT file. ?label=中文 names it in the player's menu."""
+    from ..items import save_subtitles
+
+    db = get_db()
+    row = db.execute("SELECT board_id FROM items WHERE id = ?", [item_id]).fetchone()
+    if row is None or not current_user().may_edit(row["board_id"]):
+        raise UserError("item.not_found", status=404, id=item_id)
+    path = save_subtitles(db, Path(current_app.config["MEDIA_ROOT"]), item_id, lang,
+                          request.args.get("label", ""), request.get_data(cache=False))
+    return jsonify({"item_id": item_id, "lang": lang, "path": path})
+
+
 def _job_json(job: transcode_jobs.Job) -> dict:
     return {"id": job.id, "item_id": job.item_id, "state": job.state, "progress": round(job.progress, 1),
             "eta_s": None if job.eta_s is None else round(job.eta_s), "attempts": job.attempts,

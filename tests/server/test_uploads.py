@@ -201,3 +201,16 @@ def test_keting_import_refuses_a_bad_file_without_a_trace(app, tmp_path, monkeyp
     assert counts(app) == {"uploads": 0, "items": 0, "transcode_jobs": 0} and leftovers(app) == []
     with app.app_context():
         assert current_lineup()  # the app still starts on that database
+
+
+def test_the_reconcile_sweep_drops_expired_uploads(app, client, editor, clip, clock):
+    from server.job_runner import JobRunner
+
+    url = start(client, editor, len(clip)).headers["Location"]
+    patch(client, editor, url, 0, clip[:100])
+    runner = JobRunner(app)
+    runner.reconcile()
+    assert counts(app)["uploads"] == 1
+    clock.advance(seconds=app.config["UPLOAD_EXPIRY"])
+    runner.reconcile()
+    assert counts(app)["uploads"] == 0 and leftovers(app) == []
