@@ -24,6 +24,7 @@ from sqlite_utils import Database
 
 from keting_i18n import text
 
+from .audio_prep import prepare_audio
 from .cards import CARD_HEIGHT, board_card, title_lines
 from .channels_yaml import Board, Lineup
 from .errors import UserError
@@ -86,7 +87,9 @@ def encode_clip(board: Board, title: str, speaker: str, seconds: int, lineup: Li
         lines.append(("%{pts:hms}", 40, "w-tw-90", "h-th-70"))
         video = board_card(board, lines, seconds, lineup.ladder.fps, font, Path(scratch_name))
         chord = "+".join(f"0.08*sin(2*PI*{f}*t)" for f in (262, 330, 392))
-        audio = ffmpeg.input(f"aevalsrc={chord}|{chord}:s=48000:c=stereo:d={seconds}", f="lavfi")
+        tone = ["-f", "lavfi", "-i", f"aevalsrc={chord}|{chord}:s=48000:c=stereo:d={seconds}"]
+        audio_path = prepare_audio(tone, Path(scratch_name) / "audio.m4a", lineup.ladder, ffmpeg_cmd)
+        audio = ffmpeg.input(str(audio_path)).audio
         renditions = renditions_for(lineup.ladder, CARD_HEIGHT)
         run_ffmpeg(ladder_output(video, audio, lineup.ladder, renditions, out_dir), ffmpeg_cmd)
         lowest = out_dir / renditions[-1].name / "index.m3u8"

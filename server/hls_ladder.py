@@ -1,7 +1,8 @@
 """The uniform HLS ladder: one ffmpeg pass from a source to every rendition.
 
 This is the contract that lets a linear channel stitch any item without
-re-encoding (docs/architecture.md): H.264 + AAC-LC 48 kHz stereo, constant
+re-encoding (docs/architecture.md): H.264 + AAC-LC 48 kHz stereo at the
+target loudness (audio_prep.py), constant
 frame rate, closed GOP with a keyframe exactly every segment, segments of
 the same length in every rendition, MPEG-TS segments and a master playlist.
 
@@ -47,35 +48,41 @@ def renditions_for(ladder: Ladder, source_height: int) -> tuple[Rendition, ...]:
 
 
 def ladder_output(video, audio, ladder: Ladder, renditions: Sequence[Rendition], out_dir: Path,
-                  normalise_loudness: bool = True):
+                  copy_top: bool = False):
     """An ffmpeg-python output node that writes the ladder of `video`+`audio` into out_dir.
 
     out_dir/master.m3u8 lists out_dir/<rendition>/index.m3u8 and its seg_NNNNN.ts files.
+    `audio` is already the ladder's AAC track (audio_prep.prepare_audio): it is
+    copied into every rendition. With copy_top, `video` already is the top rung
+    (transcoder.can_copy_video): it is copied too and only lower rungs are encoded.
     """
     seg = ladder.segment_seconds
     gop = ladder.fps * seg
+    source_video = video
+    encoded = len(renditions) - (1 if copy_top else 0)
     video = video.filter("fps", fps=ladder.fps)
-    video_branches = video.filter_multi_output("split", len(renditions)) if len(renditions) > 1 else None
-    audio = audio.filter("aformat", channel_layouts="stereo")
-    if normalise_loudness:
-        # loudnorm resamples to 192 kHz internally; aresample brings it back.
-        audio = audio.filter("loudnorm", I=ladder.loudness_lufs, TP=-1.5, LRA=11)
-    audio = audio.filter("aresample", 48000)
-    audio_branches = audio.filter_multi_output("asplit", len(renditions)) if len(renditions) > 1 else None
+    video_branches = video.filter_multi_output("split", encoded) if encoded > 1 else None
     streams, options, stream_map = [], {}, []
     for index, rung in enumerate(renditions):
-        branch = video_branches[index] if video_branches else video
-        streams.append(branch.filter("scale", -2, rung.height).filter("setsar", 1))
-        streams.append(audio_branches[index] if audio_branches else audio)
+        # The codec is set per stream: ffmpeg applies the last matching option, so
+        # a global -c:v after -c:v:0 copy would silently re-encode the copied rung.
+        if copy_top and index == 0:
+            streams.append(source_video)
+            options["c:v:0"] = "copy"
+        else:
+            options[f"c:v:{index}"] = "libx264"
+            branch_index = index - (1 if copy_top else 0)
+            branch = video_branches[branch_index] if video_branches else video
+            streams.append(branch.filter("scale", -2, rung.height).filter("setsar", 1))
+        streams.append(audio)
         options[f"b:v:{index}"] = rung.video_bitrate
         options[f"maxrate:v:{index}"] = int(rung.video_bitrate * 1.07)
         options[f"bufsize:v:{index}"] = int(rung.video_bitrate * 1.5)
         stream_map.append(f"v:{index},a:{index},name:{rung.name}")
     return ffmpeg.output(
         *streams, str(out_dir / "%v" / "index.m3u8"),
-        vcodec="libx264", preset="veryfast", pix_fmt="yuv420p", g=gop, keyint_min=gop,
-        sc_threshold=0, flags="+cgop", force_key_frames=f"expr:gte(t,n_forced*{seg})",
-        acodec="aac", audio_bitrate=ladder.audio_bitrate, ar=48000, ac=2,
+        preset="veryfast", pix_fmt="yuv420p", g=gop, keyint_min=gop,
+        sc_threshold=0, flags="+cgop", force_key_frames=f"expr:gte(t,n_forced*{seg})", acodec="copy",
         f="hls", hls_time=seg, hls_playlist_type="vod", hls_flags="independent_segments",
         hls_segment_type="mpegts", hls_segment_filename=str(out_dir / "%v" / "seg_%05d.ts"),
         master_pl_name=MASTER_PLAYLIST, var_stream_map=" ".join(stream_map), **options,

@@ -169,3 +169,22 @@ def test_server_killed_mid_encode_leaves_no_orphan_and_the_job_completes(app, tm
     assert extinf_durations(folder / "720p" / "index.m3u8") == [2.0] * 15
     assert not staging_dir(Path(media), job.id).exists()
     assert ffmpeg_pids(media) == []
+
+
+def decoded_picture_hashes(path: Path) -> list[str]:
+    """MD5 of every decoded picture: equal only if the pictures are the same bit for bit."""
+    out = subprocess.run(["ffmpeg", "-v", "error", "-i", str(path), "-map", "0:v:0", "-f", "framemd5", "-"],
+                         capture_output=True, text=True, check=True, timeout=120).stdout
+    return [line.rsplit(",", 1)[1].strip() for line in out.splitlines() if line and not line.startswith("#")]
+
+
+def test_a_source_that_already_is_a_rung_is_copied_not_encoded(app, tmp_path):
+    source = lecture_clip(tmp_path / "ready.mp4", seconds=6, size="640x360", extra=(
+        "-g", "50", "-keyint_min", "50", "-sc_threshold", "0", "-flags", "+cgop", "-b:v", "500k"))
+    job = imported(app, source)
+    pictures = decoded_picture_hashes(source)
+    with app.app_context():
+        assert run_job(job.id) == "done"
+    out = Path(app.config["MEDIA_ROOT"]) / "vod" / str(job.item_id) / "360p" / "index.m3u8"
+    assert decoded_picture_hashes(out) == pictures  # a re-encode is lossy: these would differ
+    assert extinf_durations(out) == [2.0] * 3
