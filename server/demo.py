@@ -93,7 +93,7 @@ def encode_clip(board: Board, title: str, speaker: str, seconds: int, lineup: Li
         renditions = renditions_for(lineup.ladder, CARD_HEIGHT)
         run_ffmpeg(ladder_output(video, audio, lineup.ladder, renditions, out_dir), ffmpeg_cmd)
         lowest = out_dir / renditions[-1].name / "index.m3u8"
-        make_thumbnail(lowest, out_dir / "thumb.jpg", at_s=min(1.0, seconds / 2), ffmpeg_cmd=ffmpeg_cmd)
+        make_thumbnail(lowest, out_dir / "thumb.jpg", seconds, lineup.ladder.segment_seconds, ffmpeg_cmd)
 
 
 def _ensure_organisations(db: Database, nodes: list, parent_id: int | None, ids: dict[str, int]) -> None:

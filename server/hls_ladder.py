@@ -12,6 +12,7 @@ All renditions come from one decode through a split filter, which measured
 
 from __future__ import annotations
 
+import math
 import shutil
 import subprocess
 from collections.abc import Sequence
@@ -100,9 +101,23 @@ def run_ffmpeg(output, ffmpeg_cmd: str = "ffmpeg", timeout_s: float | None = Non
         raise EncodeError(completed.returncode, tail)
 
 
-def make_thumbnail(source: Path, dest: Path, at_s: float, ffmpeg_cmd: str = "ffmpeg", height: int = 360) -> None:
-    """Save a representative JPEG frame near `at_s` (ffmpeg's thumbnail filter skips dull frames)."""
-    stream = ffmpeg.input(str(source), ss=at_s).filter("thumbnail", 25).filter("scale", -2, height)
+THUMBNAIL_CANDIDATES = 60
+
+
+def make_thumbnail(source: Path, dest: Path, duration_s: float, keyframe_interval_s: float,
+                   ffmpeg_cmd: str = "ffmpeg", height: int = 360) -> None:
+    """Save the most representative picture of the whole programme as a JPEG.
+
+    Only keyframes are decoded (one per segment), at most THUMBNAIL_CANDIDATES
+    of them spread over the whole length, and ffmpeg's thumbnail filter picks
+    the one closest to the average: a black opening or a fade is passed over.
+    """
+    keyframes = max(1, math.ceil(duration_s / keyframe_interval_s))
+    step = max(1, math.ceil(keyframes / THUMBNAIL_CANDIDATES))
+    # The filter needs a batch of two or more; at the end of input it picks from what it has.
+    batch = max(2, min(keyframes, THUMBNAIL_CANDIDATES))
+    stream = (ffmpeg.input(str(source), skip_frame="nokey")
+              .filter("framestep", step).filter("scale", -2, height).filter("thumbnail", batch))
     run_ffmpeg(ffmpeg.output(stream, str(dest), vframes=1, **{"q:v": 3}), ffmpeg_cmd)
 
 

@@ -25,8 +25,6 @@ from .hls_ladder import STDERR_TAIL_LINES, EncodeError, ladder_output, make_thum
 from .probe import Source
 
 PR_SET_PDEATHSIG = 1
-# The representative frame is looked for from here on (a black first second is common).
-THUMBNAIL_AT_FRACTION = 0.1
 POSTER_HEIGHT = 720
 THUMBNAIL_HEIGHT = 360
 
@@ -176,6 +174,7 @@ def transcode(source_path: Path, source: Source, lineup: Lineup, board: Board, t
                                          out_dir, font, scratch)
         run_with_progress(output, ffmpeg_cmd, source.duration_s, on_progress)
     top = out_dir / renditions[0].name / "index.m3u8"
-    at = source.duration_s * THUMBNAIL_AT_FRACTION
-    make_thumbnail(top, out_dir / "thumb.jpg", at, ffmpeg_cmd, THUMBNAIL_HEIGHT)
-    make_thumbnail(top, out_dir / "poster.jpg", at, ffmpeg_cmd, min(POSTER_HEIGHT, renditions[0].height))
+    interval = lineup.ladder.segment_seconds
+    make_thumbnail(top, out_dir / "thumb.jpg", source.duration_s, interval, ffmpeg_cmd, THUMBNAIL_HEIGHT)
+    make_thumbnail(top, out_dir / "poster.jpg", source.duration_s, interval, ffmpeg_cmd,
+                   min(POSTER_HEIGHT, renditions[0].height))

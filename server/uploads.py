@@ -20,6 +20,7 @@ from pathlib import Path
 from typing import BinaryIO
 
 from sqlite_utils import Database
+from werkzeug.exceptions import ClientDisconnected
 
 from . import transcode_jobs
 from .channels_yaml import Lineup
@@ -129,7 +130,10 @@ def append(db: Database, upload_id: str, user: User, offset: object, body: Binar
             part.seek(offset)
             part.truncate()
             while True:
-                piece = body.read(PIECE_BYTES)
+                try:
+                    piece = body.read(PIECE_BYTES)
+                except ClientDisconnected:
+                    break  # the connection broke: keep what arrived, the client resumes from there
                 if not piece:
                     break
                 if written + len(piece) > remaining:

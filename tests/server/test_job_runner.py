@@ -188,3 +188,21 @@ def test_a_source_that_already_is_a_rung_is_copied_not_encoded(app, tmp_path):
     out = Path(app.config["MEDIA_ROOT"]) / "vod" / str(job.item_id) / "360p" / "index.m3u8"
     assert decoded_picture_hashes(out) == pictures  # a re-encode is lossy: these would differ
     assert extinf_durations(out) == [2.0] * 3
+
+
+def mean_luma(image: Path) -> float:
+    out = subprocess.run(["ffmpeg", "-v", "error", "-i", str(image), "-vf", "format=gray,scale=1:1",
+                          "-f", "rawvideo", "-"], capture_output=True, check=True, timeout=60).stdout
+    return out[0]
+
+
+def test_the_thumbnail_is_not_the_black_opening(app, tmp_path):
+    source = tmp_path / "fade-in.mp4"
+    ffmpeg("-f", "lavfi", "-i", "testsrc2=s=640x360:r=25:d=10", "-f", "lavfi", "-i", "sine=d=10",
+           "-vf", "drawbox=t=fill:c=black:enable='lt(t,2)'", "-c:v", "libx264", "-preset", "ultrafast",
+           "-c:a", "aac", "-shortest", str(source))
+    job = imported(app, source)
+    with app.app_context():
+        assert run_job(job.id) == "done"
+    folder = Path(app.config["MEDIA_ROOT"]) / "vod" / str(job.item_id)
+    assert mean_luma(folder / "thumb.jpg") > 40 and mean_luma(folder / "poster.jpg") > 40

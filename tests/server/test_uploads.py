@@ -214,3 +214,27 @@ def test_the_reconcile_sweep_drops_expired_uploads(app, client, editor, clip, cl
     clock.advance(seconds=app.config["UPLOAD_EXPIRY"])
     runner.reconcile()
     assert counts(app)["uploads"] == 0 and leftovers(app) == []
+
+
+def test_a_connection_cut_mid_chunk_keeps_the_bytes_that_arrived(app, client, live_server, editor, clip):
+    """Over a real socket: the client promises the whole clip, sends part of it, and hangs up."""
+    import socket
+    from urllib.parse import urlsplit
+
+    from tests.support.processes import wait_for
+
+    location = urlsplit(start(client, editor, len(clip)).headers["Location"]).path
+    sent = len(clip) // 2
+    host, port = urlsplit(live_server).hostname, urlsplit(live_server).port
+    with socket.create_connection((host, port)) as conn:
+        head = (f"PATCH {location} HTTP/1.1\r\nHost: {host}\r\nAuthorization: {editor['Authorization']}\r\n"
+                f"Tus-Resumable: 1.0.0\r\nUpload-Offset: 0\r\nContent-Type: application/offset+octet-stream\r\n"
+                f"Content-Length: {len(clip)}\r\n\r\n").encode()
+        conn.sendall(head + clip[:sent])
+    offset = wait_for(lambda: int(client.head(location, headers=editor).headers["Upload-Offset"]), 10,
+                      "the server to record the bytes received")
+    assert offset == sent
+    done = patch(client, editor, location, sent, clip[sent:])
+    assert done.status_code == 204 and "Keting-Item-Id" in done.headers
+    item_id = done.headers["Keting-Item-Id"]
+    assert (Path(app.config["ORIGINALS_DIR"]) / f"item-{item_id}.source").read_bytes() == clip
