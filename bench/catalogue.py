@@ -14,10 +14,7 @@ from __future__ import annotations
 
 import argparse
 import http.client
-import os
-import socket
 import statistics
-import subprocess
 import sys
 import tempfile
 import threading
@@ -27,6 +24,9 @@ from pathlib import Path
 
 REPO = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(REPO))
+sys.path.insert(0, str(REPO / "bench"))
+
+from local_server import start_server  # noqa: E402
 
 from server import create_app  # noqa: E402
 from server.context import current_lineup, get_db  # noqa: E402
@@ -54,23 +54,6 @@ def build_catalogue(folder: Path, items: int) -> str:
         registration = register_device(db, "BENCH", "bench", "bench", now, 600)
         approve_device(db, registration.pairing_code, communities[0], now)
         return claim_token(db, registration.device_code, now).token
-
-
-def free_port() -> int:
-    with socket.socket() as probe:
-        probe.bind(("127.0.0.1", 0))
-        return probe.getsockname()[1]
-
-
-def wait_for_port(port: int, deadline_s: float = 20.0) -> None:
-    end = time.monotonic() + deadline_s
-    while time.monotonic() < end:
-        try:
-            socket.create_connection(("127.0.0.1", port), timeout=0.5).close()
-            return
-        except OSError:
-            time.sleep(0.05)
-    raise SystemExit(f"server did not start on port {port}")
 
 
 def load(port: int, paths: list[str], headers_for, requests: int, clients: int) -> tuple[float, list[float], int]:
@@ -116,13 +99,9 @@ def main() -> None:
     with tempfile.TemporaryDirectory() as tmp:
         folder = Path(tmp)
         token = build_catalogue(folder, args.items)
-        port = free_port()
-        env = {**os.environ, "KETING_DATABASE": str(folder / "k.db"), "KETING_MEDIA_ROOT": str(folder / "media"),
-               "KETING_PORT": str(port), "KETING_THREADS": str(args.clients)}
-        server = subprocess.Popen([sys.executable, "-m", "server.cli", "serve"], cwd=REPO, env=env,
-                                  stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+        server, port = start_server({"DATABASE": folder / "k.db", "MEDIA_ROOT": folder / "media",
+                                     "THREADS": args.clients})
         try:
-            wait_for_port(port)
             auth = {"Authorization": f"Bearer {token}"}
             paths = ["/api/v1/boards", "/api/v1/boards/gongkai/items?page=1&per_page=20"]
             etags = {}

@@ -15,7 +15,6 @@ import argparse
 import base64
 import http.client
 import os
-import socket
 import subprocess
 import sys
 import tempfile
@@ -25,6 +24,9 @@ from pathlib import Path
 
 REPO = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(REPO))
+sys.path.insert(0, str(REPO / "bench"))
+
+from local_server import start_server  # noqa: E402
 
 from server import create_app  # noqa: E402
 from server.context import current_lineup, get_db  # noqa: E402
@@ -108,20 +110,8 @@ def main() -> None:
         with app.app_context():
             add_user(get_db(), current_lineup(), "bench", "password123", "editor", utc_now())
             token = create_api_token(get_db(), "bench", "bench", utc_now())
-        with socket.socket() as probe:
-            probe.bind(("127.0.0.1", 0))
-            port = probe.getsockname()[1]
-        env = {**os.environ, **{f"KETING_{k}": v for k, v in config.items()}, "KETING_PORT": str(port)}
-        server = subprocess.Popen([sys.executable, "-m", "server.cli", "serve"], cwd=REPO, env=env,
-                                  stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+        server, port = start_server(config)
         try:
-            deadline = time.monotonic() + 20
-            while time.monotonic() < deadline:
-                try:
-                    socket.create_connection(("127.0.0.1", port), timeout=0.5).close()
-                    break
-                except OSError:
-                    time.sleep(0.05)
             idle = rss_mib(server.pid)
             results = {}
             for label, mib in (("small", args.small_mib), ("large", args.large_mib)):
