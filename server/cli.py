@@ -131,7 +131,8 @@ def migrate() -> None:
 @click.option("--remove", is_flag=True, help="Delete the demo items and their media instead.")
 @with_app
 def demo(remove: bool) -> None:
-    from .demo import find_cjk_font, load_demo, remove_demo
+    from .cards import find_cjk_font
+    from .demo import load_demo, remove_demo
 
     media_root = Path(current_app.config["MEDIA_ROOT"])
     if remove:

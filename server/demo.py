@@ -11,7 +11,6 @@ HLS ladder as real uploads, so they play on the box and can fill channels.
 from __future__ import annotations
 
 import shutil
-import subprocess
 import tempfile
 from collections.abc import Callable
 from concurrent.futures import ThreadPoolExecutor
@@ -27,7 +26,6 @@ from keting_i18n import text
 from .audio_prep import prepare_audio
 from .cards import CARD_HEIGHT, board_card, title_lines
 from .channels_yaml import Board, Lineup
-from .errors import UserError
 from .hls_ladder import MASTER_PLAYLIST, ladder_output, make_thumbnail, renditions_for, run_ffmpeg
 from .items import create_item
 from .organisations import add_organisation
@@ -45,38 +43,6 @@ class DemoReport:
     created: list[str] = field(default_factory=list)
     kept: list[str] = field(default_factory=list)
     skipped: list[str] = field(default_factory=list)
-
-
-def covers_chinese(font_path: str) -> bool:
-    """Whether fontconfig reads `font_path` as a font with Simplified Chinese.
-
-    Needed because ffmpeg's drawtext silently falls back to a default font
-    when it cannot load the one given, which draws Chinese as empty boxes.
-    """
-    try:
-        scanned = subprocess.run(["fc-scan", "-f", "%{lang}\n", font_path], capture_output=True,
-                                 text=True, timeout=30, check=False)
-    except (OSError, subprocess.TimeoutExpired):
-        return False
-    languages = {lang for line in scanned.stdout.splitlines() for lang in line.split("|")}
-    return scanned.returncode == 0 and ("zh-cn" in languages or "zh" in languages)
-
-
-def find_cjk_font(configured: str = "") -> str:
-    """Path of a font that draws Chinese: the setting, else Noto Sans CJK SC from fontconfig."""
-    if configured:
-        if not Path(configured).is_file() or not covers_chinese(configured):
-            raise UserError("demo.font_missing", path=configured)
-        return configured
-    try:
-        found = subprocess.run(["fc-match", "-f", "%{file}", "Noto Sans CJK SC:style=Bold"],
-                               capture_output=True, text=True, timeout=10, check=False).stdout.strip()
-    except (OSError, subprocess.TimeoutExpired):
-        found = ""
-    # fc-match always answers with some font; only one covering Chinese will do.
-    if not found or not Path(found).is_file() or not covers_chinese(found):
-        raise UserError("demo.font_missing", path=found or "fc-match")
-    return found
 
 
 def encode_clip(board: Board, title: str, speaker: str, seconds: int, lineup: Lineup,

@@ -54,7 +54,7 @@ def run_job(job_id: int) -> str:
         return jobs.report_progress(db, job_id, worker, percent, eta_s, _now())
 
     try:
-        from .demo import find_cjk_font
+        from .cards import find_cjk_font
         from .transcoder import transcode
 
         source = probe_source(Path(job.source_path), config["FFPROBE"], config["FFMPEG"])

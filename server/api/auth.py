@@ -28,7 +28,6 @@ def require_device(view):
         g.device = authenticate(get_db(), bearer_token(), clock(),
                                 current_app.config["DEVICE_SEEN_INTERVAL"])
         return view(*args, **kwargs)
-    wrapper.requires_device = True
     return wrapper
 
 

@@ -24,7 +24,6 @@ def require_editor(view):
             raise UserError("editor.token_invalid", status=401)
         g.user = user
         return view(*args, **kwargs)
-    wrapper.requires_editor = True
     return wrapper
 
 
