@@ -20,12 +20,17 @@ CARD_WIDTH, CARD_HEIGHT = 1280, 720
 def board_card(board: Board, lines: list[tuple[str, int, str, str]], seconds: float, fps: int,
                font: str, scratch: Path):
     """A video stream of the board's colour with `lines` of (text, size, x, y) in white."""
-    colour = "0x" + board.colour.lstrip("#")
-    video = ffmpeg.input(f"color=c={colour}:s={CARD_WIDTH}x{CARD_HEIGHT}:r={fps}:d={seconds}", f="lavfi")
-    for index, (content, size, x, y) in enumerate(lines):
-        text_file = scratch / f"card-line-{index}.txt"
+    return colour_card(board.colour, lines, seconds, fps, font, scratch)
+
+
+def colour_card(colour: str, lines: list[tuple[str, int, str, str]], seconds: float, fps: int, font: str,
+                scratch: Path, size: tuple[int, int] = (CARD_WIDTH, CARD_HEIGHT), prefix: str = "card"):
+    """A video stream of one colour (#RRGGBB) with `lines` of (text, size, x, y) in white."""
+    video = ffmpeg.input(f"color=c=0x{colour.lstrip('#')}:s={size[0]}x{size[1]}:r={fps}:d={seconds}", f="lavfi")
+    for index, (content, font_size, x, y) in enumerate(lines):
+        text_file = scratch / f"{prefix}-line-{index}.txt"
         text_file.write_text(content, encoding="utf-8")
-        video = video.drawtext(fontfile=font, textfile=str(text_file), fontsize=size, fontcolor="white",
+        video = video.drawtext(fontfile=font, textfile=str(text_file), fontsize=font_size, fontcolor="white",
                                x=x, y=y, shadowcolor="black@0.6", shadowx=3, shadowy=3)
     return video
 

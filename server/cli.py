@@ -64,6 +64,7 @@ def main() -> None:
 def serve(host: str | None, port: int | None) -> None:
     import waitress
 
+    from .broadcast_runner import BroadcastRunner
     from .job_runner import JobRunner
 
     app = build_app()
@@ -72,6 +73,8 @@ def serve(host: str | None, port: int | None) -> None:
     runner = JobRunner(app)
     app.extensions["keting"]["job_runner"] = runner
     runner.start()
+    channels = BroadcastRunner(app)
+    channels.start()
     with app.app_context():
         _say("cli.serving", url=f"http://{host}:{port}/")
     try:
@@ -79,6 +82,7 @@ def serve(host: str | None, port: int | None) -> None:
         waitress.serve(app, host=host, port=port, threads=app.config["THREADS"], ident="keting",
                        max_request_body_size=app.config["MAX_UPLOAD_BYTES"] + 1024 * 1024)
     finally:
+        channels.stop()
         runner.stop()
 
 

@@ -227,6 +227,85 @@ def m008_uploads(db: Database) -> None:
         ) WITHOUT ROWID""")
 
 
+@migration
+def m009_schedule(db: Database) -> None:
+    # Broadcast schedule (schedule.py) and its expansion into each channel's
+    # timeline (playout_store.py). A recurring rule's occurrences are rows of
+    # schedule_entries, so conflicts, edits and the guide treat them alike.
+    _run(db, """
+        CREATE TABLE schedule_rules (
+            id INTEGER PRIMARY KEY,
+            channel INTEGER NOT NULL,
+            item_id INTEGER REFERENCES items(id) ON DELETE CASCADE,
+            title TEXT NOT NULL,
+            cron TEXT NOT NULL,
+            timezone TEXT NOT NULL,
+            first_date TEXT NOT NULL,
+            last_date TEXT,
+            important INTEGER NOT NULL DEFAULT 0 CHECK (important IN (0, 1)),
+            expanded_until TEXT NOT NULL,
+            created_by INTEGER REFERENCES users(id) ON DELETE SET NULL,
+            created_at TEXT NOT NULL
+        )""", """
+        CREATE TABLE schedule_entries (
+            id INTEGER PRIMARY KEY,
+            channel INTEGER NOT NULL,
+            item_id INTEGER REFERENCES items(id) ON DELETE CASCADE,
+            live_url TEXT,
+            rule_id INTEGER REFERENCES schedule_rules(id) ON DELETE SET NULL,
+            title TEXT NOT NULL,
+            start_at TEXT NOT NULL,
+            end_at TEXT NOT NULL,
+            important INTEGER NOT NULL DEFAULT 0 CHECK (important IN (0, 1)),
+            state TEXT NOT NULL DEFAULT 'scheduled' CHECK (state IN ('scheduled', 'preempted')),
+            preempted_by INTEGER REFERENCES schedule_entries(id) ON DELETE SET NULL,
+            live_state TEXT,
+            live_error TEXT,
+            created_by INTEGER REFERENCES users(id) ON DELETE SET NULL,
+            created_at TEXT NOT NULL,
+            updated_at TEXT NOT NULL,
+            CHECK (end_at > start_at),
+            CHECK (item_id IS NOT NULL OR live_url IS NOT NULL),
+            UNIQUE (rule_id, start_at)
+        )""",
+        "CREATE INDEX schedule_entries_channel_start ON schedule_entries (channel, start_at)",
+        # Times in ms since the Unix epoch: a timeline is a sum of segment
+        # durations in ms, and integer sums never drift.
+        """
+        CREATE TABLE playout (
+            channel INTEGER NOT NULL,
+            start_ms INTEGER NOT NULL,
+            end_ms INTEGER NOT NULL,
+            seq INTEGER NOT NULL,
+            disc INTEGER NOT NULL,
+            kind TEXT NOT NULL CHECK (kind IN ('programme', 'filler', 'slate')),
+            media_path TEXT NOT NULL,
+            first_segment INTEGER NOT NULL DEFAULT 0,
+            segment_count INTEGER NOT NULL CHECK (segment_count > 0),
+            title TEXT NOT NULL DEFAULT '',
+            item_id INTEGER,
+            entry_id INTEGER,
+            filler_board INTEGER,
+            filler_item INTEGER,
+            PRIMARY KEY (channel, start_ms),
+            CHECK (end_ms > start_ms)
+        ) WITHOUT ROWID""", """
+        CREATE TABLE channel_builds (
+            channel INTEGER PRIMARY KEY,
+            inputs TEXT NOT NULL,
+            built_until_ms INTEGER NOT NULL,
+            version INTEGER NOT NULL DEFAULT 1
+        )""", """
+        CREATE TABLE schedule_version (
+            id INTEGER PRIMARY KEY CHECK (id = 1),
+            version INTEGER NOT NULL
+        )""", "INSERT INTO schedule_version (id, version) VALUES (1, 0)")
+    for event in ("INSERT", "UPDATE", "DELETE"):
+        db.execute(f"""
+            CREATE TRIGGER schedule_entries_{event.lower()}_bumps_version AFTER {event} ON schedule_entries
+            BEGIN UPDATE schedule_version SET version = version + 1 WHERE id = 1; END""")
+
+
 def applied_migrations(db: Database) -> list[str]:
     """Names of the migrations already applied, in the order they ran."""
     if not db["_migrations"].exists():

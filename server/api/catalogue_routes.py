@@ -5,7 +5,7 @@ from __future__ import annotations
 import json
 import math
 
-from flask import Response, current_app, jsonify, request
+from flask import current_app, jsonify
 
 from .. import positions
 from ..catalogue import Viewer, board_counts, board_page, catalogue_etag, subtitles_of, visible_item
@@ -14,7 +14,7 @@ from ..context import current_lineup, get_db
 from ..errors import NotFound, UserError
 from . import bp
 from .auth import clock, current_device, require_device
-from .responses import int_param, json_body, media_url
+from .responses import conditional_json, int_param, json_body, media_url
 
 
 def _viewer() -> Viewer:
@@ -33,18 +33,6 @@ def _item_summary(row) -> dict:
         "thumbnail_url": media_url(row["thumbnail_path"]),
         "published_at": row["publish_at"] or row["created_at"], "pinned": bool(row["pinned"]),
     }
-
-
-def _conditional(etag: str, build) -> Response:
-    """Answer 304 when the box already has this version; otherwise build the JSON once."""
-    if request.if_none_match.contains(etag):
-        response = Response(status=304)
-    else:
-        response = jsonify(build())
-    response.set_etag(etag)
-    # Each box must revalidate (the answer depends on its organisation and the clock).
-    response.headers["Cache-Control"] = "private, no-cache"
-    return response
 
 
 def _visible_item_or_404(raw_id: str):
@@ -66,7 +54,7 @@ def list_boards():
     def build():
         counts = board_counts(db, lineup, viewer)
         return {"boards": [_board_json(b, counts[b.id]) for b in lineup.boards]}
-    return _conditional(etag, build)
+    return conditional_json(etag, build)
 
 
 @bp.get("/boards/<board_id>/items")
@@ -87,7 +75,7 @@ def list_board_items(board_id: str):
                 "items": [_item_summary(row) for row in result.rows],
                 "page": result.page, "per_page": result.per_page,
                 "total": result.total, "pages": result.pages}
-    return _conditional(etag, build)
+    return conditional_json(etag, build)
 
 
 @bp.get("/items/<item_id>")

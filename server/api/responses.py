@@ -94,3 +94,15 @@ def media_url(path: str | None) -> str | None:
     if not base.endswith("/"):
         base += "/"
     return urljoin(base, path)
+
+
+def conditional_json(etag: str, build) -> Response:
+    """Answer 304 when the box already has this version; otherwise build the JSON once."""
+    if request.if_none_match.contains(etag):
+        response = Response(status=304)
+    else:
+        response = jsonify(build())
+    response.set_etag(etag)
+    # Each box must revalidate (the answer depends on its organisation and the clock).
+    response.headers["Cache-Control"] = "private, no-cache"
+    return response

@@ -1,0 +1,149 @@
+"""Administrator API for the broadcast schedule: list, create, edit and delete entries and rules."""
+
+from __future__ import annotations
+
+from datetime import date, datetime, timedelta
+from zoneinfo import ZoneInfo
+
+from flask import current_app, jsonify, request
+
+from .. import broadcast, schedule
+from ..context import current_lineup, get_db
+from ..errors import UserError
+from ..recurrence import cron_from_request
+from ..schedule import Entry, Outcome
+from ..timestamps import format_utc, parse_time
+from . import bp
+from .auth import clock
+from .editor_auth import current_user, require_admin
+from .responses import json_body
+
+MAX_LIST_DAYS = 62
+
+
+def _zone() -> str:
+    return current_app.config["TIMEZONE"]
+
+
+def entry_json(entry: Entry) -> dict:
+    return {"id": entry.id, "channel": entry.channel, "item_id": entry.item_id, "rule_id": entry.rule_id,
+            "title": entry.title, "start": format_utc(entry.start), "end": format_utc(entry.end),
+            "start_label": schedule.local_label(entry.start, _zone()), "important": entry.important,
+            "state": entry.state, "preempted_by": entry.preempted_by}
+
+
+def _outcome_json(outcome: Outcome, dry_run: bool) -> dict:
+    return {"entries": [entry_json(e) for e in outcome.entries], "rule_id": outcome.rule_id,
+            "preempted": [entry_json(e) for e in outcome.preempted], "cut": [entry_json(e) for e in outcome.cut],
+            "dry_run": dry_run}
+
+
+def _time_field(body: dict, name: str, required: bool = True) -> datetime | None:
+    raw = body.get(name)
+    if raw is None and not required:
+        return None
+    if not isinstance(raw, str):
+        raise UserError("schedule.bad_time", field=name, value=raw if raw is not None else "")
+    try:
+        return parse_time(raw)
+    except ValueError:
+        raise UserError("schedule.bad_time", field=name, value=raw) from None
+
+
+def _int_field(body: dict, name: str, required: bool = True) -> int | None:
+    raw = body.get(name)
+    if raw is None and not required:
+        return None
+    if isinstance(raw, bool) or not isinstance(raw, int):
+        raise UserError("schedule.bad_number", field=name, value=raw if raw is not None else "")
+    return raw
+
+
+def _date_field(body: dict, name: str) -> date | None:
+    raw = body.get(name)
+    if raw is None:
+        return None
+    try:
+        return date.fromisoformat(str(raw))
+    except ValueError:
+        raise UserError("schedule.bad_date", field=name, value=raw) from None
+
+
+def _dry_run() -> bool:
+    return request.args.get("dry_run") in ("1", "true")
+
+
+def _rebuild_after_change() -> None:
+    broadcast.keep_built(get_db(), current_lineup(), clock())
+
+
+@bp.get("/admin/schedule")
+@require_admin
+def list_schedule():
+    """Entries overlapping [from, to) (default: the coming 7 days), optionally of one channel."""
+    now = clock()
+    start = _time_field(request.args, "from", required=False) or now - timedelta(hours=1)
+    end = _time_field(request.args, "to", required=False) or start + timedelta(days=7)
+    if end <= start or end - start > timedelta(days=MAX_LIST_DAYS):
+        raise UserError("schedule.bad_range", days=MAX_LIST_DAYS)
+    channel = request.args.get("channel")
+    if channel is not None and not channel.isdigit():
+        raise UserError("schedule.bad_number", field="channel", value=channel)
+    entries = schedule.list_entries(get_db(), start, end, int(channel) if channel else None)
+    return jsonify({"entries": [entry_json(e) for e in entries], "timezone": _zone()})
+
+
+@bp.post("/admin/schedule")
+@require_admin
+def create_entry():
+    """One-off entry ({channel, item_id, start, important}) or, with "repeat", a recurring rule."""
+    body = json_body()
+    db, lineup, now = get_db(), current_lineup(), clock()
+    channel, item_id = _int_field(body, "channel"), _int_field(body, "item_id")
+    important, dry_run = bool(body.get("important", False)), _dry_run()
+    if body.get("repeat"):
+        cron = cron_from_request(str(body["repeat"]), body.get("time"), body.get("days"), body.get("cron"))
+        first = _date_field(body, "first_date") or now.astimezone(ZoneInfo(_zone())).date()
+        outcome = schedule.add_rule(db, lineup, channel=channel, item_id=item_id, cron=cron, zone=_zone(),
+                                    first=first, last=_date_field(body, "last_date"), important=important, now=now,
+                                    horizon_days=current_app.config["RULE_HORIZON_DAYS"],
+                                    user_id=current_user().id, dry_run=dry_run)
+    else:
+        outcome = schedule.add_entry(db, lineup, channel=channel, item_id=item_id, start=_time_field(body, "start"),
+                                     important=important, now=now, zone=_zone(), user_id=current_user().id,
+                                     dry_run=dry_run)
+    if not dry_run:
+        _rebuild_after_change()
+    return jsonify(_outcome_json(outcome, dry_run)), 200 if dry_run else 201
+
+
+@bp.patch("/admin/schedule/<int:entry_id>")
+@require_admin
+def edit_entry(entry_id: int):
+    """Move an entry, change its item or importance (not once it has started)."""
+    body = json_body()
+    dry_run = _dry_run()
+    important = body.get("important")
+    outcome = schedule.update_entry(get_db(), current_lineup(), entry_id, now=clock(), zone=_zone(),
+                                    start=_time_field(body, "start", required=False),
+                                    item_id=_int_field(body, "item_id", required=False),
+                                    important=None if important is None else bool(important), dry_run=dry_run)
+    if not dry_run:
+        _rebuild_after_change()
+    return jsonify(_outcome_json(outcome, dry_run))
+
+
+@bp.delete("/admin/schedule/<int:entry_id>")
+@require_admin
+def remove_entry(entry_id: int):
+    entry = schedule.delete_entry(get_db(), entry_id, now=clock(), zone=_zone())
+    _rebuild_after_change()
+    return jsonify({"deleted": entry_json(entry)})
+
+
+@bp.delete("/admin/schedule/rules/<int:rule_id>")
+@require_admin
+def remove_rule(rule_id: int):
+    removed = schedule.delete_rule(get_db(), rule_id, now=clock())
+    _rebuild_after_change()
+    return jsonify({"rule_id": rule_id, "removed_entries": removed})

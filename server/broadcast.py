@@ -1,0 +1,117 @@
+"""Linear channels inside the running server: timelines kept built, playlists rendered and written.
+
+The thin shell around the pure parts (playout.py, live_playlist.py): it
+reads settings, the database and files, and is shared by the HTTP routes,
+the CLI and the background runner (broadcast_runner.py).
+"""
+
+from __future__ import annotations
+
+import logging
+import os
+from dataclasses import dataclass
+from datetime import datetime
+from pathlib import Path
+
+from flask import current_app
+from sqlite_utils import Database
+
+from keting_i18n import text
+
+from . import playout_store
+from .channel_art import ensure_channel_art, slate_path
+from .channels_yaml import Channel, Lineup
+from .live_playlist import master_playlist, media_playlist, next_change_ms, window
+from .segments import MediaCache
+
+log = logging.getLogger(__name__)
+
+
+def media_cache() -> MediaCache:
+    """The app's cache of programme segment lists."""
+    extensions = current_app.extensions["keting"]
+    if "media_cache" not in extensions:
+        extensions["media_cache"] = MediaCache(Path(current_app.config["MEDIA_ROOT"]))
+    return extensions["media_cache"]
+
+
+def channel_by_number(lineup: Lineup, number: int) -> Channel | None:
+    return next((c for c in lineup.channels if c.number == number), None)
+
+
+def ensure_art(lineup: Lineup, font: str) -> None:
+    """Draw every channel's slate and logo that is missing or out of date."""
+    config = current_app.config
+    for channel in lineup.channels:
+        if ensure_channel_art(Path(config["MEDIA_ROOT"]), lineup, channel, font, config["SLATE_SECONDS"],
+                              config["LANGUAGE"], config["FFMPEG"]):
+            log.info("channel %s: slate and logo drawn", channel.number)
+
+
+def keep_built(db: Database, lineup: Lineup, now: datetime, force: bool = False) -> list[int]:
+    """Rebuild the timelines whose inputs changed or that run short; return the channels rebuilt."""
+    config = current_app.config
+    horizon_ms = config["PLAYOUT_HORIZON_HOURS"] * 3600 * 1000
+    rebuilt = []
+    for channel in lineup.channels:
+        slate = slate_path(channel.number)
+        if not (Path(config["MEDIA_ROOT"]) / slate).is_file():
+            log.warning("channel %s: no slate yet (run `keting serve` or `keting demo` to draw it)", channel.number)
+            continue
+        if force or playout_store.needs_rebuild(db, lineup, channel, now, horizon_ms, slate):
+            playout_store.rebuild(db, lineup, channel, now, horizon_ms, media_cache().get, slate,
+                                  text("slate.title", lang=config["LANGUAGE"]))
+            rebuilt.append(channel.number)
+    return rebuilt
+
+
+@dataclass(frozen=True)
+class ChannelPlaylists:
+    """One channel's playlists at one moment, and when they next change."""
+
+    master: str
+    media: dict[str, str]  # rendition name -> text
+    next_change_ms: int | None
+
+
+def playlists(db: Database, lineup: Lineup, channel: Channel, now: datetime) -> ChannelPlaylists | None:
+    """The channel's master and media playlists at `now`; None before its timeline is built."""
+    now_ms = playout_store.to_ms(now)
+    rows = playout_store.rows_at(db, channel.number, now_ms, media_cache().get)
+    if not rows or rows[0].end_ms <= now_ms:
+        return None
+    segments = window(rows, now_ms)
+    media_url = current_app.config["MEDIA_URL"]
+    texts = {r.name: media_playlist(segments, r, lineup.ladder, media_url) for r in lineup.ladder.renditions}
+    return ChannelPlaylists(master_playlist(lineup.ladder), texts, next_change_ms(rows, now_ms))
+
+
+def _write_atomically(path: Path, content: str) -> bool:
+    """Replace a file in one step so nginx never serves half a playlist; False if unchanged."""
+    try:
+        if path.read_text("utf-8") == content:
+            return False
+    except OSError:
+        pass
+    temporary = path.with_name(f".{path.name}.{os.getpid()}.tmp")
+    temporary.write_text(content, "utf-8")
+    os.replace(temporary, path)
+    return True
+
+
+def write_playlists(db: Database, lineup: Lineup, now: datetime) -> int | None:
+    """Write every channel's playlists under MEDIA_ROOT/live/<number>/; return when to write again (ms)."""
+    live_root = Path(current_app.config["MEDIA_ROOT"]) / "live"
+    soonest = None
+    for channel in lineup.channels:
+        current = playlists(db, lineup, channel, now)
+        if current is None:
+            continue
+        folder = live_root / str(channel.number)
+        folder.mkdir(parents=True, exist_ok=True)
+        _write_atomically(folder / "master.m3u8", current.master)
+        for name, content in current.media.items():
+            _write_atomically(folder / f"{name}.m3u8", content)
+        if current.next_change_ms is not None:
+            soonest = current.next_change_ms if soonest is None else min(soonest, current.next_change_ms)
+    return soonest

@@ -1,0 +1,88 @@
+"""Public channel interfaces for players: live playlists, /channels.m3u and /epg.xml.
+
+They carry no token, like the media files themselves: VLC, Kodi's IPTV
+Simple client, Jellyfin and TiviMate open them as they are. In production
+nginx serves the playlists written under media/live/ at the same URLs
+(docs/deploy.md); these routes compute the same text on the fly.
+"""
+
+from __future__ import annotations
+
+from datetime import timedelta
+from urllib.parse import urljoin
+
+from flask import Blueprint, Response, current_app, request
+
+from keting_i18n import text
+
+from . import broadcast, guide
+from .context import current_lineup, get_db
+from .errors import NotFound
+
+bp = Blueprint("guide", __name__)
+HLS_TYPE = "application/vnd.apple.mpegurl"
+XMLTV_DAYS = 8
+
+
+def _now():
+    return current_app.extensions["keting"]["clock"]()
+
+
+def base_url() -> str:
+    """The server's public base URL ending in /: the setting, else what the request came to."""
+    configured = current_app.config["PUBLIC_URL"]
+    base = configured or request.host_url
+    return base if base.endswith("/") else base + "/"
+
+
+def media_base() -> str:
+    base = urljoin(base_url(), current_app.config["MEDIA_URL"])
+    return base if base.endswith("/") else base + "/"
+
+
+def _playlists(number: int):
+    lineup = current_lineup()
+    channel = broadcast.channel_by_number(lineup, number)
+    if channel is None:
+        raise NotFound("guide.unknown_channel", value=number)
+    current = broadcast.playlists(get_db(), lineup, channel, _now())
+    if current is None:
+        raise NotFound("guide.channel_not_ready", value=number)
+    return current
+
+
+def _hls(content: str) -> Response:
+    response = Response(content, mimetype=HLS_TYPE)
+    # A live playlist changes every segment; players must not cache it longer.
+    response.headers["Cache-Control"] = "max-age=1"
+    return response
+
+
+@bp.get("/live/<int:number>/master.m3u8")
+def live_master(number: int):
+    return _hls(_playlists(number).master)
+
+
+@bp.get("/live/<int:number>/<rendition>.m3u8")
+def live_media(number: int, rendition: str):
+    current = _playlists(number)
+    if rendition not in current.media:
+        raise NotFound("guide.unknown_rendition", value=rendition)
+    return _hls(current.media[rendition])
+
+
+@bp.get("/channels.m3u")
+def channels_m3u():
+    body = guide.m3u(current_lineup(), base_url(), media_base(), text("guide.m3u_group", lang=current_app.config[
+        "LANGUAGE"]))
+    return Response(body, mimetype="audio/x-mpegurl", headers={"Cache-Control": "max-age=300"})
+
+
+@bp.get("/epg.xml")
+def epg_xml():
+    now = _now()
+    db, lineup = get_db(), current_lineup()
+    start, end = now - timedelta(hours=6), now + timedelta(days=XMLTV_DAYS)
+    listing = {c.number: guide.programmes(db, lineup, c.number, start, end) for c in lineup.channels}
+    body = guide.xmltv(lineup, listing, current_app.config["TIMEZONE"], media_base())
+    return Response(body, mimetype="application/xml", headers={"Cache-Control": "max-age=300"})

@@ -1,0 +1,205 @@
+"""Each channel's timeline in the database: built from the schedule, read by playlists and the guide.
+
+The playout table is the schedule expanded (playout.py) into the programmes
+that will actually play, filler and slate included, some hours ahead. It is
+written in one transaction and never changed for what already started, so
+every server process and every restart computes the same playlist for the
+same time: the playlist is a pure function of this table and the clock, and
+finding the rows for a time is one index lookup (O(log n)).
+
+A rebuild keeps the past and the programme on air (cut short only for a
+programme whose time has come, e.g. an important one) and plans the rest
+again. It runs when the schedule, the catalogue or channels.yaml changed,
+and to keep the timeline `horizon` ahead.
+"""
+
+from __future__ import annotations
+
+import logging
+from collections.abc import Callable
+from dataclasses import dataclass
+from datetime import UTC, datetime
+
+from sqlite_utils import Database
+
+from .catalogue import lineup_fingerprint
+from .channels_yaml import Channel, Lineup
+from .db import write_transaction
+from .live_playlist import WINDOW_SEGMENTS
+from .playout import Anchor, Cursor, Filler, Row, plan, truncate
+from .segments import Media, MediaMissing
+from .timestamps import format_utc
+
+log = logging.getLogger(__name__)
+DAY_MS = 24 * 3600 * 1000
+
+
+def to_ms(moment: datetime) -> int:
+    return round(moment.timestamp() * 1000)
+
+
+def from_ms(ms: int) -> datetime:
+    return datetime.fromtimestamp(ms / 1000, UTC)
+
+
+@dataclass(frozen=True)
+class Listing:
+    """A row as the guide shows it: no segments, just what and when."""
+
+    channel: int
+    kind: str
+    start_ms: int
+    end_ms: int
+    title: str
+    item_id: int | None
+    entry_id: int | None
+
+
+MediaLookup = Callable[[str], Media]
+
+
+def _row(record, media_of: MediaLookup) -> Row:
+    filler_key = None if record["filler_board"] is None else (record["filler_board"], record["filler_item"])
+    return Row(record["kind"], record["start_ms"], record["end_ms"], record["seq"], record["disc"],
+               record["segment_count"], media_of(record["media_path"]), record["title"], record["item_id"],
+               record["entry_id"], record["first_segment"], filler_key)
+
+
+def rows_at(db: Database, channel: int, now_ms: int, media_of: MediaLookup,
+            count: int = WINDOW_SEGMENTS) -> list[Row]:
+    """The channel's rows that started by now_ms, newest first (enough for a playlist window)."""
+    records = db.execute("""SELECT * FROM playout WHERE channel = ? AND start_ms <= ?
+                            ORDER BY start_ms DESC LIMIT ?""", [channel, now_ms, count]).fetchall()
+    return [_row(record, media_of) for record in records]
+
+
+def listings(db: Database, channel: int, start_ms: int, end_ms: int) -> list[Listing]:
+    """What plays on a channel between two times, in order (the guide's view)."""
+    records = db.execute("""SELECT channel, kind, start_ms, end_ms, title, item_id, entry_id FROM playout
+                            WHERE channel = ? AND start_ms < ? AND end_ms > ? ORDER BY start_ms""",
+                         [channel, end_ms, start_ms])
+    return [Listing(*record) for record in records]
+
+
+def _media_path(row: Row) -> str:
+    return f"{row.media.base}/master.m3u8"
+
+
+def _save(db: Database, channel: int, row: Row) -> None:
+    board, item = row.filler_key if row.filler_key else (None, None)
+    db.execute("""INSERT OR REPLACE INTO playout (channel, start_ms, end_ms, seq, disc, kind, media_path,
+                  first_segment, segment_count, title, item_id, entry_id, filler_board, filler_item)
+                  VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)""",
+               [channel, row.start_ms, row.end_ms, row.seq, row.disc, row.kind, _media_path(row),
+                row.first_segment, row.segment_count, row.title, row.item_id, row.entry_id, board, item])
+
+
+def filler_candidates(db: Database, channel: Channel, now: datetime, media_of: MediaLookup) -> list[Filler]:
+    """Published videos for everyone on the channel's filler boards, in rotation order.
+
+    Items meant for some organisations only never fill a channel that every
+    box receives.
+    """
+    if not channel.filler:
+        return []
+    position = {board: index for index, board in enumerate(channel.filler)}
+    rows = db.execute(f"""
+        SELECT id, board_id, title, hls_path FROM items
+        WHERE kind = 'video' AND state = 'published' AND hls_path IS NOT NULL
+          AND board_id IN ({", ".join("?" * len(channel.filler))})
+          AND (publish_at IS NULL OR publish_at <= ?) AND (expire_at IS NULL OR expire_at > ?)
+          AND NOT EXISTS (SELECT 1 FROM item_targets WHERE item_targets.item_id = items.id)""",
+                      [*channel.filler, format_utc(now), format_utc(now)])
+    candidates = []
+    for row in rows:
+        try:
+            media = media_of(row["hls_path"])
+        except MediaMissing as error:
+            log.warning("channel %s: filler item %s skipped: %s", channel.number, row["id"], error)
+            continue
+        candidates.append(Filler((position[row["board_id"]], row["id"]), row["id"], row["title"], media))
+    return sorted(candidates, key=lambda filler: filler.key)
+
+
+def _anchors(db: Database, channel: int, after_ms: int, until_ms: int, skip_entry: int | None,
+             media_of: MediaLookup) -> list[Anchor]:
+    rows = db.execute("""
+        SELECT e.id, e.start_at, e.item_id, e.title, i.hls_path FROM schedule_entries e
+        JOIN items i ON i.id = e.item_id
+        WHERE e.channel = ? AND e.state = 'scheduled' AND e.start_at > ? AND e.start_at < ? AND e.id IS NOT ?
+        ORDER BY e.start_at""", [channel, format_utc(from_ms(after_ms)), format_utc(from_ms(until_ms)), skip_entry])
+    anchors = []
+    for row in rows:
+        try:
+            media = media_of(row["hls_path"])
+        except MediaMissing as error:
+            log.warning("channel %s: scheduled entry %s skipped: %s", channel, row["id"], error)
+            continue
+        start_ms = to_ms(datetime.fromisoformat(row["start_at"].replace("Z", "+00:00")))
+        anchors.append(Anchor(row["id"], start_ms, row["item_id"], row["title"], media))
+    return anchors
+
+
+def build_inputs(db: Database, lineup: Lineup, slate_path: str) -> str:
+    """A fingerprint of everything a timeline depends on besides the clock."""
+    schedule = db.execute("SELECT version FROM schedule_version").fetchone()[0]
+    catalogue = db.execute("SELECT version FROM catalogue_version").fetchone()[0]
+    return f"{schedule}:{catalogue}:{lineup_fingerprint(lineup)}:{slate_path}"
+
+
+def rebuild(db: Database, lineup: Lineup, channel: Channel, now: datetime, horizon_ms: int,
+            media_of: MediaLookup, slate_path: str, slate_title: str) -> int:
+    """Plan the channel again from the programme on air to now + horizon; return the rows written."""
+    now_ms = to_ms(now)
+    segment_ms = lineup.ladder.segment_seconds * 1000
+    slate = media_of(slate_path)
+    with write_transaction(db):
+        inputs = build_inputs(db, lineup, slate_path)
+        latest = rows_at(db, channel.number, now_ms, media_of, count=1)
+        current = latest[0] if latest else None
+        db.execute("DELETE FROM playout WHERE channel = ? AND start_ms > ?", [channel.number, now_ms])
+        until_ms = now_ms + horizon_ms
+        if current is not None and current.end_ms > now_ms:
+            anchors = _anchors(db, channel.number, current.start_ms, until_ms + DAY_MS, current.entry_id, media_of)
+            if anchors and anchors[0].start_ms < current.end_ms:
+                current = truncate(current, anchors[0].start_ms)
+                _save(db, channel.number, current)
+            last = db.execute("""SELECT filler_board, filler_item FROM playout WHERE channel = ? AND start_ms <= ?
+                                 AND kind = 'filler' ORDER BY start_ms DESC LIMIT 1""",
+                              [channel.number, current.start_ms]).fetchone()
+            cursor = current.cursor_after(tuple(last) if last else None)
+        else:
+            # Nothing on air (first build, or the server was off past the horizon):
+            # start now, on the segment grid, with numbers that still only go forward.
+            start = now_ms - now_ms % segment_ms
+            seq, disc = start // segment_ms, 0
+            if current is not None:
+                after = current.cursor_after(None)
+                seq, disc = max(seq, after.seq), after.disc
+            cursor = Cursor(start, seq, disc)
+            anchors = _anchors(db, channel.number, start - 1, until_ms + DAY_MS, None, media_of)
+        filler = filler_candidates(db, channel, now, media_of)
+        rows, _ = plan(cursor, anchors, filler, slate, until_ms, slate_title)
+        for row in rows:
+            _save(db, channel.number, row)
+        db.execute("""INSERT INTO channel_builds (channel, inputs, built_until_ms) VALUES (?, ?, ?)
+                      ON CONFLICT (channel) DO UPDATE SET inputs = excluded.inputs,
+                      built_until_ms = excluded.built_until_ms, version = version + 1""",
+                   [channel.number, inputs, rows[-1].end_ms if rows else until_ms])
+    return len(rows)
+
+
+def needs_rebuild(db: Database, lineup: Lineup, channel: Channel, now: datetime, horizon_ms: int,
+                  slate_path: str) -> bool:
+    """Whether the schedule, catalogue or line-up changed, or the timeline runs out within half the horizon."""
+    build = db.execute("SELECT inputs, built_until_ms FROM channel_builds WHERE channel = ?",
+                       [channel.number]).fetchone()
+    if build is None:
+        return True
+    return build["inputs"] != build_inputs(db, lineup, slate_path) or \
+        build["built_until_ms"] < to_ms(now) + horizon_ms // 2
+
+
+def builds_version(db: Database) -> str:
+    """Changes whenever any channel's timeline is rebuilt (for guide ETags)."""
+    return ".".join(f"{row[0]}:{row[1]}" for row in db.execute("SELECT channel, version FROM channel_builds"))
