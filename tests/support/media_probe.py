@@ -59,3 +59,52 @@ def play_until_pictures(url: str, pictures: int = 10, deadline_s: float = 20.0) 
         player.stop()
         player.release()
         instance.release()
+
+
+def watch_pictures(url: str, until, deadline_s: float, playlist: bool = False) -> list[tuple[float, int, int]]:
+    """Play `url` in real libVLC (dummy output) until `until(samples)` is true; return the samples
+    of (seconds since start, displayed pictures, lost pictures) taken every tenth of a second.
+
+    With playlist=True the URL is a playlist file (M3U) that libVLC expands and plays
+    the first entry of, as VLC does when a user opens it.
+    """
+    import vlc
+
+    instance = vlc.Instance("--vout=dummy", "--aout=dummy", "--no-video-title-show", "--quiet")
+    if playlist:
+        list_player = instance.media_list_player_new()
+        list_player.set_media_list(instance.media_list_new([url]))
+        player = list_player.get_media_player()
+        list_player.play()
+    else:
+        list_player = None
+        player = instance.media_player_new()
+        player.set_media(instance.media_new(url))
+        player.play()
+    stats = vlc.MediaStats()
+    samples: list[tuple[float, int, int]] = []
+    started = time.monotonic()
+    try:
+        while time.monotonic() - started < deadline_s and not until(samples):
+            media = player.get_media()
+            if media is not None and media.get_stats(stats):
+                samples.append((time.monotonic() - started, stats.displayed_pictures, stats.lost_pictures))
+            time.sleep(0.1)  # sampling libVLC's counters; the loop ends on `until` or the deadline
+        return samples
+    finally:
+        (list_player or player).stop()
+        player.release()
+        instance.release()
+
+
+def longest_stall(samples: list[tuple[float, int, int]], after_pictures: int = 1) -> float:
+    """The longest time (s) with no new picture displayed, once `after_pictures` had been shown."""
+    longest, last_change, last_count = 0.0, None, 0
+    for moment, displayed, _ in samples:
+        if displayed > last_count:
+            if last_change is not None and last_count >= after_pictures:
+                longest = max(longest, moment - last_change)
+            last_change, last_count = moment, displayed
+    if last_change is not None and samples:
+        longest = max(longest, samples[-1][0] - last_change)
+    return longest
