@@ -182,6 +182,7 @@ MESSAGES: dict[str, str] = {
     "cli.demo_removed": "已删除 {count} 条演示内容。",
     "cli.demo_device": "演示机顶盒已配对，凭证保存在 {path}",
     "cli.demo_device_name": "演示机顶盒",
+    "cli.demo_channels": "直播频道（可用 VLC 打开）：{url}",
     "cli.demo_sample": "示例视频（可用 VLC 打开）：{url}",
     "cli.password_prompt": "新密码",
     "cli.password_again": "再输入一次",

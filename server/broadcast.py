@@ -22,7 +22,7 @@ from . import playout_store
 from .channel_art import ensure_channel_art, slate_path
 from .channels_yaml import Channel, Lineup
 from .live_playlist import master_playlist, media_playlist, next_change_ms, window
-from .segments import MediaCache
+from .segments import MediaCache, MediaMissing
 
 log = logging.getLogger(__name__)
 
@@ -77,7 +77,11 @@ class ChannelPlaylists:
 def playlists(db: Database, lineup: Lineup, channel: Channel, now: datetime) -> ChannelPlaylists | None:
     """The channel's master and media playlists at `now`; None before its timeline is built."""
     now_ms = playout_store.to_ms(now)
-    rows = playout_store.rows_at(db, channel.number, now_ms, media_cache().get)
+    try:
+        rows = playout_store.rows_at(db, channel.number, now_ms, media_cache().get)
+    except MediaMissing as error:  # a programme on air was deleted; the next rebuild moves on
+        log.error("channel %s: %s", channel.number, error)
+        return None
     if not rows or rows[0].end_ms <= now_ms:
         return None
     segments = window(rows, now_ms)

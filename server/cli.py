@@ -135,31 +135,39 @@ def migrate() -> None:
 @click.option("--remove", is_flag=True, help="Delete the demo items and their media instead.")
 @with_app
 def demo(remove: bool) -> None:
+    from . import broadcast
     from .cards import find_cjk_font
     from .demo import load_demo, remove_demo
 
-    media_root = Path(current_app.config["MEDIA_ROOT"])
+    config = current_app.config
+    media_root = Path(config["MEDIA_ROOT"])
     if remove:
         _say("cli.demo_removed", count=remove_demo(get_db(), media_root))
+        broadcast.keep_built(get_db(), current_lineup(), utc_now())
         return
+    from .demo import schedule_demo
     from .hls_ladder import EncodeError
 
     try:
-        report = load_demo(get_db(), current_lineup(), media_root, current_app.config["FFMPEG"],
-                           find_cjk_font(current_app.config["CJK_FONT"]), log=click.echo)
+        font = find_cjk_font(config["CJK_FONT"])
+        report = load_demo(get_db(), current_lineup(), media_root, config["FFMPEG"], font, log=click.echo)
+        broadcast.ensure_art(current_lineup(), font)
     except EncodeError as error:
         raise UserError("demo.encode_failed", detail=error.stderr_tail) from None
     except FileNotFoundError as error:
         raise UserError("demo.ffmpeg_missing", path=error.filename) from None
     _say("cli.demo_done", created=len(report.created), kept=len(report.kept), skipped=len(report.skipped))
+    schedule_demo(get_db(), current_lineup(), utc_now(), config["TIMEZONE"], config["RULE_HORIZON_DAYS"])
+    broadcast.keep_built(get_db(), current_lineup(), utc_now())
     token_file = Path(current_app.instance_path) / DEMO_TOKEN_FILE
     if _ensure_demo_device(token_file):
         _say("cli.demo_device", path=token_file)
     sample = get_db().execute(
         "SELECT hls_path FROM items WHERE demo_key IS NOT NULL AND hls_path IS NOT NULL ORDER BY id LIMIT 1").fetchone()
+    base = f"http://{config['HOST']}:{config['PORT']}"
     if sample:
-        base = f"http://{current_app.config['HOST']}:{current_app.config['PORT']}"
-        _say("cli.demo_sample", url=base + current_app.config["MEDIA_URL"] + sample[0])
+        _say("cli.demo_sample", url=base + config["MEDIA_URL"] + sample[0])
+    _say("cli.demo_channels", url=f"{base}/channels.m3u")
 
 
 def _ensure_demo_device(token_file: Path) -> bool:

@@ -15,7 +15,9 @@ import tempfile
 from collections.abc import Callable
 from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass, field
+from datetime import datetime
 from pathlib import Path
+from zoneinfo import ZoneInfo
 
 import ffmpeg
 import yaml
@@ -23,6 +25,7 @@ from sqlite_utils import Database
 
 from keting_i18n import text
 
+from . import schedule
 from .audio_prep import prepare_audio
 from .cards import CARD_HEIGHT, board_card, title_lines
 from .channels_yaml import Board, Lineup
@@ -159,3 +162,26 @@ def remove_demo(db: Database, media_root: Path) -> int:
             shutil.rmtree(media_root / "vod" / str(row["id"]), ignore_errors=True)
     db.execute("DELETE FROM items WHERE demo_key IS NOT NULL")
     return len(rows)
+
+
+def schedule_demo(db: Database, lineup: Lineup, now: datetime, zone: str, horizon_days: int) -> int | None:
+    """A daily 19:30 lesson on the first channel from the first demo video of its first filler board.
+
+    Returns the new rule's id, or None when a demo rule exists already or
+    there is nothing to schedule. The rest of the day comes from filler.
+    """
+    if not lineup.channels:
+        return None
+    channel = lineup.channels[0]
+    demo_ids = [row[0] for row in db.execute(
+        "SELECT id FROM items WHERE demo_key IS NOT NULL AND kind = 'video' AND hls_path IS NOT NULL "
+        "AND board_id = ? ORDER BY id", [channel.filler[0] if channel.filler else ""])]
+    if not demo_ids:
+        return None
+    placeholders = ", ".join("?" * len(demo_ids))
+    if db.execute(f"SELECT 1 FROM schedule_rules WHERE item_id IN ({placeholders})", demo_ids).fetchone():
+        return None
+    outcome = schedule.add_rule(db, lineup, channel=channel.number, item_id=demo_ids[0], cron="30 19 * * *",
+                                zone=zone, first=now.astimezone(ZoneInfo(zone)).date(), last=None, important=False,
+                                now=now, horizon_days=horizon_days)
+    return outcome.rule_id

@@ -70,7 +70,15 @@ def rows_at(db: Database, channel: int, now_ms: int, media_of: MediaLookup,
     """The channel's rows that started by now_ms, newest first (enough for a playlist window)."""
     records = db.execute("""SELECT * FROM playout WHERE channel = ? AND start_ms <= ?
                             ORDER BY start_ms DESC LIMIT ?""", [channel, now_ms, count]).fetchall()
-    return [_row(record, media_of) for record in records]
+    rows = []
+    for record in records:
+        try:
+            rows.append(_row(record, media_of))
+        except MediaMissing:
+            if not rows:
+                raise
+            break  # an earlier programme was deleted since: the window starts after it
+    return rows
 
 
 def listings(db: Database, channel: int, start_ms: int, end_ms: int) -> list[Listing]:
@@ -140,6 +148,22 @@ def _anchors(db: Database, channel: int, after_ms: int, until_ms: int, skip_entr
     return anchors
 
 
+def _on_air(db: Database, channel: int, now_ms: int, media_of: MediaLookup) -> tuple[Row | None, Cursor | None]:
+    """The latest row started by now, or, when its programme's files are gone (an item deleted
+    while on air), None and the numbers after it: the broken row is dropped and the
+    channel starts again at once with numbers that still only go forward."""
+    record = db.execute("SELECT * FROM playout WHERE channel = ? AND start_ms <= ? ORDER BY start_ms DESC LIMIT 1",
+                        [channel, now_ms]).fetchone()
+    if record is None:
+        return None, None
+    try:
+        return _row(record, media_of), None
+    except MediaMissing as error:
+        log.warning("channel %s: the programme on air is gone (%s); starting again now", channel, error)
+        db.execute("DELETE FROM playout WHERE channel = ? AND start_ms = ?", [channel, record["start_ms"]])
+        return None, Cursor(record["start_ms"], record["seq"] + record["segment_count"], record["disc"] + 1)
+
+
 def build_inputs(db: Database, lineup: Lineup, slate_path: str) -> str:
     """A fingerprint of everything a timeline depends on besides the clock."""
     schedule = db.execute("SELECT version FROM schedule_version").fetchone()[0]
@@ -155,8 +179,7 @@ def rebuild(db: Database, lineup: Lineup, channel: Channel, now: datetime, horiz
     slate = media_of(slate_path)
     with write_transaction(db):
         inputs = build_inputs(db, lineup, slate_path)
-        latest = rows_at(db, channel.number, now_ms, media_of, count=1)
-        current = latest[0] if latest else None
+        current, numbers_after = _on_air(db, channel.number, now_ms, media_of)
         db.execute("DELETE FROM playout WHERE channel = ? AND start_ms > ?", [channel.number, now_ms])
         until_ms = now_ms + horizon_ms
         if current is not None and current.end_ms > now_ms:
@@ -174,8 +197,10 @@ def rebuild(db: Database, lineup: Lineup, channel: Channel, now: datetime, horiz
             start = now_ms - now_ms % segment_ms
             seq, disc = start // segment_ms, 0
             if current is not None:
-                after = current.cursor_after(None)
-                seq, disc = max(seq, after.seq), after.disc
+                numbers_after = current.cursor_after(None)
+            if numbers_after is not None:
+                start = max(start, numbers_after.time_ms if current is None else start)
+                seq, disc = max(seq, numbers_after.seq), numbers_after.disc
             cursor = Cursor(start, seq, disc)
             anchors = _anchors(db, channel.number, start - 1, until_ms + DAY_MS, None, media_of)
         filler = filler_candidates(db, channel, now, media_of)

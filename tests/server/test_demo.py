@@ -95,6 +95,21 @@ def test_libvlc_plays_a_demo_item_from_the_server(api):
     assert play_until_pictures(detail["hls_url"]) >= 10
 
 
+def test_demo_puts_both_channels_on_the_air(demo, server):
+    from urllib.request import urlopen
+
+    media = demo[2]
+    for number in (1, 2):
+        assert (media / "channels" / str(number) / "slate" / "master.m3u8").is_file()
+        assert (media / "channels" / str(number) / "logo.png").stat().st_size > 1000
+        playlist = urlopen(f"{server}/live/{number}/720p.m3u8", timeout=10).read().decode()
+        segments = [line for line in playlist.splitlines() if line.startswith("/media/")]
+        assert segments and all((media / line.removeprefix("/media/")).is_file() for line in segments)
+    guide = urlopen(f"{server}/epg.xml", timeout=10).read().decode()
+    assert "193000 +0800" in guide  # the demo's daily 19:30 lesson
+    assert "直播频道" in demo[3].output and "/channels.m3u" in demo[3].output
+
+
 def test_demo_remove_takes_everything_out(tmp_path, monkeypatch, demo):
     # Runs last in this module: it empties the shared demo.
     env, _, media, _ = demo
@@ -155,3 +170,4 @@ def test_missing_ffmpeg_is_named(tmp_path, monkeypatch):
     monkeypatch.setattr("flask.Flask.auto_find_instance_path", lambda self: str(tmp_path / "instance"))
     result = CliRunner(env=env).invoke(main, ["demo"])
     assert result.exit_code == 1 and "KETING_FFMPEG" in result.output
+
