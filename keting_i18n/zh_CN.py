@@ -125,6 +125,12 @@ MESSAGES: dict[str, str] = {
     "guide.unknown_rendition": "频道没有 “{value}” 这一档清晰度。",
     "guide.m3u_group": "客厅党建",
     "slate.title": "节目间歇",
+    # notices
+    "notice.bad_title": "通知标题不能为空，也不能超过 {limit} 个字。",
+    "notice.bad_expiry": "通知的截止时间 {value} 必须晚于现在和开始时间。",
+    "notice.unknown": "没有编号为 {value} 的通知，可能已被删除。",
+    "notice.reminder_title": "重要直播：{title}",
+    "notice.reminder_body": "{when} 在 {channel} 号频道（{name}）播出。按遥控器“确定”键观看。",
     "slate.waiting": "精彩节目  稍后播出",
     "slate.guide_hint": "按遥控器“菜单”键查看节目单",
     # subtitles

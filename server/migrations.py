@@ -306,6 +306,25 @@ def m009_schedule(db: Database) -> None:
             BEGIN UPDATE schedule_version SET version = version + 1 WHERE id = 1; END""")
 
 
+@migration
+def m010_notices(db: Database) -> None:
+    # Urgent notices an administrator publishes to every box or to one
+    # organisation (and those under it). Reminders of important broadcasts are
+    # not stored: they are derived from schedule_entries (notices.py).
+    _run(db, """
+        CREATE TABLE notices (
+            id INTEGER PRIMARY KEY,
+            title TEXT NOT NULL CHECK (length(trim(title)) > 0),
+            body TEXT NOT NULL DEFAULT '',
+            org_id INTEGER REFERENCES organisations(id) ON DELETE RESTRICT,
+            starts_at TEXT NOT NULL,
+            expires_at TEXT NOT NULL,
+            created_by INTEGER REFERENCES users(id) ON DELETE SET NULL,
+            created_at TEXT NOT NULL,
+            CHECK (expires_at > starts_at)
+        )""", "CREATE INDEX notices_expires ON notices (expires_at)")
+
+
 def applied_migrations(db: Database) -> list[str]:
     """Names of the migrations already applied, in the order they ran."""
     if not db["_migrations"].exists():

@@ -66,6 +66,8 @@ SETTINGS: tuple[Setting, ...] = (
             "How far ahead each channel's timeline (and so the guide) is planned."),
     Setting("RULE_HORIZON_DAYS", int, 92,
             "How far ahead recurring schedule rules are expanded into entries (and checked for conflicts)."),
+    Setting("REMINDER_MINUTES", int, 10,
+            "Minutes before an important broadcast that boxes are told about it (\"press OK to watch\")."),
     Setting("SLATE_SECONDS", int, 30,
             "Length of each channel's slate clip, shown in gaps no filler fits; a multiple of the segment length."),
     Setting("PUBLIC_URL", str, "",

@@ -5,4 +5,11 @@ from flask import Blueprint
 bp = Blueprint("api_v1", __name__, url_prefix="/api/v1")
 
 # Route modules register themselves on `bp` when imported.
-from . import catalogue_routes, channel_routes, device_routes, schedule_routes, upload_routes  # noqa: E402,F401
+from . import (  # noqa: E402,F401
+    catalogue_routes,
+    channel_routes,
+    device_routes,
+    notice_routes,
+    schedule_routes,
+    upload_routes,
+)
