@@ -15,6 +15,7 @@ import subprocess
 from pathlib import Path
 
 from .channels_yaml import Ladder
+from .child_process import die_with_parent
 from .hls_ladder import STDERR_TAIL_LINES, EncodeError
 
 TRUE_PEAK_DB = -1.5
@@ -25,7 +26,7 @@ _INTEGRATED = re.compile(r"Integrated loudness:\s*\n\s*I:\s*(-?[\d.]+|-inf) LUFS
 
 def _ffmpeg(ffmpeg_cmd: str, *args: str, timeout_s: float = 3600) -> subprocess.CompletedProcess:
     return subprocess.run([ffmpeg_cmd, "-hide_banner", "-nostdin", *args], capture_output=True, text=True,
-                          timeout=timeout_s, check=False)
+                          timeout=timeout_s, check=False, preexec_fn=die_with_parent)
 
 
 def integrated_loudness(input_args: list[str], ffmpeg_cmd: str = "ffmpeg") -> float | None:

@@ -78,7 +78,7 @@ def playlists(db: Database, lineup: Lineup, channel: Channel, now: datetime) -> 
     """The channel's master and media playlists at `now`; None before its timeline is built."""
     now_ms = playout_store.to_ms(now)
     try:
-        rows = playout_store.rows_at(db, channel.number, now_ms, media_cache().get)
+        rows = playout_store.rows_at(db, channel.number, now_ms, media_cache().get, lineup.ladder)
     except MediaMissing as error:  # a programme on air was deleted; the next rebuild moves on
         log.error("channel %s: %s", channel.number, error)
         return None

@@ -21,6 +21,7 @@ from pathlib import Path
 import ffmpeg
 
 from .channels_yaml import Ladder, Rendition
+from .child_process import die_with_parent
 
 MASTER_PLAYLIST = "master.m3u8"
 # ffmpeg's stderr is long; on failure we keep the end, where the reason is.
@@ -95,7 +96,7 @@ def run_ffmpeg(output, ffmpeg_cmd: str = "ffmpeg", timeout_s: float | None = Non
     args = output.global_args("-hide_banner", "-nostdin", "-loglevel", "error").compile(cmd=ffmpeg_cmd)
     args.insert(1, "-y")
     completed = subprocess.run(args, stdout=subprocess.DEVNULL, stderr=subprocess.PIPE, timeout=timeout_s,
-                               check=False)
+                               check=False, preexec_fn=die_with_parent)
     if completed.returncode != 0:
         tail = "\n".join(completed.stderr.decode("utf-8", "replace").strip().splitlines()[-STDERR_TAIL_LINES:])
         raise EncodeError(completed.returncode, tail)

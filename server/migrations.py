@@ -325,6 +325,49 @@ def m010_notices(db: Database) -> None:
         )""", "CREATE INDEX notices_expires ON notices (expires_at)")
 
 
+@migration
+def m011_live_events(db: Database) -> None:
+    # Live events: each relay run of an entry (live_relay.py), the capture
+    # origin that numbers the relay's segments, the recording made afterwards.
+    # The playout table is copied into one that also allows 'live' rows.
+    _run(db,
+         "ALTER TABLE schedule_entries ADD COLUMN live_epoch_ms INTEGER",
+         "ALTER TABLE schedule_entries ADD COLUMN recording_item_id INTEGER REFERENCES items(id) ON DELETE SET NULL",
+         """
+        CREATE TABLE live_runs (
+            entry_id INTEGER NOT NULL REFERENCES schedule_entries(id) ON DELETE CASCADE,
+            run INTEGER NOT NULL,
+            start_number INTEGER NOT NULL,
+            worker TEXT NOT NULL,
+            started_at_ms INTEGER NOT NULL,
+            first_segment_at_ms INTEGER,
+            ended_at_ms INTEGER,
+            error TEXT,
+            PRIMARY KEY (entry_id, run)
+        ) WITHOUT ROWID""", """
+        CREATE TABLE playout_v2 (
+            channel INTEGER NOT NULL,
+            start_ms INTEGER NOT NULL,
+            end_ms INTEGER NOT NULL,
+            seq INTEGER NOT NULL,
+            disc INTEGER NOT NULL,
+            kind TEXT NOT NULL CHECK (kind IN ('programme', 'filler', 'slate', 'live')),
+            media_path TEXT NOT NULL,
+            first_segment INTEGER NOT NULL DEFAULT 0,
+            segment_count INTEGER NOT NULL CHECK (segment_count > 0),
+            title TEXT NOT NULL DEFAULT '',
+            item_id INTEGER,
+            entry_id INTEGER,
+            filler_board INTEGER,
+            filler_item INTEGER,
+            PRIMARY KEY (channel, start_ms),
+            CHECK (end_ms > start_ms)
+        ) WITHOUT ROWID""",
+         "INSERT INTO playout_v2 SELECT * FROM playout",
+         "DROP TABLE playout",
+         "ALTER TABLE playout_v2 RENAME TO playout")
+
+
 def applied_migrations(db: Database) -> list[str]:
     """Names of the migrations already applied, in the order they ran."""
     if not db["_migrations"].exists():

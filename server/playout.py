@@ -30,14 +30,36 @@ from .segments import Media
 
 
 @dataclass(frozen=True)
+class LiveFeed:
+    """A live event's relay as the planner sees it (live_relay.py writes it).
+
+    Relay segment k holds what was captured from `epoch_ms + 2 s * k`; the
+    channel shows it `delay_ms` later, so a segment is complete on disk before
+    any player is told of it. `ready_ms` is the first channel time the current
+    run can be shown from, None while the relay is not producing.
+    """
+
+    media: Media  # nominal: the run's folder, 2 s segments numbered as the relay numbers them
+    epoch_ms: int
+    delay_ms: int
+    ready_ms: int | None
+    end_ms: int
+
+    def segment_at(self, time_ms: int) -> int:
+        """The relay segment the channel shows at `time_ms`."""
+        return (time_ms - self.delay_ms - self.epoch_ms) // self.media.durations_ms[0]
+
+
+@dataclass(frozen=True)
 class Anchor:
-    """A scheduled programme: play `media` from `start_ms` (Unix ms, UTC)."""
+    """A scheduled programme: play `media` (or a live feed) from `start_ms` (Unix ms, UTC)."""
 
     entry_id: int
     start_ms: int
-    item_id: int
+    item_id: int | None
     title: str
-    media: Media
+    media: Media | None
+    live: LiveFeed | None = None
 
 
 @dataclass(frozen=True)
@@ -69,7 +91,7 @@ class Row:
     first segment; `seq` its media sequence number.
     """
 
-    kind: str  # "programme", "filler" or "slate"
+    kind: str  # "programme", "filler", "slate" or "live"
     start_ms: int
     end_ms: int
     seq: int
@@ -177,7 +199,12 @@ def plan(cursor: Cursor, anchors: Sequence[Anchor], filler: Sequence[Filler], sl
     while cursor.time_ms < until_ms:
         due = pending[position] if position < len(pending) else None
         following = pending[position + 1].start_ms if position + 1 < len(pending) else None
-        if due is not None and due.start_ms <= cursor.time_ms:
+        if due is not None and due.start_ms <= cursor.time_ms and due.live is not None:
+            row, done = _live_row(cursor, due, following, slate)
+            position += 1 if done else 0
+            if row is None:
+                continue
+        elif due is not None and due.start_ms <= cursor.time_ms:
             count, end = segments_until(due.media, 0, cursor.time_ms, following)
             row = Row("programme", cursor.time_ms, end, cursor.seq, cursor.disc, count, due.media,
                       due.title, due.item_id, due.entry_id)
@@ -197,3 +224,22 @@ def plan(cursor: Cursor, anchors: Sequence[Anchor], filler: Sequence[Filler], sl
         rows.append(row)
         cursor = row.cursor_after(row.filler_key or cursor.last_filler)
     return rows, cursor
+
+
+def _live_row(cursor: Cursor, due: Anchor, following: int | None, slate: Media) -> tuple[Row | None, bool]:
+    """The next row of a live event: the relay once it can be shown, the slate (titled with the
+    event) before that or while the relay is down. Returns (row, whether the event is done)."""
+    feed = due.live
+    limit = feed.end_ms if following is None else min(following, feed.end_ms)
+    if cursor.time_ms >= limit:
+        return None, True
+    if feed.ready_ms is None or feed.ready_ms > cursor.time_ms:
+        until = limit if feed.ready_ms is None else min(limit, feed.ready_ms)
+        count, end = segments_until(slate, 0, cursor.time_ms, until, loop=True)
+        row = Row("slate", cursor.time_ms, end, cursor.seq, cursor.disc, count, slate, due.title,
+                  entry_id=due.entry_id)
+        return row, feed.ready_ms is None or feed.ready_ms >= limit
+    first = feed.segment_at(cursor.time_ms)
+    count, end = segments_until(feed.media, first, cursor.time_ms, limit)
+    return Row("live", cursor.time_ms, end, cursor.seq, cursor.disc, count, feed.media, due.title,
+               entry_id=due.entry_id, first_segment=first), True

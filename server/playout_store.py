@@ -23,8 +23,9 @@ from datetime import UTC, datetime
 from sqlite_utils import Database
 
 from .catalogue import lineup_fingerprint
-from .channels_yaml import Channel, Lineup
+from .channels_yaml import Channel, Ladder, Lineup
 from .db import write_transaction
+from .live_feed import feed_for, nominal_media
 from .live_playlist import WINDOW_SEGMENTS
 from .playout import Anchor, Cursor, Filler, Row, plan, truncate
 from .segments import Media, MediaMissing
@@ -58,14 +59,19 @@ class Listing:
 MediaLookup = Callable[[str], Media]
 
 
-def _row(record, media_of: MediaLookup) -> Row:
+def _row(record, media_of: MediaLookup, ladder: Ladder) -> Row:
     filler_key = None if record["filler_board"] is None else (record["filler_board"], record["filler_item"])
+    if record["kind"] == "live":  # the relay's folder; its segments are numbered, not listed
+        media = nominal_media(record["media_path"].rsplit("/", 1)[0],
+                              record["first_segment"] + record["segment_count"], ladder)
+    else:
+        media = media_of(record["media_path"])
     return Row(record["kind"], record["start_ms"], record["end_ms"], record["seq"], record["disc"],
-               record["segment_count"], media_of(record["media_path"]), record["title"], record["item_id"],
+               record["segment_count"], media, record["title"], record["item_id"],
                record["entry_id"], record["first_segment"], filler_key)
 
 
-def rows_at(db: Database, channel: int, now_ms: int, media_of: MediaLookup,
+def rows_at(db: Database, channel: int, now_ms: int, media_of: MediaLookup, ladder: Ladder,
             count: int = WINDOW_SEGMENTS) -> list[Row]:
     """The channel's rows that started by now_ms, newest first (enough for a playlist window)."""
     records = db.execute("""SELECT * FROM playout WHERE channel = ? AND start_ms <= ?
@@ -73,7 +79,7 @@ def rows_at(db: Database, channel: int, now_ms: int, media_of: MediaLookup,
     rows = []
     for record in records:
         try:
-            rows.append(_row(record, media_of))
+            rows.append(_row(record, media_of, ladder))
         except MediaMissing:
             if not rows:
                 raise
@@ -129,26 +135,60 @@ def filler_candidates(db: Database, channel: Channel, now: datetime, media_of: M
     return sorted(candidates, key=lambda filler: filler.key)
 
 
+def _anchor(db: Database, row, media_of: MediaLookup, ladder: Ladder, start_ms: int | None = None) -> Anchor | None:
+    """A schedule entry row as the planner's anchor; None when its programme's files are missing."""
+    if start_ms is None:
+        start_ms = to_ms(datetime.fromisoformat(row["start_at"].replace("Z", "+00:00")))
+    if row["live_url"] is not None:
+        return Anchor(row["id"], start_ms, None, row["title"], None, feed_for(db, row, ladder))
+    try:
+        media = media_of(row["hls_path"])
+    except MediaMissing as error:
+        log.warning("channel %s: scheduled entry %s skipped: %s", row["channel"], row["id"], error)
+        return None
+    return Anchor(row["id"], start_ms, row["item_id"], row["title"], media)
+
+
 def _anchors(db: Database, channel: int, after_ms: int, until_ms: int, skip_entry: int | None,
-             media_of: MediaLookup) -> list[Anchor]:
+             media_of: MediaLookup, ladder: Ladder) -> list[Anchor]:
     rows = db.execute("""
-        SELECT e.id, e.start_at, e.item_id, e.title, i.hls_path FROM schedule_entries e
-        JOIN items i ON i.id = e.item_id
+        SELECT e.*, i.hls_path FROM schedule_entries e LEFT JOIN items i ON i.id = e.item_id
         WHERE e.channel = ? AND e.state = 'scheduled' AND e.start_at > ? AND e.start_at < ? AND e.id IS NOT ?
         ORDER BY e.start_at""", [channel, format_utc(from_ms(after_ms)), format_utc(from_ms(until_ms)), skip_entry])
-    anchors = []
-    for row in rows:
-        try:
-            media = media_of(row["hls_path"])
-        except MediaMissing as error:
-            log.warning("channel %s: scheduled entry %s skipped: %s", channel, row["id"], error)
-            continue
-        start_ms = to_ms(datetime.fromisoformat(row["start_at"].replace("Z", "+00:00")))
-        anchors.append(Anchor(row["id"], start_ms, row["item_id"], row["title"], media))
-    return anchors
+    return [anchor for row in rows if (anchor := _anchor(db, row, media_of, ladder)) is not None]
 
 
-def _on_air(db: Database, channel: int, now_ms: int, media_of: MediaLookup) -> tuple[Row | None, Cursor | None]:
+def _live_entry(db: Database, entry_id: int | None):
+    if entry_id is None:
+        return None
+    return db.execute("""SELECT e.*, NULL AS hls_path FROM schedule_entries e
+                         WHERE id = ? AND live_url IS NOT NULL AND state = 'scheduled'""", [entry_id]).fetchone()
+
+
+def _follow_live_event(db: Database, current: Row, now_ms: int, ladder: Ladder,
+                       media_of: MediaLookup) -> tuple[Row, list[Anchor]]:
+    """A live event on air: cut its row soon when the relay's state no longer matches it
+    (relay down under a live row, relay up under the slate), and continue the event after it.
+
+    Cutting after the segment playing two seconds from now never touches what a
+    player was told; the relay's delay covers those seconds (live_feed.py).
+    """
+    entry = _live_entry(db, current.entry_id)
+    if entry is None:
+        return current, []
+    feed = feed_for(db, entry, ladder)
+    showing_relay = current.kind == "live"
+    relay_ok = feed.ready_ms is not None
+    if showing_relay != relay_ok or (current.kind == "live" and not current.media.base.endswith(
+            feed.media.base.rsplit("/", 1)[-1])):
+        current = truncate(current, now_ms + ladder.segment_seconds * 1000)
+    if current.end_ms >= feed.end_ms:
+        return current, []
+    return current, [_anchor(db, entry, media_of, ladder, start_ms=current.end_ms)]
+
+
+def _on_air(db: Database, channel: int, now_ms: int, media_of: MediaLookup,
+            ladder: Ladder) -> tuple[Row | None, Cursor | None]:
     """The latest row started by now, or, when its programme's files are gone (an item deleted
     while on air), None and the numbers after it: the broken row is dropped and the
     channel starts again at once with numbers that still only go forward."""
@@ -157,7 +197,7 @@ def _on_air(db: Database, channel: int, now_ms: int, media_of: MediaLookup) -> t
     if record is None:
         return None, None
     try:
-        return _row(record, media_of), None
+        return _row(record, media_of, ladder), None
     except MediaMissing as error:
         log.warning("channel %s: the programme on air is gone (%s); starting again now", channel, error)
         db.execute("DELETE FROM playout WHERE channel = ? AND start_ms = ?", [channel, record["start_ms"]])
@@ -179,14 +219,20 @@ def rebuild(db: Database, lineup: Lineup, channel: Channel, now: datetime, horiz
     slate = media_of(slate_path)
     with write_transaction(db):
         inputs = build_inputs(db, lineup, slate_path)
-        current, numbers_after = _on_air(db, channel.number, now_ms, media_of)
+        ladder = lineup.ladder
+        current, numbers_after = _on_air(db, channel.number, now_ms, media_of, ladder)
         db.execute("DELETE FROM playout WHERE channel = ? AND start_ms > ?", [channel.number, now_ms])
         until_ms = now_ms + horizon_ms
         if current is not None and current.end_ms > now_ms:
-            anchors = _anchors(db, channel.number, current.start_ms, until_ms + DAY_MS, current.entry_id, media_of)
+            anchors = _anchors(db, channel.number, current.start_ms, until_ms + DAY_MS, current.entry_id, media_of,
+                               ladder)
             if anchors and anchors[0].start_ms < current.end_ms:
                 current = truncate(current, anchors[0].start_ms)
-                _save(db, channel.number, current)
+            current, continuation = _follow_live_event(db, current, now_ms, ladder, media_of)
+            if anchors and anchors[0].start_ms <= current.end_ms:
+                continuation = []  # another programme's time has come: the event is cut there
+            anchors = continuation + anchors
+            _save(db, channel.number, current)
             last = db.execute("""SELECT filler_board, filler_item FROM playout WHERE channel = ? AND start_ms <= ?
                                  AND kind = 'filler' ORDER BY start_ms DESC LIMIT 1""",
                               [channel.number, current.start_ms]).fetchone()
@@ -202,7 +248,7 @@ def rebuild(db: Database, lineup: Lineup, channel: Channel, now: datetime, horiz
                 start = max(start, numbers_after.time_ms if current is None else start)
                 seq, disc = max(seq, numbers_after.seq), numbers_after.disc
             cursor = Cursor(start, seq, disc)
-            anchors = _anchors(db, channel.number, start - 1, until_ms + DAY_MS, None, media_of)
+            anchors = _anchors(db, channel.number, start - 1, until_ms + DAY_MS, None, media_of, ladder)
         filler = filler_candidates(db, channel, now, media_of)
         rows, _ = plan(cursor, anchors, filler, slate, until_ms, slate_title)
         for row in rows:

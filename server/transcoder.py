@@ -8,9 +8,7 @@ into place only when complete, so nothing half-encoded is ever served.
 
 from __future__ import annotations
 
-import ctypes
 import json
-import signal
 import subprocess
 import tempfile
 from collections.abc import Callable
@@ -21,20 +19,16 @@ import ffmpeg
 from .audio_prep import prepare_audio
 from .cards import CARD_HEIGHT, board_card, title_lines
 from .channels_yaml import Board, Ladder, Lineup, Rendition
+from .child_process import die_with_parent
 from .hls_ladder import STDERR_TAIL_LINES, EncodeError, ladder_output, make_thumbnail, renditions_for
 from .probe import Source
 
-PR_SET_PDEATHSIG = 1
 POSTER_HEIGHT = 720
 THUMBNAIL_HEIGHT = 360
 
 
 class Cancelled(Exception):
     """The job was cancelled while ffmpeg ran; ffmpeg has been stopped."""
-
-
-def _die_with_parent() -> None:  # runs in the child between fork and exec
-    ctypes.CDLL("libc.so.6", use_errno=True).prctl(PR_SET_PDEATHSIG, signal.SIGKILL)
 
 
 def _parse_progress(block: dict[str, str], duration_s: float) -> tuple[float, float | None]:
@@ -61,7 +55,7 @@ def run_with_progress(output, ffmpeg_cmd: str, duration_s: float,
     args.insert(1, "-y")
     with tempfile.TemporaryFile() as errors:
         process = subprocess.Popen(args, stdout=subprocess.PIPE, stderr=errors, text=True,
-                                   preexec_fn=_die_with_parent)
+                                   preexec_fn=die_with_parent)
         block: dict[str, str] = {}
         cancelled = False
         for line in process.stdout:
