@@ -118,6 +118,9 @@ MESSAGES: dict[str, str] = {
     "schedule.days_missing": "每周重复需要指定星期几，例如 [\"tue\"] 表示每周二。",
     "schedule.bad_day": "星期 “{value}” 看不懂。请用 mon、tue、wed、thu、fri、sat、sun，或 0–7（0 和 7 都是周日）。",
     "schedule.bad_cron": "cron 表达式 “{value}” 不对。需要五项：分 时 日 月 星期，例如 “30 19 * * 2” 表示每周二 19:30。",
+    "schedule.bad_live_url": "直播源地址 “{value}” 不能用。请填写 rtmp://、rtsp://、srt://、http(s)://（HLS）或 udp:// 开头的地址。",
+    "schedule.live_title_missing": "直播需要一个标题，例如“全体党员大会”。",
+    "schedule.bad_duration": "直播时长应在 10 秒到 {hours} 小时之间。",
     "schedule.rule_empty": "按规则 “{cron}” 在所选日期内一次也不会播出。请检查日期和时间。",
     # channels and guide
     "guide.unknown_channel": "没有 {value} 号频道。",

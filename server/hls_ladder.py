@@ -50,7 +50,7 @@ def renditions_for(ladder: Ladder, source_height: int) -> tuple[Rendition, ...]:
 
 
 def ladder_output(video, audio, ladder: Ladder, renditions: Sequence[Rendition], out_dir: Path,
-                  copy_top: bool = False):
+                  copy_top: bool = False, live_start_number: int | None = None):
     """An ffmpeg-python output node that writes the ladder of `video`+`audio` into out_dir.
 
     out_dir/master.m3u8 lists out_dir/<rendition>/index.m3u8 and its seg_NNNNN.ts files.
@@ -64,6 +64,10 @@ def ladder_output(video, audio, ladder: Ladder, renditions: Sequence[Rendition],
     encoded = len(renditions) - (1 if copy_top else 0)
     video = video.filter("fps", fps=ladder.fps)
     video_branches = video.filter_multi_output("split", encoded) if encoded > 1 else None
+    # A live relay's audio is filtered (loudnorm) here, and a filter's output feeds one
+    # stream only: split it once per rung. A prepared file's track is simply mapped again.
+    live = live_start_number is not None
+    audio_branches = audio.filter_multi_output("asplit", len(renditions)) if live and len(renditions) > 1 else None
     streams, options, stream_map = [], {}, []
     for index, rung in enumerate(renditions):
         # The codec is set per stream: ffmpeg applies the last matching option, so
@@ -76,18 +80,26 @@ def ladder_output(video, audio, ladder: Ladder, renditions: Sequence[Rendition],
             branch_index = index - (1 if copy_top else 0)
             branch = video_branches[branch_index] if video_branches else video
             streams.append(branch.filter("scale", -2, rung.height).filter("setsar", 1))
-        streams.append(audio)
+        streams.append(audio_branches[index] if audio_branches else audio)
         options[f"b:v:{index}"] = rung.video_bitrate
         options[f"maxrate:v:{index}"] = int(rung.video_bitrate * 1.07)
         options[f"bufsize:v:{index}"] = int(rung.video_bitrate * 1.5)
         stream_map.append(f"v:{index},a:{index},name:{rung.name}")
+    if not live:
+        playlist = {"acodec": "copy", "hls_playlist_type": "vod", "hls_flags": "independent_segments"}
+    else:
+        # A live relay (live_relay.py): the audio is encoded here, the playlist grows, and
+        # segments appear under their final name only when complete (temp_file), numbered
+        # from start_number so a restarted relay continues the event's numbering.
+        playlist = {"acodec": "aac", "b:a": ladder.audio_bitrate, "ar": 48000, "ac": 2,
+                    "hls_playlist_type": "event", "hls_list_size": 0, "start_number": live_start_number,
+                    "hls_flags": "independent_segments+temp_file"}
     return ffmpeg.output(
         *streams, str(out_dir / "%v" / "index.m3u8"),
         preset="veryfast", pix_fmt="yuv420p", g=gop, keyint_min=gop,
-        sc_threshold=0, flags="+cgop", force_key_frames=f"expr:gte(t,n_forced*{seg})", acodec="copy",
-        f="hls", hls_time=seg, hls_playlist_type="vod", hls_flags="independent_segments",
-        hls_segment_type="mpegts", hls_segment_filename=str(out_dir / "%v" / "seg_%05d.ts"),
-        master_pl_name=MASTER_PLAYLIST, var_stream_map=" ".join(stream_map), **options,
+        sc_threshold=0, flags="+cgop", force_key_frames=f"expr:gte(t,n_forced*{seg})",
+        f="hls", hls_time=seg, hls_segment_type="mpegts", hls_segment_filename=str(out_dir / "%v" / "seg_%05d.ts"),
+        master_pl_name=MASTER_PLAYLIST, var_stream_map=" ".join(stream_map), **playlist, **options,
     )
 
 

@@ -9,6 +9,7 @@ segment on until it ends; the planner shows the slate otherwise.
 
 from __future__ import annotations
 
+import math
 from functools import lru_cache
 
 from sqlite_utils import Database
@@ -48,6 +49,11 @@ def feed_for(db: Database, entry, ladder: Ladder) -> LiveFeed:
     ready = None
     folder = run_folder(entry["id"], run["run"] if run else 0)
     if run is not None and run["ended_at_ms"] is None and run["first_segment_at_ms"] is not None:
-        ready = epoch + seg_ms * (run["start_number"] + 1) + delay
+        # A slow start (a network input's handshake) makes every segment of the run
+        # that much later than its capture time: the run's delay grows to cover it.
+        first_due = epoch + seg_ms * (run["start_number"] + 1)
+        lag = max(0, run["first_segment_at_ms"] - first_due)
+        delay = max(delay, math.ceil((lag + 2 * seg_ms) / seg_ms) * seg_ms)
+        ready = first_due + delay
     count = max(1, (end - delay - epoch) // seg_ms + 2)
     return LiveFeed(nominal_media(folder, count, ladder), epoch, delay, ready, end)

@@ -177,11 +177,11 @@ def _follow_live_event(db: Database, current: Row, now_ms: int, ladder: Ladder,
     if entry is None:
         return current, []
     feed = feed_for(db, entry, ladder)
-    showing_relay = current.kind == "live"
-    relay_ok = feed.ready_ms is not None
-    if showing_relay != relay_ok or (current.kind == "live" and not current.media.base.endswith(
-            feed.media.base.rsplit("/", 1)[-1])):
-        current = truncate(current, now_ms + ladder.segment_seconds * 1000)
+    soon = now_ms + ladder.segment_seconds * 1000
+    if current.kind == "live" and (feed.ready_ms is None or current.media.base != feed.media.base):
+        current = truncate(current, soon)  # the run shown has ended: the slate, or the next run
+    elif current.kind == "slate" and feed.ready_ms is not None and feed.ready_ms < current.end_ms:
+        current = truncate(current, max(soon, feed.ready_ms))  # the relay came (back): show it from then
     if current.end_ms >= feed.end_ms:
         return current, []
     return current, [_anchor(db, entry, media_of, ladder, start_ms=current.end_ms)]

@@ -41,6 +41,10 @@ class Entry:
     important: bool
     state: str
     preempted_by: int | None
+    live_url: str | None = None
+    live_state: str | None = None
+    live_error: str | None = None
+    recording_item_id: int | None = None
 
 
 @dataclass
@@ -56,7 +60,8 @@ class Outcome:
 def _entry(row) -> Entry:
     return Entry(row["id"], row["channel"], row["item_id"], row["rule_id"], row["title"],
                  parse_stored(row["start_at"]), parse_stored(row["end_at"]), bool(row["important"]),
-                 row["state"], row["preempted_by"])
+                 row["state"], row["preempted_by"], row["live_url"], row["live_state"], row["live_error"],
+                 row["recording_item_id"])
 
 
 def local_label(moment: datetime, zone: str) -> str:
@@ -165,6 +170,45 @@ def add_entry(db: Database, lineup: Lineup, *, channel: int, item_id: int, start
     return outcome
 
 
+MAX_LIVE_HOURS = 12
+LIVE_SCHEMES = ("rtmp://", "rtmps://", "rtsp://", "srt://", "http://", "https://", "udp://", "file:")
+
+
+def check_live_url(url: str) -> str:
+    """A live input URL ffmpeg can open (RTMP, RTSP, SRT, HLS over HTTP, UDP, or a file for testing)."""
+    url = url.strip()
+    if not url or not (url.startswith(LIVE_SCHEMES) or url.startswith("/")):
+        raise UserError("schedule.bad_live_url", value=url)
+    return url
+
+
+def add_live_entry(db: Database, lineup: Lineup, *, channel: int, live_url: str, title: str, start: datetime,
+                   duration: timedelta, important: bool, now: datetime, zone: str, user_id: int | None = None,
+                   dry_run: bool = False) -> Outcome:
+    """A live event: ffmpeg relays `live_url` onto the channel from `start` for `duration` (live_relay.py)."""
+    _check_channel(lineup, channel)
+    url, title = check_live_url(live_url), title.strip()
+    if not title:
+        raise UserError("schedule.live_title_missing")
+    if not timedelta(seconds=10) <= duration <= timedelta(hours=MAX_LIVE_HOURS):
+        raise UserError("schedule.bad_duration", hours=MAX_LIVE_HOURS)
+    if start <= now:
+        raise UserError("schedule.in_the_past", value=local_label(start, zone), now=local_label(now, zone))
+    with write_transaction(db):
+        preempted, cut = _place(db, channel, start, start + duration, important, None, zone)
+        outcome = Outcome(preempted=preempted, cut=cut)
+        if dry_run:
+            return outcome
+        entry_id = db.execute(
+            """INSERT INTO schedule_entries (channel, live_url, title, start_at, end_at, important, live_state,
+               created_by, created_at, updated_at) VALUES (?, ?, ?, ?, ?, ?, 'waiting', ?, ?, ?)""",
+            [channel, url, title, format_utc(start), format_utc(start + duration), int(important), user_id,
+             format_utc(now), format_utc(now)]).lastrowid
+        _apply_preemption(db, entry_id, start, preempted, cut, now)
+    outcome.entries.append(get_entry(db, entry_id))
+    return outcome
+
+
 def _refuse_if_started(entry: Entry, now: datetime, zone: str) -> None:
     if entry.start <= now:
         raise UserError("schedule.already_started", status=409, error_code="started", title=entry.title,
@@ -182,15 +226,19 @@ def update_entry(db: Database, lineup: Lineup, entry_id: int, *, now: datetime, 
         raise UserError("schedule.in_the_past", value=local_label(new_start, zone), now=local_label(now, zone))
     new_important = entry.important if important is None else important
     with write_transaction(db):
-        item = broadcast_item(db, item_id or entry.item_id)
-        preempted, cut = _place(db, entry.channel, new_start, _end_for(item, new_start), new_important,
-                                entry.id, zone)
+        if entry.live_url is not None and item_id is None:  # a live event keeps its length
+            item_id_now, title, new_end = None, entry.title, new_start + (entry.end - entry.start)
+        else:
+            item = broadcast_item(db, item_id or entry.item_id)
+            item_id_now, title, new_end = item["id"], item["title"], _end_for(item, new_start)
+        preempted, cut = _place(db, entry.channel, new_start, new_end, new_important, entry.id, zone)
         outcome = Outcome(preempted=preempted, cut=cut)
         if dry_run:
             return outcome
-        db.execute("""UPDATE schedule_entries SET item_id = ?, title = ?, start_at = ?, end_at = ?, important = ?,
+        db.execute("""UPDATE schedule_entries SET item_id = ?, live_url = CASE WHEN ? IS NULL THEN live_url END,
+                      title = ?, start_at = ?, end_at = ?, important = ?,
                       state = 'scheduled', preempted_by = NULL, updated_at = ? WHERE id = ?""",
-                   [item["id"], item["title"], format_utc(new_start), format_utc(_end_for(item, new_start)),
+                   [item_id_now, item_id_now, title, format_utc(new_start), format_utc(new_end),
                     int(new_important), format_utc(now), entry.id])
         _apply_preemption(db, entry.id, new_start, preempted, cut, now)
     outcome.entries.append(get_entry(db, entry.id))

@@ -29,7 +29,9 @@ def entry_json(entry: Entry) -> dict:
     return {"id": entry.id, "channel": entry.channel, "item_id": entry.item_id, "rule_id": entry.rule_id,
             "title": entry.title, "start": format_utc(entry.start), "end": format_utc(entry.end),
             "start_label": schedule.local_label(entry.start, _zone()), "important": entry.important,
-            "state": entry.state, "preempted_by": entry.preempted_by}
+            "state": entry.state, "preempted_by": entry.preempted_by, "live_url": entry.live_url,
+            "live_state": entry.live_state, "live_error": entry.live_error,
+            "recording_item_id": entry.recording_item_id}
 
 
 def _outcome_json(outcome: Outcome, dry_run: bool) -> dict:
@@ -96,11 +98,21 @@ def list_schedule():
 @bp.post("/admin/schedule")
 @require_admin
 def create_entry():
-    """One-off entry ({channel, item_id, start, important}) or, with "repeat", a recurring rule."""
+    """One-off entry ({channel, item_id, start, important}), with "repeat" a recurring rule,
+    with "live_url" (and title, duration_minutes) a live event."""
     body = json_body()
     db, lineup, now = get_db(), current_lineup(), clock()
-    channel, item_id = _int_field(body, "channel"), _int_field(body, "item_id")
+    channel = _int_field(body, "channel")
     important, dry_run = bool(body.get("important", False)), _dry_run()
+    if body.get("live_url") is not None:
+        outcome = schedule.add_live_entry(
+            db, lineup, channel=channel, live_url=str(body["live_url"]), title=str(body.get("title") or ""),
+            start=_time_field(body, "start"), duration=timedelta(minutes=_int_field(body, "duration_minutes")),
+            important=important, now=now, zone=_zone(), user_id=current_user().id, dry_run=dry_run)
+        if not dry_run:
+            _rebuild_after_change()
+        return jsonify(_outcome_json(outcome, dry_run)), 200 if dry_run else 201
+    item_id = _int_field(body, "item_id")
     if body.get("repeat"):
         cron = cron_from_request(str(body["repeat"]), body.get("time"), body.get("days"), body.get("cron"))
         first = _date_field(body, "first_date") or now.astimezone(ZoneInfo(_zone())).date()

@@ -105,3 +105,33 @@ def test_index_at_agrees_with_offsets(now):
     index = row.index_at(now)
     assert row.offset_ms(index) <= now - row.start_ms or index == 0
     assert index == row.segment_count - 1 or now - row.start_ms < row.offset_ms(index + 1)
+
+
+def live_anchor(start_s: float, end_s: float, ready_s: float | None, epoch_s: float = 0) -> Anchor:
+    from server.playout import LiveFeed
+
+    nominal = Media("live/events/9/run-1", (SEGMENT,) * 400, tuple(f"seg_{k:05d}.ts" for k in range(400)),
+                    {"720p": ("720p", 720)})
+    feed = LiveFeed(nominal, round(epoch_s * 1000), 6000, None if ready_s is None else round(ready_s * 1000),
+                    round(end_s * 1000))
+    return Anchor(9, round(start_s * 1000), None, "全体党员大会", None, feed)
+
+
+def test_a_live_event_shows_the_slate_until_its_relay_can_be_shown_then_the_relay():
+    rows, _ = plan(Cursor(0, 0, 0), [live_anchor(20, 80, ready_s=31, epoch_s=-40)], FILLER, SLATE, 120_000)
+    check_contiguous(rows)
+    kinds = [(row.kind, row.entry_id) for row in rows if row.start_ms >= 20_000][:3]
+    assert kinds == [("slate", 9), ("live", 9), ("filler", None)]
+    live = next(row for row in rows if row.kind == "live")
+    assert 31_000 <= live.start_ms < 33_000 and 80_000 <= live.end_ms < 82_000
+    # The relay's segment k holds capture time epoch + 2 s k, shown 6 s later.
+    assert live.first_segment == (live.start_ms - 6000 + 40_000) // SEGMENT
+    slate = next(row for row in rows if row.kind == "slate" and row.entry_id == 9)
+    assert slate.title == "全体党员大会"
+
+
+def test_a_live_event_whose_relay_is_down_is_all_slate_and_ends_on_time():
+    rows, _ = plan(Cursor(0, 0, 0), [live_anchor(20, 80, ready_s=None)], FILLER, SLATE, 120_000)
+    during = [row for row in rows if row.entry_id == 9]
+    assert [row.kind for row in during] == ["slate"]
+    assert 80_000 <= during[0].end_ms < 82_000

@@ -95,3 +95,23 @@ def test_only_administrators_may_schedule(client, admin, app, clock, auth):
     assert as_editor.status_code == 403 and "管理员" in as_editor.json["error"]["message"]
     assert client.post("/api/v1/admin/schedule", json=body).status_code == 401
     assert client.post("/api/v1/admin/schedule", json=body, headers=auth).status_code == 401  # a box's token
+
+
+def test_a_live_event_through_the_api(client, admin, clock):
+    headers, _ = admin
+    body = {"channel": 1, "live_url": "rtmp://127.0.0.1/live/meeting", "title": "全体党员大会",
+            "start": at(clock, hours=1), "duration_minutes": 90, "important": True}
+    created = client.post("/api/v1/admin/schedule", json=body, headers=headers)
+    assert created.status_code == 201
+    entry = created.json["entries"][0]
+    assert (entry["live_url"], entry["live_state"], entry["item_id"]) == (body["live_url"], "waiting", None)
+    assert entry["end"] == (clock.now + timedelta(hours=2, minutes=30)).strftime("%Y-%m-%dT%H:%M:%SZ")
+    guide = client.get("/epg.xml").get_data(as_text=True)
+    assert "<title lang=\"zh\">全体党员大会</title>" in guide  # the slate stands in until the relay runs
+    moved = client.patch(f"/api/v1/admin/schedule/{entry['id']}", json={"start": at(clock, hours=3)}, headers=headers)
+    assert moved.status_code == 200 and moved.json["entries"][0]["live_url"] == body["live_url"]
+    bad = client.post("/api/v1/admin/schedule", json={**body, "live_url": "camera-1"}, headers=headers)
+    assert bad.status_code == 400 and "rtmp://" in bad.json["error"]["message"]
+    untitled = client.post("/api/v1/admin/schedule", json={**body, "title": " ", "start": at(clock, hours=9)},
+                           headers=headers)
+    assert untitled.status_code == 400 and "标题" in untitled.json["error"]["message"]
