@@ -1,6 +1,6 @@
 """How much a polling box costs: conditional GET (304) against a full catalogue answer (200).
 
-Starts `keting serve` (waitress, its production setup) on a loopback port over a
+Starts `keting serve` (gunicorn, its production setup) on a loopback port over a
 catalogue of ITEMS items in a tree of organisations, then sends the same bounded
 number of requests from CLIENTS keep-alive connections for each case:
   full   GET /api/v1/boards and one board page, no validator (the reference)

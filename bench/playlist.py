@@ -6,7 +6,7 @@
    The same is done with a 100-entry schedule as the reference: the ratio
    shows whether the cost grows with the schedule (it should not: one index
    lookup and a bisection).
-2. Throughput: `keting serve` (waitress, its production setup) serves
+2. Throughput: `keting serve` (gunicorn, its production setup) serves
    /live/1/720p.m3u8, computing it per request; nginx (Debian's package,
    started here with a config of its own on a loopback port) serves the file
    that `keting serve` writes under media/live/ at every segment boundary.
@@ -192,7 +192,7 @@ def main() -> None:
             server.wait(timeout=30)
             nginx.wait(timeout=30)
     keting, reference = statistics.median(rps["keting"]), statistics.median(rps["nginx"])
-    print(f"keting serve (waitress): {keting:.0f} req/s  rounds {[round(r) for r in rps['keting']]}")
+    print(f"keting serve (gunicorn): {keting:.0f} req/s  rounds {[round(r) for r in rps['keting']]}")
     print(f"nginx, written file:     {reference:.0f} req/s  rounds {[round(r) for r in rps['nginx']]}")
     print(f"RESULT entries={args.entries} keting_rps={keting:.0f} nginx_rps={reference:.0f} "
           f"keting_vs_nginx={keting / reference:.3f} compute_us_100={compute['100']:.0f} "

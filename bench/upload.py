@@ -1,6 +1,6 @@
 """Upload memory and speed: does the server's memory stay flat as files grow?
 
-Starts `keting serve` (waitress) on a loopback port, then uploads a SMALL and
+Starts `keting serve` (gunicorn) on a loopback port, then uploads a SMALL and
 a LARGE file of random bytes with the tus protocol in CHUNK-sized PATCHes, as a
 browser client would, while sampling the server's resident memory. The file is
 refused at the end (random bytes are not a video): that costs one ffprobe and
@@ -36,11 +36,22 @@ from server.users import add_user, create_api_token  # noqa: E402
 MIB = 1024 * 1024
 
 
-def rss_mib(pid: int) -> float:
+def _own_rss_mib(pid: int) -> float:
     for line in Path(f"/proc/{pid}/status").read_text().splitlines():
         if line.startswith("VmRSS:"):
             return int(line.split()[1]) / 1024
     return 0.0
+
+
+def rss_mib(pid: int) -> float:
+    """Resident memory of the server: gunicorn's master and its worker (the process's children)."""
+    total = _own_rss_mib(pid)
+    for child in Path(f"/proc/{pid}/task/{pid}/children").read_text().split():
+        try:
+            total += _own_rss_mib(int(child))
+        except OSError:
+            pass  # a child that just ended
+    return total
 
 
 class PeakSampler(threading.Thread):

@@ -58,32 +58,30 @@ def main() -> None:
     pass
 
 
-@main.command(help="Start the server (waitress) on HOST:PORT.")
+@main.command(help="Start the server (gunicorn) on HOST:PORT.")
 @click.option("--host", default=None, help="Listen address (setting HOST).")
 @click.option("--port", type=int, default=None, help="Listen port (setting PORT).")
 def serve(host: str | None, port: int | None) -> None:
-    import waitress
-
     from .broadcast_runner import BroadcastRunner
+    from .http_server import KetingServer
     from .job_runner import JobRunner
 
     app = build_app()
     host = host or app.config["HOST"]
     port = port or app.config["PORT"]
-    runner = JobRunner(app)
-    app.extensions["keting"]["job_runner"] = runner
-    runner.start()
-    channels = BroadcastRunner(app)
-    channels.start()
+
+    def start_runners():
+        """In the worker process: transcoding and the channels."""
+        jobs = JobRunner(app)
+        app.extensions["keting"]["job_runner"] = jobs
+        jobs.start()
+        channels = BroadcastRunner(app)
+        channels.start()
+        return [jobs, channels]
+
     with app.app_context():
         _say("cli.serving", url=f"http://{host}:{port}/")
-    try:
-        # A tus client may send a whole file in one PATCH; waitress spools bodies to disk, not memory.
-        waitress.serve(app, host=host, port=port, threads=app.config["THREADS"], ident="keting",
-                       max_request_body_size=app.config["MAX_UPLOAD_BYTES"] + 1024 * 1024)
-    finally:
-        channels.stop()
-        runner.stop()
+    KetingServer(app, host, port, start_runners).run()
 
 
 @main.command("import", help="Import a video or audio file from this machine onto a board.")

@@ -84,7 +84,7 @@ SETTINGS: tuple[Setting, ...] = (
             "Empty means ask fontconfig for Noto Sans CJK SC."),
     Setting("HOST", str, "127.0.0.1", "Address `keting serve` listens on."),
     Setting("PORT", int, 8080, "Port `keting serve` listens on."),
-    Setting("THREADS", int, 8, "Worker threads of `keting serve` (waitress)."),
+    Setting("THREADS", int, 8, "Request threads of `keting serve` (gunicorn's threaded worker)."),
 )
 
 SETTINGS_BY_NAME = {s.name: s for s in SETTINGS}

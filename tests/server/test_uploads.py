@@ -216,21 +216,53 @@ def test_the_reconcile_sweep_drops_expired_uploads(app, client, editor, clip, cl
     assert counts(app)["uploads"] == 0 and leftovers(app) == []
 
 
+def cut_patch(server_url: str, location: str, editor: dict, clip: bytes, sent: int) -> None:
+    """Over a real socket: promise the whole clip in one PATCH, send `sent` bytes of it, and hang up."""
+    import socket
+    from urllib.parse import urlsplit
+
+    host, port = urlsplit(server_url).hostname, urlsplit(server_url).port
+    with socket.create_connection((host, port)) as conn:
+        head = (f"PATCH {location} HTTP/1.1\r\nHost: {host}\r\nAuthorization: {editor['Authorization']}\r\n"
+                f"Tus-Resumable: 1.0.0\r\nUpload-Offset: 0\r\nContent-Type: application/offset+octet-stream\r\n"
+                f"Content-Length: {len(clip)}\r\n\r\n").encode()
+        conn.sendall(head + clip[:sent])
+
+
+@pytest.mark.slow
+def test_keting_serve_keeps_the_bytes_of_a_cut_patch(app, editor, clip, tmp_path):
+    """The production server (gunicorn) streams the body: a cut upload resumes where the bytes stopped."""
+    import urllib.request
+
+    from tests.support.http_server import keting_serve
+    from tests.support.processes import wait_for
+
+    settings = {"DATABASE": app.config["DATABASE"], "MEDIA_ROOT": app.config["MEDIA_ROOT"],
+                "ORIGINALS_DIR": app.config["ORIGINALS_DIR"]}
+    with keting_serve(settings) as url:
+        create = urllib.request.Request(f"{url}/api/v1/uploads", method="POST", headers={
+            **editor, "Tus-Resumable": "1.0.0", "Upload-Length": str(len(clip)),
+            "Upload-Metadata": metadata(board="dangke", title="党课")})
+        location = urllib.request.urlopen(create, timeout=10).headers["Location"]
+        path = location.removeprefix(url) if location.startswith("http") else location
+        sent = len(clip) // 3
+
+        def offset() -> int:
+            head = urllib.request.Request(f"{url}{path}", method="HEAD", headers={**editor, "Tus-Resumable": "1.0.0"})
+            return int(urllib.request.urlopen(head, timeout=10).headers["Upload-Offset"])
+        cut_patch(url, path, editor, clip, sent)
+        assert wait_for(lambda: offset() == sent and sent, 10, "the bytes received to be kept") == sent
+
+
 def test_a_connection_cut_mid_chunk_keeps_the_bytes_that_arrived(app, client, live_server, editor, clip):
     """Over a real socket: the client promises the whole clip, sends part of it, and hangs up."""
-    import socket
     from urllib.parse import urlsplit
 
     from tests.support.processes import wait_for
 
     location = urlsplit(start(client, editor, len(clip)).headers["Location"]).path
     sent = len(clip) // 2
-    host, port = urlsplit(live_server).hostname, urlsplit(live_server).port
-    with socket.create_connection((host, port)) as conn:
-        head = (f"PATCH {location} HTTP/1.1\r\nHost: {host}\r\nAuthorization: {editor['Authorization']}\r\n"
-                f"Tus-Resumable: 1.0.0\r\nUpload-Offset: 0\r\nContent-Type: application/offset+octet-stream\r\n"
-                f"Content-Length: {len(clip)}\r\n\r\n").encode()
-        conn.sendall(head + clip[:sent])
+    cut_patch(live_server, location, editor, clip, sent)
     offset = wait_for(lambda: int(client.head(location, headers=editor).headers["Upload-Offset"]), 10,
                       "the server to record the bytes received")
     assert offset == sent

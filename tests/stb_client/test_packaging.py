@@ -9,7 +9,7 @@ import sys
 from tests.conftest import REPO
 
 SERVER_ONLY = ["flask", "werkzeug", "sqlite_utils", "yaml", "nh3", "markdown_it", "apscheduler", "ffmpeg",
-               "waitress", "server"]
+               "gunicorn", "server"]
 
 
 def test_client_modules_import_with_the_server_stack_absent():

@@ -20,3 +20,35 @@ def serve_in_thread(app) -> Iterator[str]:
     finally:
         server.shutdown()
         thread.join(timeout=10)
+
+
+@contextlib.contextmanager
+def keting_serve(settings: dict[str, str], deadline_s: float = 30.0) -> Iterator[str]:
+    """`keting serve` (gunicorn, as in production) in a subprocess on a free loopback port; yields its URL."""
+    import os
+    import socket
+    import subprocess
+    import sys
+    import time
+    from pathlib import Path
+
+    with socket.socket() as probe:
+        probe.bind(("127.0.0.1", 0))
+        port = probe.getsockname()[1]
+    env = {**os.environ, **{f"KETING_{k}": str(v) for k, v in settings.items()}, "KETING_PORT": str(port)}
+    server = subprocess.Popen([sys.executable, "-m", "server.cli", "serve"], cwd=Path(__file__).resolve().parents[2],
+                              env=env, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+    try:
+        end = time.monotonic() + deadline_s
+        while True:
+            try:
+                socket.create_connection(("127.0.0.1", port), timeout=0.5).close()
+                break
+            except OSError:
+                if time.monotonic() > end or server.poll() is not None:
+                    raise AssertionError(f"keting serve did not answer on port {port}") from None
+                time.sleep(0.05)  # polling the port, bounded by the deadline
+        yield f"http://127.0.0.1:{port}"
+    finally:
+        server.terminate()
+        server.wait(timeout=30)
