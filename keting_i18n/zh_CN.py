@@ -135,6 +135,7 @@ MESSAGES: dict[str, str] = {
     "notice.reminder_title": "重要直播：{title}",
     "notice.reminder_body": "{when} 在 {channel} 号频道（{name}）播出。按遥控器“确定”键观看。",
     "slate.waiting": "精彩节目  稍后播出",
+    "slate.next": "下一个节目",
     "slate.guide_hint": "按遥控器“菜单”键查看节目单",
     # subtitles
     "subtitles.unreadable": "字幕文件的文字编码无法识别。请用记事本“另存为” UTF-8 编码后重新上传。",

@@ -12,6 +12,7 @@ import os
 from dataclasses import dataclass
 from datetime import datetime
 from pathlib import Path
+from zoneinfo import ZoneInfo
 
 from flask import current_app
 from sqlite_utils import Database
@@ -19,7 +20,7 @@ from sqlite_utils import Database
 from keting_i18n import text
 
 from . import playout_store
-from .channel_art import ensure_channel_art, slate_path
+from .channel_art import ensure_channel_art, ensure_next_slate, next_slate_path, slate_path
 from .channels_yaml import Channel, Lineup
 from .live_playlist import master_playlist, media_playlist, next_change_ms, window
 from .segments import MediaCache, MediaMissing
@@ -48,21 +49,68 @@ def ensure_art(lineup: Lineup, font: str) -> None:
             log.info("channel %s: slate and logo drawn", channel.number)
 
 
-def keep_built(db: Database, lineup: Lineup, now: datetime, force: bool = False) -> list[int]:
-    """Rebuild the timelines whose inputs changed or that run short; return the channels rebuilt."""
+def keep_built(db: Database, lineup: Lineup, now: datetime, force: bool = False,
+               only: set[int] | None = None) -> list[int]:
+    """Rebuild the timelines whose inputs changed or that run short (all of `only` with force);
+    return the channels rebuilt."""
     config = current_app.config
     horizon_ms = config["PLAYOUT_HORIZON_HOURS"] * 3600 * 1000
     rebuilt = []
     for channel in lineup.channels:
+        if only is not None and channel.number not in only:
+            continue
         slate = slate_path(channel.number)
         if not (Path(config["MEDIA_ROOT"]) / slate).is_file():
             log.warning("channel %s: no slate yet (run `keting serve` or `keting demo` to draw it)", channel.number)
             continue
         if force or playout_store.needs_rebuild(db, lineup, channel, now, horizon_ms, slate):
             playout_store.rebuild(db, lineup, channel, now, horizon_ms, media_cache().get, slate,
-                                  text("slate.title", lang=config["LANGUAGE"]))
+                                  text("slate.title", lang=config["LANGUAGE"]), _next_slate_finder(lineup, channel))
             rebuilt.append(channel.number)
     return rebuilt
+
+
+def _when(start_ms: int) -> str:
+    """A programme's start as the slate shows it: HH:MM in the configured zone."""
+    local = playout_store.from_ms(start_ms).astimezone(ZoneInfo(current_app.config["TIMEZONE"]))
+    return f"{local:%H:%M}"
+
+
+def _next_slate_finder(lineup: Lineup, channel: Channel):
+    config = current_app.config
+
+    def find(title: str, start_ms: int) -> str | None:
+        path = next_slate_path(channel, lineup, title, _when(start_ms), config["SLATE_SECONDS"], config["LANGUAGE"])
+        return path if (Path(config["MEDIA_ROOT"]) / path).is_file() else None
+    return find
+
+
+def draw_next_slates(db: Database, lineup: Lineup, font: str, now: datetime, within_hours: int = 6,
+                     limit: int = 3) -> list[int]:
+    """Draw the slates announcing the programmes after the gaps of the coming hours (a few per call,
+    soonest first) and re-plan the channels that got one; returns those channels."""
+    config = current_app.config
+    now_ms = playout_store.to_ms(now)
+    drawn: set[int] = set()
+    for channel in lineup.channels:
+        gaps = db.execute("""
+            SELECT (SELECT n.title || char(31) || n.start_ms FROM playout n WHERE n.channel = g.channel
+                    AND n.start_ms >= g.end_ms AND n.entry_id IS NOT NULL ORDER BY n.start_ms LIMIT 1) AS next
+            FROM playout g WHERE g.channel = ? AND g.kind = 'slate' AND g.entry_id IS NULL
+              AND g.media_path = ? AND g.end_ms > ? AND g.start_ms < ? ORDER BY g.start_ms""",
+                          [channel.number, slate_path(channel.number), now_ms,
+                           now_ms + within_hours * 3600 * 1000]).fetchall()
+        for (following,) in gaps:
+            if following is None or limit <= 0:
+                continue
+            title, start_ms = following.split(chr(31))
+            if ensure_next_slate(Path(config["MEDIA_ROOT"]), lineup, channel, title, _when(int(start_ms)), font,
+                                 config["SLATE_SECONDS"], config["LANGUAGE"], config["FFMPEG"]):
+                drawn.add(channel.number)
+                limit -= 1
+    if drawn:
+        keep_built(db, lineup, now, force=True, only=drawn)
+    return sorted(drawn)
 
 
 @dataclass(frozen=True)

@@ -71,13 +71,17 @@ class BroadcastRunner:
         """Slates, recurring rules and timelines brought up to date; then the playlists written."""
         with self.app.app_context():
             config = self.app.config
+            font = None
             try:
-                broadcast.ensure_art(current_lineup(), find_cjk_font(config["CJK_FONT"]))
+                font = find_cjk_font(config["CJK_FONT"])
+                broadcast.ensure_art(current_lineup(), font)
             except UserError as error:
                 log.error("channel slates cannot be drawn: %s", error.message(config["LANGUAGE"]))
             db = get_db()
             schedule.extend_rules(db, self._now(), config["RULE_HORIZON_DAYS"])
             rebuilt = broadcast.keep_built(db, current_lineup(), self._now())
+            if font is not None:
+                rebuilt += broadcast.draw_next_slates(db, current_lineup(), font, self._now())
             if rebuilt:
                 log.info("channel timelines rebuilt: %s", rebuilt)
         if self.scheduler.get_job("broadcast-playlists") is None:

@@ -17,7 +17,7 @@ from __future__ import annotations
 
 import logging
 from collections.abc import Callable
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from datetime import UTC, datetime
 
 from sqlite_utils import Database
@@ -211,9 +211,35 @@ def build_inputs(db: Database, lineup: Lineup, slate_path: str) -> str:
     return f"{schedule}:{catalogue}:{lineup_fingerprint(lineup)}:{slate_path}"
 
 
+NextSlate = Callable[[str, int], "str | None"]
+
+
+def _announce_next(rows: list[Row], media_of: MediaLookup, next_slate: NextSlate) -> list[Row]:
+    """Gap slates swapped for ones naming the programme after them, where such a slate exists.
+
+    They have the generic slate's segments, so the timeline does not move.
+    """
+    for index, row in enumerate(rows):
+        if row.kind != "slate" or row.entry_id is not None:
+            continue
+        following = next((r for r in rows[index + 1:] if r.entry_id is not None), None)
+        path = following and next_slate(following.title, following.start_ms)
+        if path:
+            try:
+                media = media_of(path)
+            except MediaMissing:
+                continue
+            if media.durations_ms == row.media.durations_ms:
+                rows[index] = replace(row, media=media)
+    return rows
+
+
 def rebuild(db: Database, lineup: Lineup, channel: Channel, now: datetime, horizon_ms: int,
-            media_of: MediaLookup, slate_path: str, slate_title: str) -> int:
-    """Plan the channel again from the programme on air to now + horizon; return the rows written."""
+            media_of: MediaLookup, slate_path: str, slate_title: str, next_slate: NextSlate | None = None) -> int:
+    """Plan the channel again from the programme on air to now + horizon; return the rows written.
+
+    `next_slate(title, start_ms)` gives the slate announcing a programme, if drawn.
+    """
     now_ms = to_ms(now)
     segment_ms = lineup.ladder.segment_seconds * 1000
     slate = media_of(slate_path)
@@ -228,6 +254,10 @@ def rebuild(db: Database, lineup: Lineup, channel: Channel, now: datetime, horiz
                                ladder)
             if anchors and anchors[0].start_ms < current.end_ms:
                 current = truncate(current, anchors[0].start_ms)
+            if (next_slate is not None and current.kind == "slate" and current.entry_id is None and anchors
+                    and current.media.base == slate.base and next_slate(anchors[0].title, anchors[0].start_ms)):
+                # The slate announcing what comes next was drawn: switch to it after the next segment.
+                current = truncate(current, now_ms + segment_ms)
             current, continuation = _follow_live_event(db, current, now_ms, ladder, media_of)
             if anchors and anchors[0].start_ms <= current.end_ms:
                 continuation = []  # another programme's time has come: the event is cut there
@@ -251,6 +281,8 @@ def rebuild(db: Database, lineup: Lineup, channel: Channel, now: datetime, horiz
             anchors = _anchors(db, channel.number, start - 1, until_ms + DAY_MS, None, media_of, ladder)
         filler = filler_candidates(db, channel, now, media_of)
         rows, _ = plan(cursor, anchors, filler, slate, until_ms, slate_title)
+        if next_slate is not None:
+            rows = _announce_next(rows, media_of, next_slate)
         for row in rows:
             _save(db, channel.number, row)
         db.execute("""INSERT INTO channel_builds (channel, inputs, built_until_ms) VALUES (?, ?, ?)

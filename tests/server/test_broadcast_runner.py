@@ -47,3 +47,32 @@ def test_runner_draws_slates_builds_and_writes_playlists_at_each_boundary(tmp_pa
         assert "/media/vod/1/720p/seg_" in playlist.read_text()
     finally:
         runner.stop()
+
+
+def test_a_gap_slate_announces_the_next_programme_once_drawn(tmp_path):
+    from datetime import timedelta
+
+    from server import broadcast, schedule
+    from server.cards import find_cjk_font
+
+    media = tmp_path / "media"
+    now = datetime(2026, 11, 23, 11, 20, 7, tzinfo=UTC)
+    app = create_app({"DATABASE": str(tmp_path / "k.db"), "MEDIA_ROOT": str(media), "SLATE_SECONDS": 2},
+                     clock=lambda: now)
+    with app.app_context():
+        db, lineup = get_db(), current_lineup()
+        broadcast.ensure_art(lineup, find_cjk_font())
+        lesson = add_video(db, lineup, media, board_id="dangke", title="支部党课", seconds=60, state="draft")
+        schedule.add_entry(db, lineup, channel=1, item_id=lesson, start=datetime(2026, 11, 23, 11, 30, tzinfo=UTC),
+                           important=False, now=now, zone="Asia/Shanghai")
+        broadcast.keep_built(db, lineup, now)
+        before = broadcast.playlists(db, lineup, lineup.channels[0], now).media["720p"]
+        assert "/media/channels/1/slate/" in before
+        assert broadcast.draw_next_slates(db, lineup, find_cjk_font(), now) == [1]
+        # What players were told stays; from the next segment on, the slate names 19:30 支部党课.
+        assert broadcast.playlists(db, lineup, lineup.channels[0], now).media["720p"] == before
+        later = broadcast.playlists(db, lineup, lineup.channels[0], now + timedelta(seconds=6)).media["720p"]
+        assert "/media/slates/1/" in later
+        drawn = list((media / "slates" / "1").iterdir())
+        assert len(drawn) == 1 and (drawn[0] / "720p" / "index.m3u8").is_file()
+        assert broadcast.draw_next_slates(db, lineup, find_cjk_font(), now) == []  # drawn once
