@@ -175,6 +175,8 @@ MESSAGES: dict[str, str] = {
     "page.boards": "十个板块",
     "page.item_count": "已发布 {count} 条",
     "page.channels": "直播频道",
+    "page.channel_stream": "直播地址",
+    "page.channel_players": "用 VLC、Kodi、Jellyfin 等播放器收看：频道列表",
     "page.devices": "机顶盒",
     "page.device_counts": "已配对 {approved} 台，等待审核 {pending} 台。",
     "page.approve_hint": "审核电视上显示的配对码：",
