@@ -216,5 +216,8 @@ MESSAGES: dict[str, str] = {
     "stb.pairing_timeout": "等待批准超时。请联系管理员后重新配对。",
     "stb.not_paired": "本机还没有配对。请先运行 keting-stb pair。",
     "stb.page": "第 {page}/{pages} 页，共 {total} 条",
+    "stb.cannot_play": "这个节目暂时无法播放，请稍后再试。",
+    "stb.no_channels": "暂时没有直播频道，请稍后再试。",
+    "stb.live_retrying": "直播信号中断，正在重新连接……",
     "stb.unreachable": "连不上服务器 {server}。请检查网络，稍后再试。",
 }

@@ -1,0 +1,278 @@
+"""The client's state, the events that change it and the effects it asks for: plain frozen data.
+
+The navigation reducer (navigation.py) is a pure function of these; the
+shell (app.py) turns effects into I/O and I/O into events.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from enum import StrEnum
+
+MESSAGE_SECONDS = 10.0  # nothing on screen disappears sooner: elderly viewers read slowly
+NUMBER_ENTRY_SECONDS = 2.0
+POSITION_REPORT_SECONDS = 30.0
+SEEK_SECONDS = 30.0
+ITEMS_PER_PAGE = 6
+VOLUME_STEP = 10
+
+
+class View(StrEnum):
+    PAIRING = "pairing"
+    HOME = "home"
+    BOARD = "board"
+    PLAYER = "player"
+    ARTICLE = "article"
+    LIVE = "live"
+    GUIDE = "guide"
+
+
+# ---- data the server gives -------------------------------------------------------------
+
+@dataclass(frozen=True)
+class Board:
+    id: str
+    key: int
+    name: str
+    colour: str
+    kind: str
+    count: int = 0
+
+
+@dataclass(frozen=True)
+class ItemSummary:
+    id: int
+    kind: str  # video or article
+    title: str
+    duration_s: float | None = None
+    date: str = ""
+    thumbnail_url: str | None = None
+
+
+@dataclass(frozen=True)
+class ItemDetail:
+    id: int
+    kind: str
+    title: str
+    hls_url: str | None = None
+    subtitles_url: str | None = None
+    resume_s: float = 0.0
+    duration_s: float | None = None
+    text: str = ""
+
+
+@dataclass(frozen=True)
+class Programme:
+    title: str
+    start: str = ""  # HH:MM, local
+    end: str = ""
+
+
+@dataclass(frozen=True)
+class Channel:
+    number: int
+    name: str
+    stream_url: str
+    now: Programme | None = None
+    next: Programme | None = None
+
+
+@dataclass(frozen=True)
+class Notice:
+    id: str
+    kind: str  # urgent or broadcast
+    title: str
+    body: str
+    channel: int | None = None
+
+
+# ---- what the viewer sees -------------------------------------------------------------
+
+@dataclass(frozen=True)
+class Screen:
+    """One screen on the stack; it keeps its own focus so Back returns to where it was."""
+
+    view: View
+    focus: int = 0
+    page: int = 0  # board pages, article pages
+    board_id: str | None = None
+    item_id: int | None = None
+    channel: int | None = None
+
+
+@dataclass(frozen=True)
+class Message:
+    """Text on screen until `until` (never less than MESSAGE_SECONDS after it appeared)."""
+
+    message_id: str
+    params: tuple[tuple[str, object], ...] = ()
+    until: float = 0.0
+
+
+@dataclass(frozen=True)
+class Playback:
+    """What the player is doing, as far as the client knows."""
+
+    url: str
+    item_id: int | None = None
+    channel: int | None = None
+    paused: bool = False
+    position_s: float = 0.0
+    duration_s: float | None = None
+    subtitles: bool = True
+    controls_until: float = 0.0
+    reported_at: float = 0.0
+    reported_s: float = 0.0
+
+
+@dataclass(frozen=True)
+class State:
+    stack: tuple[Screen, ...] = (Screen(View.HOME),)
+    boards: tuple[Board, ...] = ()
+    items: dict[str, tuple[ItemSummary, ...]] = field(default_factory=dict)
+    details: dict[int, ItemDetail] = field(default_factory=dict)
+    channels: tuple[Channel, ...] = ()
+    notices: tuple[Notice, ...] = ()
+    dismissed: frozenset[str] = frozenset()
+    playback: Playback | None = None
+    digits: str = ""
+    digits_deadline: float | None = None
+    banner_until: float = 0.0
+    volume: int = 60
+    muted: bool = False
+    volume_until: float = 0.0
+    message: Message | None = None
+    offline: bool = False
+    pairing_code: str = ""
+    last_channel: int | None = None
+    retry_at: float | None = None  # live playback failed: try again then
+    failures: int = 0
+
+    @property
+    def screen(self) -> Screen:
+        return self.stack[-1]
+
+
+# ---- events from the outside world -----------------------------------------------------
+
+@dataclass(frozen=True)
+class Tick:
+    """Time passed (the shell sends one a few times a second)."""
+
+
+@dataclass(frozen=True)
+class BoardsLoaded:
+    boards: tuple[Board, ...]
+
+
+@dataclass(frozen=True)
+class ItemsLoaded:
+    board_id: str
+    items: tuple[ItemSummary, ...]
+
+
+@dataclass(frozen=True)
+class ItemLoaded:
+    item: ItemDetail
+
+
+@dataclass(frozen=True)
+class ChannelsLoaded:
+    channels: tuple[Channel, ...]
+
+
+@dataclass(frozen=True)
+class NoticesLoaded:
+    notices: tuple[Notice, ...]
+
+
+@dataclass(frozen=True)
+class PlaybackPosition:
+    position_s: float
+    duration_s: float | None = None
+
+
+@dataclass(frozen=True)
+class PlaybackEnded:
+    pass
+
+
+@dataclass(frozen=True)
+class PlaybackFailed:
+    reason: str = ""
+
+
+@dataclass(frozen=True)
+class ConnectionChanged:
+    online: bool
+
+
+@dataclass(frozen=True)
+class PairingStarted:
+    code: str
+
+
+@dataclass(frozen=True)
+class Paired:
+    pass
+
+
+# ---- effects the reducer asks for -------------------------------------------------------
+
+@dataclass(frozen=True)
+class FetchBoards:
+    pass
+
+
+@dataclass(frozen=True)
+class FetchItems:
+    board_id: str
+
+
+@dataclass(frozen=True)
+class FetchItem:
+    item_id: int
+
+
+@dataclass(frozen=True)
+class FetchChannels:
+    pass
+
+
+@dataclass(frozen=True)
+class Play:
+    url: str
+    start_s: float = 0.0
+    subtitles_url: str | None = None
+
+
+@dataclass(frozen=True)
+class Stop:
+    pass
+
+
+@dataclass(frozen=True)
+class SeekTo:
+    position_s: float
+
+
+@dataclass(frozen=True)
+class SetPaused:
+    paused: bool
+
+
+@dataclass(frozen=True)
+class ShowSubtitles:
+    on: bool
+
+
+@dataclass(frozen=True)
+class SetVolume:
+    level: int
+    muted: bool
+
+
+@dataclass(frozen=True)
+class ReportPosition:
+    item_id: int
+    position_s: float
