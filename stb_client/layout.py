@@ -31,11 +31,16 @@ def _width(char: str) -> float:
     return 0.55 if ord(char) < 0x2E80 else 1.0  # Latin letters and digits are about half a Chinese character
 
 
+# Punctuation that may not begin a line (the kinsoku rule of Chinese typesetting).
+NO_LINE_START = set("。，、；：！？）」』》〉”’…—,.;:!?)")
+
+
 def wrap(paragraph: str, limit: int = CHARS_PER_LINE) -> list[str]:
-    """Break a paragraph into lines of at most `limit` Chinese-character widths."""
+    """Break a paragraph into lines of at most `limit` Chinese-character widths; closing
+    punctuation stays at the end of its line rather than start the next one."""
     lines, line, used = [], "", 0.0
     for char in paragraph:
-        if used + _width(char) > limit:
+        if used + _width(char) > limit and char not in NO_LINE_START:
             lines.append(line)
             line, used = "", 0.0
         line += char

@@ -11,6 +11,7 @@ import argparse
 import json
 import os
 import platform
+import signal
 import sys
 import time
 from pathlib import Path
@@ -57,6 +58,30 @@ def pair(api: ServerApi, serial: str, name: str, max_wait_s: float) -> int:
     return 1
 
 
+def run_tv(args, api: ServerApi) -> int:
+    """The TV interface until stopped (SIGTERM or closing the window); it never stops by itself."""
+    if args.headless:
+        os.environ["SDL_VIDEODRIVER"] = "dummy"
+    from .app import ClientApp
+    from .fonts import cjk_font
+    from .player import VlcPlayer
+    from .renderer import Screen
+
+    width, height = (int(part) for part in args.size.lower().split("x"))
+    screen = Screen(cjk_font(), (width, height), fullscreen=not (args.windowed or args.headless))
+    player = VlcPlayer(("--vout=dummy", "--aout=dummy") if args.headless else ())
+    app = ClientApp(api, screen, player, _save_token, args.remote_port, args.serial, CLIENT_VERSION)
+    signal.signal(signal.SIGTERM, lambda *_: app.stop())
+    if app.remote is not None:
+        print(f"remote: http://127.0.0.1:{app.remote.port}/", flush=True)
+    try:
+        app.run()
+    finally:
+        player.release()
+        screen.close()
+    return 0
+
+
 def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(prog="keting-stb", description="Keting set-top client.")
     parser.add_argument("--server", default=os.environ.get("KETING_STB_SERVER", "http://127.0.0.1:8080"))
@@ -71,9 +96,18 @@ def main(argv: list[str] | None = None) -> int:
     listing.add_argument("--page", type=int, default=1)
     showing = commands.add_parser("show", help="show one item as JSON")
     showing.add_argument("item", type=int)
+    tv = commands.add_parser("run", help="the TV interface (full screen; pairs first if needed)")
+    tv.add_argument("--windowed", action="store_true", help="a window instead of full screen")
+    tv.add_argument("--headless", action="store_true", help="no screen, no sound (SDL and libVLC dummies)")
+    tv.add_argument("--size", default="1920x1080", help="window size, e.g. 1280x720")
+    tv.add_argument("--remote-port", type=int, default=int(os.environ.get("KETING_STB_REMOTE_PORT", "8765")),
+                    help="the HTTP remote on 127.0.0.1 (0: any free port)")
+    tv.add_argument("--serial", default=platform.node() or "keting-stb")
     args = parser.parse_args(argv)
 
     api = ServerApi(args.server, _load_token())
+    if args.command == "run":
+        return run_tv(args, api)
     try:
         if args.command == "pair":
             return pair(api, args.serial, args.name, args.wait)

@@ -23,6 +23,7 @@ from .layout import article_pages, home_tiles
 from .model import (
     ITEMS_PER_PAGE,
     MESSAGE_SECONDS,
+    NUMBER_ENTRY_SECONDS,
     VOLUME_STEP,
     BoardsLoaded,
     ChannelsLoaded,
@@ -170,6 +171,9 @@ def _home_key(state: State, key: Key, now: float) -> tuple[State, Effects]:
 def _board_key(state: State, key: Key, now: float) -> tuple[State, Effects]:
     screen = state.screen
     items = state.items.get(screen.board_id, ())
+    if key.digit is not None and screen.board_id not in state.items:
+        # Typed before the list arrived: keep the digits, decided when it comes (_items_loaded).
+        return replace(state, digits=state.digits + key.value, digits_deadline=now + NUMBER_ENTRY_SECONDS), ()
     if key.digit is not None or (key is Key.OK and state.digits):
         return playback_nav.number_entry(state, key, now, [str(n) for n in range(1, len(items) + 1)],
                                          lambda s, number: open_item(s, screen.board_id, int(number) - 1))
@@ -228,7 +232,17 @@ def _boards_loaded(state: State, event: BoardsLoaded, now: float) -> tuple[State
 
 
 def _items_loaded(state: State, event: ItemsLoaded, now: float) -> tuple[State, Effects]:
-    return replace(state, items={**state.items, event.board_id: event.items}), ()
+    state = replace(state, items={**state.items, event.board_id: event.items})
+    screen = state.screen
+    if state.digits and screen.view is View.BOARD and screen.board_id == event.board_id:
+        numbers = [str(n) for n in range(1, len(event.items) + 1)]
+        typed = state.digits
+        state = replace(state, digits="", digits_deadline=None)
+        if typed in numbers and not any(n != typed and n.startswith(typed) for n in numbers):
+            return open_item(state, event.board_id, int(typed) - 1)
+        if any(n.startswith(typed) for n in numbers):
+            return replace(state, digits=typed, digits_deadline=now + NUMBER_ENTRY_SECONDS), ()
+    return state, ()
 
 
 def _item_loaded(state: State, event: ItemLoaded, now: float) -> tuple[State, Effects]:

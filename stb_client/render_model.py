@@ -61,6 +61,7 @@ class Label:
     behind: str
     align: str = "left"
     max_width: int | None = None
+    wrap: bool = False  # beyond max_width: next line (notices) or cut with an ellipsis (titles)
 
 
 @dataclass(frozen=True)
@@ -94,9 +95,9 @@ class _Canvas:
         self.boxes.append(Box(x, y, w, h, colour))
 
     def label(self, x: int, y: int, content: str, size: int, colour: str = WHITE, behind: str = BACKGROUND,
-              align: str = "left", max_width: int | None = None) -> None:
+              align: str = "left", max_width: int | None = None, wrap: bool = False) -> None:
         if content:
-            self.labels.append(Label(x, y, content, size, colour, behind, align, max_width))
+            self.labels.append(Label(x, y, content, size, colour, behind, align, max_width, wrap))
 
     def frame(self) -> Frame:
         return Frame(self.video, tuple(self.boxes), tuple(self.labels), self.ring)
@@ -149,7 +150,7 @@ def _home(canvas: _Canvas, state: State, screen: Screen, now: float, t: Text) ->
             x, y, w, h = left + column * (width + gap), top + row * (height + gap), width, height
             canvas.box(x, y, w, h, board.colour)
             canvas.label(x + 24, y + 16, str(board.key), 72, behind=board.colour)
-            canvas.label(x + 24, y + 120, board.name, 44, behind=board.colour, max_width=w - 48)
+            canvas.label(x + 24, y + 124, board.name, 40, behind=board.colour, max_width=w - 40)
         if index == focus:
             canvas.ring = Ring(x, y, w, h, scale=FOCUS_SCALE if board is not None else WIDE_SCALE)
     canvas.label(SAFE_X, HEIGHT - SAFE_Y - HINT_PX, t("stb.home_hint"), HINT_PX, SOFT)
@@ -285,12 +286,12 @@ def _overlays(canvas: _Canvas, state: State, now: float, t: Text) -> None:
         x, y, w, h = 260, 250, WIDTH - 520, 520
         canvas.box(x, y, w, h, "#4A148C")
         canvas.label(x + 60, y + 50, notice.title, 60, behind="#4A148C", max_width=w - 120)
-        canvas.label(x + 60, y + 160, notice.body, 44, behind="#4A148C", max_width=w - 120)
+        canvas.label(x + 60, y + 160, notice.body, 44, behind="#4A148C", max_width=w - 120, wrap=True)
         hint = t("stb.notice_watch") if notice.kind == "broadcast" and notice.channel else t("stb.notice_close")
         canvas.label(x + 60, y + h - 100, hint, 44, FOCUS, "#4A148C")
         canvas.ring = None  # the notice answers first: no other focus
     elif message is not None:
         x, y, w, h = 360, 380, WIDTH - 720, 240
         canvas.box(x, y, w, h, "#4A148C")
-        canvas.label(x + 60, y + 90, t(message.message_id, **dict(message.params)), 48, behind="#4A148C",
-                     max_width=w - 120)
+        canvas.label(x + 60, y + 60, t(message.message_id, **dict(message.params)), 48, behind="#4A148C",
+                     max_width=w - 120, wrap=True)

@@ -100,3 +100,11 @@ class ServerApi:
 
     def save_position(self, item_id: int, position_s: float) -> dict:
         return self._request("PUT", f"api/v1/items/{item_id}/position", {"position_s": position_s})[1]
+
+    def channels(self) -> dict:
+        """Channels with stream URLs and now/next (conditional GET)."""
+        return self._request("GET", "/api/v1/channels", conditional=True)[1]
+
+    def notices(self) -> list[dict]:
+        """What the box should show now (conditional GET)."""
+        return self._request("GET", "/api/v1/notices", conditional=True)[1]["notices"]

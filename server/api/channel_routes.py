@@ -48,7 +48,7 @@ def channels():
             on_air, following = guide.now_and_next(db, lineup, channel.number, now)
             answer.append({**_channel_json(channel), "now": programme_json(on_air),
                            "next": programme_json(following)})
-        return {"channels": answer}
+        return {"timezone": current_app.config["TIMEZONE"], "channels": answer}
     # now/next move with time: the tag changes with every rebuild and, at most, every minute.
     return conditional_json(_tag("channels", builds_version(db), format_utc(minute)), build)
 

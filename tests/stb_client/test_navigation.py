@@ -18,6 +18,7 @@ from stb_client.model import (
     FetchItems,
     ItemDetail,
     ItemLoaded,
+    ItemsLoaded,
     ItemSummary,
     Notice,
     NoticesLoaded,
@@ -145,6 +146,13 @@ def test_number_entry_ok_commits_and_unknown_numbers_are_dropped():
     assert remote.last(FetchItem) == FetchItem(100)
     remote = Remote().press("5", "1", "9")
     assert remote.view is View.BOARD and remote.state.digits == "" and remote.last(FetchItem) is None
+
+
+def test_digits_typed_before_the_list_arrives_are_kept():
+    remote = Remote(State(boards=BOARDS, channels=CHANNELS)).press("5", "3")
+    assert remote.view is View.BOARD and remote.state.digits == "3"
+    remote.send(ItemsLoaded("b5", ITEMS))
+    assert remote.last(FetchItem) == FetchItem(102)
 
 
 def test_every_item_is_at_most_three_presses_from_home():

@@ -120,3 +120,11 @@ def test_video_screens_draw_no_background_over_the_picture():
 
 def test_the_offline_banner_is_there_while_offline():
     assert any("网络连接中断" in label.text for label in frame_of("offline").labels)
+
+
+def test_closing_punctuation_never_starts_a_line():
+    from stb_client.layout import NO_LINE_START, wrap
+
+    lines = wrap("社区党费收缴情况公示。" * 20, limit=11)
+    assert all(line[0] not in NO_LINE_START for line in lines[1:])
+    assert "".join(lines) == "社区党费收缴情况公示。" * 20

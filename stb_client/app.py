@@ -1,0 +1,214 @@
+"""The client's shell: one loop that turns input into events, events into state, state into frames.
+
+Everything decided is decided by the reducer (navigation.py); here are the
+edges: the keyboard (pygame), the HTTP remote, the server (sync.py), the
+player (player.py) and the screen (renderer.py). The loop never exits on
+its own: a failed request or stream becomes an event the reducer answers.
+"""
+
+from __future__ import annotations
+
+import logging
+import queue
+import threading
+import time
+from collections.abc import Callable
+from pathlib import Path
+
+from .keys import KEYBOARD, Key
+from .model import (
+    FetchBoards,
+    FetchChannels,
+    FetchItem,
+    FetchItems,
+    Paired,
+    PairingStarted,
+    Play,
+    ReportPosition,
+    SeekTo,
+    SetPaused,
+    SetVolume,
+    ShowSubtitles,
+    State,
+    Stop,
+    Tick,
+)
+from .navigation import reduce
+from .render_model import render
+from .server_api import ApiError, ServerApi, Unreachable
+from .sync import ServerSync
+
+log = logging.getLogger(__name__)
+TICK_SECONDS = 0.1
+LONG_PRESS_SECONDS = 1.0
+
+
+class ClientApp:
+    """The box: `screen` draws frames (None: render only), `player` plays, `api` talks to the server."""
+
+    def __init__(self, api: ServerApi, screen, player, save_token: Callable[[str], None] = lambda _t: None,
+                 remote_port: int | None = None, serial: str = "keting-stb", version: str = "dev"):
+        self.api, self.screen, self.player = api, screen, player
+        self.save_token, self.serial, self.version = save_token, serial, version
+        self.events: queue.Queue = queue.Queue()
+        self.state = State()
+        self.sync = ServerSync(api, self.events.put)
+        self.frame = None
+        self.snapshot: dict = {}
+        self.key_latencies: list[float] = []
+        self.stopping = threading.Event()
+        self._pending_keys: list[float] = []
+        self._back_down: float | None = None
+        self.remote = None
+        if remote_port is not None:
+            from .http_remote import HttpRemote
+
+            self.remote = HttpRemote(self.press, lambda: self.snapshot, self._screenshot, remote_port)
+
+    # ---- inputs ------------------------------------------------------------------------
+
+    def press(self, key: Key) -> None:
+        """A key from any remote (thread-safe)."""
+        self.events.put(key)
+
+    def _screenshot(self, path: str) -> None:
+        done = threading.Event()
+        self.events.put(("screenshot", path, done))
+        done.wait(10)
+
+    def _keyboard(self) -> None:
+        import pygame
+
+        for event in pygame.event.get():
+            if event.type == pygame.KEYDOWN:
+                name = pygame.key.name(event.key)
+                if KEYBOARD.get(name) is Key.BACK:
+                    self._back_down = time.monotonic()  # Back decides on release: short or long
+                elif name in KEYBOARD:
+                    self.press(KEYBOARD[name])
+            elif event.type == pygame.KEYUP and KEYBOARD.get(pygame.key.name(event.key)) is Key.BACK \
+                    and self._back_down is not None:
+                held = time.monotonic() - self._back_down
+                self._back_down = None
+                self.press(Key.BACK_LONG if held >= LONG_PRESS_SECONDS else Key.BACK)
+
+    def _pair_in_background(self) -> None:
+        def pair() -> None:
+            while not self.stopping.is_set():
+                try:
+                    registration = self.api.register(self.serial, "", self.version)
+                    self.events.put(PairingStarted(registration["pairing_code"]))
+                    while not self.stopping.is_set():
+                        answer = self.api.poll_token(registration["device_code"])
+                        if answer["status"] == "approved":
+                            self.api.token = answer["token"]
+                            self.save_token(answer["token"])
+                            self.events.put(Paired())
+                            return
+                        self.stopping.wait(answer.get("interval", 5))
+                except (Unreachable, ApiError) as error:
+                    log.info("pairing: %s", error)
+                    self.stopping.wait(5)
+        threading.Thread(target=pair, name="pairing", daemon=True).start()
+
+    # ---- effects -----------------------------------------------------------------------
+
+    def _carry_out(self, effect: object) -> None:
+        playing_live = self.state.playback is not None and self.state.playback.channel is not None
+        match effect:
+            case FetchBoards():
+                self.sync.request("boards")
+            case FetchItems(board_id=board_id):
+                self.sync.request("items", board_id)
+            case FetchItem(item_id=item_id):
+                self.sync.request("item", item_id)
+            case FetchChannels():
+                self.sync.request("channels")
+            case ReportPosition(item_id=item_id, position_s=position):
+                self.sync.request("position", item_id, position)
+            case Play(url=url, start_s=start, subtitles_url=subtitles):
+                self.player.play(url, start, subtitles, live=playing_live)
+            case Stop():
+                self.player.stop()
+            case SeekTo(position_s=position):
+                self.player.seek(position)
+            case SetPaused(paused=paused):
+                self.player.set_paused(paused)
+            case ShowSubtitles(on=on):
+                self.player.show_subtitles(on)
+            case SetVolume(level=level, muted=muted):
+                self.player.set_volume(level, muted)
+
+    def apply(self, event: object, now: float) -> None:
+        self.state, effects = reduce(self.state, event, now)
+        for effect in effects:
+            try:
+                self._carry_out(effect)
+            except Exception:  # a player or network fault must never end the client
+                log.exception("effect %s failed", effect)
+
+    # ---- the loop ----------------------------------------------------------------------
+
+    def _draw(self, now: float) -> None:
+        frame = render(self.state, now, time.strftime("%H:%M"))
+        if frame != self.frame:
+            self.frame = frame
+            if self.screen is not None:
+                self.screen.draw(frame)
+        drawn = time.monotonic()
+        self.key_latencies += [drawn - pressed for pressed in self._pending_keys]
+        self._pending_keys.clear()
+        screen = self.state.screen
+        playback = self.state.playback
+        self.snapshot = {
+            "view": screen.view.value, "focus": screen.focus, "board_id": screen.board_id, "page": screen.page,
+            "item_id": screen.item_id, "channel": screen.channel, "digits": self.state.digits,
+            "offline": self.state.offline, "texts": [label.text for label in frame.labels],
+            "playback": None if playback is None else {"url": playback.url, "item_id": playback.item_id,
+                                                       "channel": playback.channel,
+                                                       "position_s": playback.position_s},
+            "displayed_pictures": self.player.displayed_pictures() if self.player else 0,
+            "ready": bool(self.state.boards) or screen.view.value == "pairing",
+        }
+
+    def run(self) -> None:
+        """Until stop(): read input, reduce, carry out, draw."""
+        self.sync.start()
+        if self.remote is not None:
+            self.remote.start()
+        if self.api.token is None:
+            self._pair_in_background()
+        else:
+            self.apply(Paired(), time.monotonic())
+        next_tick = time.monotonic()
+        try:
+            while not self.stopping.is_set():
+                if self.screen is not None:
+                    self._keyboard()
+                try:
+                    item = self.events.get(timeout=max(0.0, min(0.02, next_tick - time.monotonic())))
+                except queue.Empty:
+                    item = None
+                now = time.monotonic()
+                if isinstance(item, tuple) and item and item[0] == "screenshot":
+                    self._draw(now)
+                    if self.screen is not None:
+                        self.screen.save(Path(item[1]))
+                    item[2].set()
+                elif item is not None:
+                    if isinstance(item, Key):
+                        self._pending_keys.append(now)
+                    self.apply(item, now)
+                if now >= next_tick:
+                    next_tick = now + TICK_SECONDS
+                    for report in self.player.poll() if self.player else ():
+                        self.apply(report, now)
+                    self.apply(Tick(), now)
+                self._draw(now)
+        finally:
+            self.sync.stop()
+            if self.remote is not None:
+                self.remote.stop()
+
+    def stop(self) -> None:
+        self.stopping.set()

@@ -1,0 +1,99 @@
+"""Playback with libVLC: one instance and one media player for the client's life.
+
+A new media on the same player starts in about 0.3 s; a new instance per zap
+took 0.6-0.9 s (../shared/DESIGN.md). The player is polled from the main
+loop: its reports become the reducer's events. For live channels libVLC's
+time is not a position (it drops to 0 at each discontinuity), so only video
+on demand reports positions.
+"""
+
+from __future__ import annotations
+
+import time
+
+import vlc
+
+from .model import PlaybackEnded, PlaybackFailed, PlaybackPosition
+
+DEFAULT_ARGS = ("--no-video-title-show", "--quiet", "--network-caching=1000")
+START_TIMEOUT_S = 20.0  # no picture by then: tell the viewer instead of a black screen
+
+
+class VlcPlayer:
+    """The box's player. `args` adds libVLC options (tests: --vout=dummy --aout=dummy)."""
+
+    def __init__(self, args: tuple[str, ...] = (), window_id: int | None = None):
+        self.instance = vlc.Instance(*DEFAULT_ARGS, *args)
+        self.player = self.instance.media_player_new()
+        if window_id:
+            self.player.set_xwindow(window_id)
+        self.media = None
+        self.live = False
+        self._ended_reported = False
+
+    def release(self) -> None:
+        self.player.stop()
+        self.player.release()
+        self.instance.release()
+
+    def play(self, url: str, start_s: float = 0.0, subtitles_url: str | None = None, live: bool = False) -> None:
+        media = self.instance.media_new(url)
+        if start_s > 0:
+            media.add_option(f":start-time={start_s:.1f}")
+        self.media, self.live, self._ended_reported = media, live, False
+        self.started = time.monotonic()
+        self.player.set_media(media)
+        if subtitles_url:
+            self.player.add_slave(vlc.MediaSlaveType.subtitle, subtitles_url, True)
+        self.player.play()
+
+    def stop(self) -> None:
+        self.player.stop()
+        self.media = None
+
+    def seek(self, position_s: float) -> None:
+        self.player.set_time(int(position_s * 1000))
+
+    def set_paused(self, paused: bool) -> None:
+        self.player.set_pause(1 if paused else 0)
+
+    def show_subtitles(self, on: bool) -> None:
+        if not on:
+            self.player.video_set_spu(-1)
+        else:
+            tracks = [track for track in (self.player.video_get_spu_description() or []) if track[0] >= 0]
+            if tracks:
+                self.player.video_set_spu(tracks[0][0])
+
+    def set_volume(self, level: int, muted: bool) -> None:
+        self.player.audio_set_volume(level)
+        self.player.audio_set_mute(muted)
+
+    def displayed_pictures(self) -> int:
+        """Pictures shown since the current media started (libVLC's statistics)."""
+        if self.media is None:
+            return 0
+        stats = vlc.MediaStats()
+        return stats.displayed_pictures if self.media.get_stats(stats) else 0
+
+    def poll(self) -> list:
+        """What happened since the last poll, as events."""
+        if self.media is None:
+            return []
+        state = self.player.get_state()
+        if state == vlc.State.Error:
+            self.media = None
+            return [PlaybackFailed("libVLC error")]
+        if state == vlc.State.Ended and not self._ended_reported:
+            self._ended_reported = True
+            if self.live or self.displayed_pictures() == 0:  # nothing was shown: the stream failed
+                return [PlaybackFailed("stream ended")]
+            return [PlaybackEnded()]
+        if state in (vlc.State.Opening, vlc.State.Buffering, vlc.State.NothingSpecial) \
+                and time.monotonic() - self.started > START_TIMEOUT_S and self.displayed_pictures() == 0:
+            self.media = None
+            return [PlaybackFailed("no picture")]
+        if not self.live and state == vlc.State.Playing:
+            length = self.player.get_length()
+            return [PlaybackPosition(self.player.get_time() / 1000, length / 1000 if length > 0 else None)]
+        return []

@@ -1,0 +1,112 @@
+"""The real client, headless (SDL dummy video, libVLC dummy output), driven through its HTTP remote
+against a real server on loopback; screenshots of each screen are kept in test-artifacts/stb/."""
+
+from __future__ import annotations
+
+import json
+import os
+import struct
+import subprocess
+import sys
+import urllib.request
+from pathlib import Path
+
+import pytest
+
+from server.context import current_lineup, get_db
+from server.items import create_item
+from tests.conftest import REPO, pair_device
+from tests.support.fake_vod import add_video, prepare_channels
+from tests.support.processes import wait_for
+
+pytestmark = pytest.mark.slow
+ARTIFACTS = REPO / "test-artifacts" / "stb"
+
+
+@pytest.fixture
+def client_process(app, clock, live_server, tmp_path):
+    """A paired client process on the server's content; yields (remote URL, server URL)."""
+    prepare_channels(app)
+    with app.app_context():
+        db, lineup = get_db(), current_lineup()
+        media = Path(app.config["MEDIA_ROOT"])
+        add_video(db, lineup, media, board_id="dangke", title="支部党课：不忘初心", seconds=1800)
+        create_item(db, lineup, kind="article", board_id="gongkai", title="东风社区党务公开（第四季度）",
+                    body_markdown="\n\n".join(f"第{n}条：社区党费收缴情况公示。" * 6 for n in range(30)),
+                    state="published")
+        _, token = pair_device(db, clock.now)
+        from server import broadcast
+        broadcast.keep_built(db, lineup, clock.now)
+    state = tmp_path / "stb"
+    state.mkdir()
+    (state / "token").write_text(token + "\n")
+    env = {**os.environ, "KETING_STB_STATE": str(state)}
+    process = subprocess.Popen([sys.executable, "-m", "stb_client.main", "--server", live_server, "run", "--headless",
+                                "--remote-port", "0"], cwd=REPO, env=env, stdout=subprocess.PIPE, text=True)
+    try:
+        first = process.stdout.readline().strip()
+        assert first.startswith("remote: "), first
+        yield first.removeprefix("remote: ").rstrip("/")
+    finally:
+        process.terminate()
+        process.wait(timeout=20)
+    assert process.returncode == 0
+
+
+def status(remote: str) -> dict:
+    return json.loads(urllib.request.urlopen(f"{remote}/status", timeout=5).read())
+
+
+def press(remote: str, *keys: str) -> None:
+    for key in keys:
+        urllib.request.urlopen(urllib.request.Request(f"{remote}/keys/{key}", method="POST"), timeout=5)
+
+
+def screenshot(remote: str, name: str) -> Path:
+    path = ARTIFACTS / f"{name}.png"
+    request = urllib.request.Request(f"{remote}/screenshot", data=str(path).encode(), method="POST")
+    urllib.request.urlopen(request, timeout=15)
+    header = path.read_bytes()[:24]
+    assert header[:8] == b"\x89PNG\r\n\x1a\n" and struct.unpack(">II", header[16:24]) == (1920, 1080)
+    return path
+
+
+def until(remote: str, condition, what: str) -> dict:
+    return wait_for(lambda: (s := status(remote)) and condition(s) and s, 15, what)
+
+
+def test_every_screen_through_the_http_remote(client_process):
+    remote = client_process
+    home = until(remote, lambda s: s["ready"] and "支部党课" in s["texts"], "the Home screen with the boards")
+    assert home["view"] == "home" and "19:30" not in home["texts"]
+    screenshot(remote, "home")
+    press(remote, "5")
+    board = until(remote, lambda s: s["view"] == "board" and any("不忘初心" in t for t in s["texts"]), "board 5")
+    assert board["board_id"] == "dangke"
+    screenshot(remote, "board")
+    press(remote, "back")
+    assert until(remote, lambda s: s["view"] == "home", "Home again")["focus"] == 0
+    press(remote, "2", "1")
+    until(remote, lambda s: s["view"] == "article" and any("第 1/" in t for t in s["texts"]), "the article")
+    screenshot(remote, "article")
+    press(remote, "down")
+    until(remote, lambda s: s["page"] == 1, "the second page")
+    press(remote, "home", "menu")
+    until(remote, lambda s: s["view"] == "guide" and any("党建频道" in t for t in s["texts"]), "the guide")
+    screenshot(remote, "guide")
+    press(remote, "back", "ch_up")
+    live = until(remote, lambda s: s["view"] == "live" and s["playback"], "live TV")
+    assert live["playback"]["url"].endswith("/live/1/master.m3u8")
+    screenshot(remote, "live")
+    press(remote, "back_long")
+    until(remote, lambda s: s["view"] == "home" and s["playback"] is None, "Home after a long Back")
+
+
+def test_a_stream_that_cannot_play_shows_a_message_and_returns_to_the_menu(client_process):
+    remote = client_process
+    until(remote, lambda s: s["ready"], "Home")
+    press(remote, "5", "1")  # a video whose segments do not exist: libVLC fails
+    failed = until(remote, lambda s: s["view"] == "board" and any("无法播放" in t for t in s["texts"]),
+                   "the message, back on the board")
+    assert failed["playback"] is None
+    screenshot(remote, "message")
