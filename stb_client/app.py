@@ -15,6 +15,7 @@ import time
 from collections.abc import Callable
 from pathlib import Path
 
+from .cache import AnswerCache
 from .keys import KEYBOARD, Key
 from .model import (
     FetchBoards,
@@ -47,12 +48,13 @@ class ClientApp:
     """The box: `screen` draws frames (None: render only), `player` plays, `api` talks to the server."""
 
     def __init__(self, api: ServerApi, screen, player, save_token: Callable[[str], None] = lambda _t: None,
-                 remote_port: int | None = None, serial: str = "keting-stb", version: str = "dev"):
+                 remote_port: int | None = None, serial: str = "keting-stb", version: str = "dev",
+                 cache: AnswerCache | None = None):
         self.api, self.screen, self.player = api, screen, player
         self.save_token, self.serial, self.version = save_token, serial, version
         self.events: queue.Queue = queue.Queue()
         self.state = State()
-        self.sync = ServerSync(api, self.events.put)
+        self.sync = ServerSync(api, self.events.put, cache)
         self.frame = None
         self.snapshot: dict = {}
         self.key_latencies: list[float] = []
@@ -180,6 +182,7 @@ class ClientApp:
             self._pair_in_background()
         else:
             self.apply(Paired(), time.monotonic())
+            self.sync.show_cached()  # Home at once from the last answers; the network refreshes it
         next_tick = time.monotonic()
         try:
             while not self.stopping.is_set():

@@ -70,7 +70,10 @@ def run_tv(args, api: ServerApi) -> int:
     width, height = (int(part) for part in args.size.lower().split("x"))
     screen = Screen(cjk_font(), (width, height), fullscreen=not (args.windowed or args.headless))
     player = VlcPlayer(("--vout=dummy", "--aout=dummy") if args.headless else ())
-    app = ClientApp(api, screen, player, _save_token, args.remote_port, args.serial, CLIENT_VERSION)
+    from .cache import AnswerCache
+
+    app = ClientApp(api, screen, player, _save_token, args.remote_port, args.serial, CLIENT_VERSION,
+                    AnswerCache(state_dir() / "cache.sqlite3"))
     signal.signal(signal.SIGTERM, lambda *_: app.stop())
     if app.remote is not None:
         print(f"remote: http://127.0.0.1:{app.remote.port}/", flush=True)

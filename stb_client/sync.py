@@ -16,6 +16,7 @@ from collections.abc import Callable
 from datetime import datetime
 from zoneinfo import ZoneInfo
 
+from .cache import AnswerCache
 from .model import (
     Board,
     BoardsLoaded,
@@ -34,6 +35,7 @@ from .server_api import ApiError, ServerApi, Unreachable
 
 log = logging.getLogger(__name__)
 POLL_SECONDS = 30.0
+OFFLINE_POLL_SECONDS = 5.0
 ITEMS_PER_REQUEST = 99  # items are opened by number 1..99
 
 
@@ -60,11 +62,19 @@ def item_from(raw: dict) -> ItemDetail:
 
 
 class ServerSync:
-    """Runs requests for the reducer's fetch effects and the periodic polls."""
+    """Runs requests for the reducer's fetch effects and the periodic polls.
 
-    def __init__(self, api: ServerApi, emit: Callable[[object], None]):
+    With a cache, every answer is kept, and while the server cannot be reached the
+    kept answer is used instead; polls come every OFFLINE_POLL_SECONDS then, so the
+    box notices by itself when the network is back.
+    """
+
+    def __init__(self, api: ServerApi, emit: Callable[[object], None], cache: AnswerCache | None = None,
+                 poll_s: float = POLL_SECONDS, offline_poll_s: float = OFFLINE_POLL_SECONDS):
         self.api = api
         self.emit = emit
+        self.cache = cache
+        self.poll_s, self.offline_poll_s = poll_s, offline_poll_s
         self.tasks: queue.Queue = queue.Queue()
         self.online: bool | None = None
         self.stopping = threading.Event()
@@ -81,10 +91,19 @@ class ServerSync:
         """Queue one request by name: boards, items, item, channels, notices, position."""
         self.tasks.put((name, args))
 
+    def show_cached(self) -> None:
+        """Emit what the cache holds for Home and the guide (at start, before the network answers)."""
+        for name in ("boards", "channels"):
+            raw = self.cache.get(name) if self.cache else None
+            if raw is not None:
+                self.emit(CONVERT[name](raw))
+
     def _run(self) -> None:
-        next_poll = 0.0
+        last_poll = float("-inf")
         while not self.stopping.is_set():
-            timeout = max(0.0, next_poll - time.monotonic())
+            # Offline, look again soon (the interval shortens the moment a request fails).
+            interval = self.poll_s if self.online is not False else self.offline_poll_s
+            timeout = max(0.0, last_poll + interval - time.monotonic())
             try:
                 task = self.tasks.get(timeout=timeout)
             except queue.Empty:
@@ -92,52 +111,83 @@ class ServerSync:
             if task is None:
                 return
             if task[0] == "poll":
-                next_poll = time.monotonic() + POLL_SECONDS
+                last_poll = time.monotonic()
                 for name in ("channels", "notices"):
                     self._do(name, ())
                 continue
             self._do(*task)
 
     def _do(self, name: str, args: tuple) -> None:
+        if name == "position":
+            self._report(*args)
+            return
+        key = ":".join([name, *map(str, args)])
         try:
-            event = getattr(self, f"_{name}")(*args)
+            raw = FETCH[name](self.api, *args)
         except Unreachable as error:
             log.info("server unreachable: %s", error)
             self._set_online(False)
+            raw = self.cache.get(key) if self.cache else None
+            if raw is not None:
+                self.emit(CONVERT[name](raw, *args))
             return
         except ApiError as error:
             log.warning("%s %s: %s", name, args, error)
             self._set_online(True)
             return
+        if self.cache is not None:
+            self.cache.put(key, raw)
         self._set_online(True)
-        if event is not None:
-            self.emit(event)
+        self.emit(CONVERT[name](raw, *args))
+
+    def _report(self, item_id: int, position_s: float) -> None:
+        try:
+            self.api.save_position(item_id, position_s)
+        except Unreachable:
+            self._set_online(False)
+            if self.cache is not None:
+                self.cache.keep_position(item_id, position_s)
+            return
+        except ApiError as error:
+            log.warning("position of %s: %s", item_id, error)
+        self._set_online(True)
 
     def _set_online(self, online: bool) -> None:
         if online != self.online:
             self.online = online
             self.emit(ConnectionChanged(online))
+            if online and self.cache is not None:
+                for item_id, position in self.cache.pending_positions():
+                    self.cache.forget_position(item_id)
+                    self.tasks.put(("position", (item_id, position)))
 
-    def _boards(self):
-        return BoardsLoaded(tuple(Board(b["id"], b["key"], b["name"], b["colour"], b["kind"], b.get("item_count", 0))
-                                  for b in self.api.boards()))
 
-    def _items(self, board_id: str):
-        answer = self.api.board_items(board_id, 1, ITEMS_PER_REQUEST)
-        return ItemsLoaded(board_id, tuple(
-            ItemSummary(i["id"], i["kind"], i["title"], i.get("duration_s"), (i.get("published_at") or "")[:10],
-                        i.get("thumbnail_url")) for i in answer["items"]))
+def _boards(raw) -> BoardsLoaded:
+    return BoardsLoaded(tuple(Board(b["id"], b["key"], b["name"], b["colour"], b["kind"], b.get("item_count", 0))
+                              for b in raw))
 
-    def _item(self, item_id: int):
-        return ItemLoaded(item_from(self.api.item(item_id)))
 
-    def _channels(self):
-        return ChannelsLoaded(channels_from(self.api.channels()))
+def _items(raw, board_id: str) -> ItemsLoaded:
+    return ItemsLoaded(board_id, tuple(
+        ItemSummary(i["id"], i["kind"], i["title"], i.get("duration_s"), (i.get("published_at") or "")[:10],
+                    i.get("thumbnail_url")) for i in raw["items"]))
 
-    def _notices(self):
-        return NoticesLoaded(tuple(Notice(n["id"], n["kind"], n["title"], n["body"], n.get("channel"))
-                                   for n in self.api.notices()))
 
-    def _position(self, item_id: int, position_s: float):
-        self.api.save_position(item_id, position_s)
-        return None
+def _notices(raw) -> NoticesLoaded:
+    return NoticesLoaded(tuple(Notice(n["id"], n["kind"], n["title"], n["body"], n.get("channel")) for n in raw))
+
+
+FETCH = {
+    "boards": lambda api: api.boards(),
+    "items": lambda api, board_id: api.board_items(board_id, 1, ITEMS_PER_REQUEST),
+    "item": lambda api, item_id: api.item(item_id),
+    "channels": lambda api: api.channels(),
+    "notices": lambda api: api.notices(),
+}
+CONVERT = {
+    "boards": _boards,
+    "items": _items,
+    "item": lambda raw, *_: ItemLoaded(item_from(raw)),
+    "channels": lambda raw, *_: ChannelsLoaded(channels_from(raw)),
+    "notices": _notices,
+}

@@ -110,3 +110,61 @@ def test_a_stream_that_cannot_play_shows_a_message_and_returns_to_the_menu(clien
                    "the message, back on the board")
     assert failed["playback"] is None
     screenshot(remote, "message")
+
+
+class RestartableServer:
+    """The app on a fixed loopback port that a test can take away and bring back."""
+
+    def __init__(self, app):
+        import socket
+
+        self.app = app
+        with socket.socket() as probe:
+            probe.bind(("127.0.0.1", 0))
+            self.port = probe.getsockname()[1]
+        self.url = f"http://127.0.0.1:{self.port}"
+
+    def start(self) -> None:
+        import threading
+
+        from werkzeug.serving import make_server
+
+        self.server = make_server("127.0.0.1", self.port, self.app, threaded=True)
+        threading.Thread(target=self.server.serve_forever, daemon=True).start()
+
+    def stop(self) -> None:
+        self.server.shutdown()
+        self.server.server_close()
+
+
+def test_the_client_keeps_working_offline_and_recovers_by_itself(app, clock, tmp_path):
+    server = RestartableServer(app)
+    server.start()
+    prepare_channels(app)
+    with app.app_context():
+        _, token = pair_device(get_db(), clock.now)
+    state = tmp_path / "stb"
+    state.mkdir()
+    (state / "token").write_text(token + "\n")
+    env = {**os.environ, "KETING_STB_STATE": str(state)}
+    process = subprocess.Popen([sys.executable, "-m", "stb_client.main", "--server", server.url, "run", "--headless",
+                                "--remote-port", "0"], cwd=REPO, env=env, stdout=subprocess.PIPE, text=True)
+    try:
+        remote = process.stdout.readline().strip().removeprefix("remote: ").rstrip("/")
+        until(remote, lambda s: s["ready"], "Home")
+        press(remote, "5")
+        until(remote, lambda s: any("党课片段" in t for t in s["texts"]), "board 5 online")
+        press(remote, "back")
+        server.stop()
+        press(remote, "5")
+        offline = until(remote, lambda s: s["offline"] and s["view"] == "board", "the offline banner")
+        assert any("党课片段" in t for t in offline["texts"]), "the menu works from the cache"
+        assert any("网络连接中断" in t for t in offline["texts"])
+        screenshot(remote, "offline")
+        server.start()
+        back = until(remote, lambda s: not s["offline"], "recovery with no key pressed")
+        assert not any("网络连接中断" in t for t in back["texts"])
+    finally:
+        process.terminate()
+        process.wait(timeout=20)
+        server.stop()
