@@ -1,0 +1,81 @@
+"""The real client plays for real: libVLC (dummy output) plays a video from its resume point and a
+live channel through a zap, driven through the HTTP remote against a loopback server."""
+
+from __future__ import annotations
+
+import os
+import shutil
+import subprocess
+import sys
+from datetime import UTC, datetime, timedelta
+from pathlib import Path
+
+import pytest
+
+from server import broadcast, create_app
+from server.cards import find_cjk_font
+from server.channel_art import ensure_channel_art
+from server.channels_yaml import load_lineup
+from server.context import current_lineup, get_db
+from server.items import create_item
+from server.positions import save_position
+from tests.conftest import REPO, pair_device
+from tests.stb_client.test_client_headless import press, screenshot, until
+from tests.support.channel_media import encode_programme, install
+from tests.support.http_server import serve_in_thread
+
+pytestmark = pytest.mark.slow
+
+
+@pytest.fixture(scope="module")
+def encoded(tmp_path_factory):
+    lineup = load_lineup(REPO / "channels.yaml")
+    root = tmp_path_factory.mktemp("client-media")
+    for channel in lineup.channels:
+        ensure_channel_art(root / "art", lineup, channel, find_cjk_font(), 10)
+    return encode_programme(root / "lesson", lineup, 40, "testsrc2", 440), root / "art"
+
+
+@pytest.fixture
+def client(tmp_path, encoded):
+    lesson_dir, art = encoded
+    media = tmp_path / "media"
+    shutil.copytree(art / "channels", media / "channels")
+    now = datetime.now(UTC)
+    app = create_app({"DATABASE": str(tmp_path / "k.db"), "MEDIA_ROOT": str(media)},
+                     clock=lambda: datetime.now(UTC))
+    with app.app_context():
+        db, lineup = get_db(), current_lineup()
+        item = create_item(db, lineup, kind="video", board_id="dangke", title="支部党课", duration_s=40.0)
+        db.execute("UPDATE items SET hls_path = ?, state = 'published' WHERE id = ?",
+                   [install(lesson_dir, media, f"vod/{item}"), item])
+        device, token = pair_device(db, now)
+        save_position(db, device, item, 20.0, 40.0, now)
+        broadcast.keep_built(db, lineup, now - timedelta(seconds=30))  # both channels on the air: filler
+    state = tmp_path / "stb"
+    state.mkdir()
+    (state / "token").write_text(token + "\n")
+    with serve_in_thread(app) as url:
+        process = subprocess.Popen([sys.executable, "-m", "stb_client.main", "--server", url, "run", "--headless",
+                                    "--remote-port", "0"], cwd=REPO, env={**os.environ, "KETING_STB_STATE": str(state)},
+                                   stdout=subprocess.PIPE, text=True)
+        try:
+            yield process.stdout.readline().strip().removeprefix("remote: ").rstrip("/")
+        finally:
+            process.terminate()
+            process.wait(timeout=20)
+
+
+def test_a_video_resumes_and_a_live_channel_survives_a_zap(client):
+    remote = client
+    until(remote, lambda s: s["ready"], "Home")
+    press(remote, "5", "1")
+    playing = until(remote, lambda s: s["view"] == "player" and s["displayed_pictures"] >= 25, "the video's pictures")
+    assert playing["playback"]["position_s"] >= 19.0, "started from the resume point (20 s)"
+    screenshot(remote, "player")
+    press(remote, "back", "home", "ch_up")
+    live = until(remote, lambda s: s["view"] == "live" and s["displayed_pictures"] >= 25, "channel 1's pictures")
+    assert live["channel"] == 1
+    press(remote, "ch_up")
+    zapped = until(remote, lambda s: s["channel"] == 2 and s["displayed_pictures"] >= 25, "channel 2 after the zap")
+    assert zapped["playback"]["url"].endswith("/live/2/master.m3u8")
