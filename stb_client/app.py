@@ -70,8 +70,8 @@ class ClientApp:
     # ---- inputs ------------------------------------------------------------------------
 
     def press(self, key: Key) -> None:
-        """A key from any remote (thread-safe)."""
-        self.events.put(key)
+        """A key from any remote (thread-safe); its arrival time starts the key-to-frame measure."""
+        self.events.put(("key", key, time.monotonic()))
 
     def _screenshot(self, path: str) -> None:
         done = threading.Event()
@@ -171,6 +171,7 @@ class ClientApp:
                                                        "position_s": playback.position_s},
             "displayed_pictures": self.player.displayed_pictures() if self.player else 0,
             "ready": bool(self.state.boards) or screen.view.value == "pairing",
+            "key_latency_ms": [round(latency * 1000, 2) for latency in self.key_latencies[-200:]],
         }
 
     def run(self) -> None:
@@ -193,14 +194,15 @@ class ClientApp:
                 except queue.Empty:
                     item = None
                 now = time.monotonic()
-                if isinstance(item, tuple) and item and item[0] == "screenshot":
+                if isinstance(item, tuple) and item[0] == "screenshot":
                     self._draw(now)
                     if self.screen is not None:
                         self.screen.save(Path(item[1]))
                     item[2].set()
+                elif isinstance(item, tuple) and item[0] == "key":
+                    self._pending_keys.append(item[2])
+                    self.apply(item[1], now)
                 elif item is not None:
-                    if isinstance(item, Key):
-                        self._pending_keys.append(now)
                     self.apply(item, now)
                 if now >= next_tick:
                     next_tick = now + TICK_SECONDS

@@ -1,0 +1,184 @@
+"""The set-top client on a small box's terms: start, key to frame, zap, memory.
+
+Runs the real client headless (SDL dummy video driver, libVLC dummy output)
+against a real server on loopback (the app in a thread; real encoded
+programmes on two channels) and drives it through its HTTP remote:
+  start      process start to the Home screen drawn with the boards (median of ROUNDS)
+  key        key to finished frame, from the client's own measure (p50, p95 of KEYS presses)
+  zap        CH+ to the first displayed picture of the new channel (median of ZAPS)
+  rss        the client's resident memory while playing live
+Reference in the same run: plain libVLC, one instance and player kept, a new
+media per zap on the same channel URLs (what DESIGN.md measured at 0.27-0.30 s).
+
+    .venv/bin/python bench/stb.py [--zaps 20] [--keys 100] [--rounds 3]
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import os
+import shutil
+import statistics
+import subprocess
+import sys
+import tempfile
+import time
+import urllib.request
+from datetime import UTC, datetime, timedelta
+from pathlib import Path
+
+REPO = Path(__file__).resolve().parent.parent
+sys.path.insert(0, str(REPO))
+
+from server import broadcast, create_app  # noqa: E402
+from server.cards import find_cjk_font  # noqa: E402
+from server.channel_art import ensure_channel_art  # noqa: E402
+from server.context import current_lineup, get_db  # noqa: E402
+from server.devices import approve_device, claim_token, register_device  # noqa: E402
+from server.items import create_item  # noqa: E402
+from tests.support.channel_media import encode_programme, install  # noqa: E402
+from tests.support.http_server import serve_in_thread  # noqa: E402
+
+
+def prepare(root: Path):
+    """A server app with a 60 s lecture on board 5 (channel 1's filler) and slates; a box token."""
+    media = root / "media"
+    app = create_app({"DATABASE": str(root / "k.db"), "MEDIA_ROOT": str(media), "SLATE_SECONDS": 10},
+                     clock=lambda: datetime.now(UTC))
+    now = datetime.now(UTC)
+    with app.app_context():
+        db, lineup = get_db(), current_lineup()
+        for channel in lineup.channels:
+            ensure_channel_art(media, lineup, channel, find_cjk_font(), 10)
+        lesson = encode_programme(root / "lesson", lineup, 60, "testsrc2", 440)
+        for n in range(12):
+            item = create_item(db, lineup, kind="video", board_id="dangke", title=f"支部党课第{n + 1}讲",
+                               duration_s=60.0)
+            db.execute("UPDATE items SET hls_path = ?, state = 'published' WHERE id = ?",
+                       [install(lesson, media, f"vod/{item}"), item])
+        registration = register_device(db, "BENCH", "bench", "bench", now, 3600)
+        approve_device(db, registration.pairing_code, None, now)
+        token = claim_token(db, registration.device_code, now).token
+        broadcast.keep_built(db, lineup, now - timedelta(seconds=30))
+    return app, token
+
+
+def status(remote: str) -> dict:
+    return json.loads(urllib.request.urlopen(f"{remote}/status", timeout=5).read())
+
+
+def press(remote: str, key: str) -> None:
+    urllib.request.urlopen(urllib.request.Request(f"{remote}/keys/{key}", method="POST"), timeout=5)
+
+
+def wait(remote: str, condition, deadline_s: float = 30.0, step_s: float = 0.005) -> dict:
+    end = time.monotonic() + deadline_s
+    while time.monotonic() < end:
+        current = status(remote)
+        if condition(current):
+            return current
+        time.sleep(step_s)  # polling the client's status, bounded by the deadline
+    raise SystemExit("the client did not get there in time")
+
+
+def start_client(url: str, state: Path) -> tuple[subprocess.Popen, str, float]:
+    started = time.monotonic()
+    process = subprocess.Popen([sys.executable, "-m", "stb_client.main", "--server", url, "run", "--headless",
+                                "--remote-port", "0"], cwd=REPO, env={**os.environ, "KETING_STB_STATE": str(state)},
+                               stdout=subprocess.PIPE, text=True)
+    remote = process.stdout.readline().strip().removeprefix("remote: ").rstrip("/")
+    wait(remote, lambda s: s["ready"] and s["view"] == "home" and len(s["texts"]) > 5)
+    return process, remote, time.monotonic() - started
+
+
+def rss_mib(pid: int) -> float:
+    for line in Path(f"/proc/{pid}/status").read_text().splitlines():
+        if line.startswith("VmRSS:"):
+            return int(line.split()[1]) / 1024
+    return 0.0
+
+
+def plain_vlc_zaps(urls: list[str], zaps: int) -> list[float]:
+    """The reference: one libVLC instance and player, a new media per zap."""
+    import vlc
+
+    instance = vlc.Instance("--vout=dummy", "--aout=dummy", "--quiet", "--network-caching=1000")
+    player = instance.media_player_new()
+    times = []
+    try:
+        for n in range(zaps):
+            media = instance.media_new(urls[n % len(urls)])
+            started = time.monotonic()
+            player.set_media(media)
+            player.play()
+            stats = vlc.MediaStats()
+            while time.monotonic() - started < 10:
+                if media.get_stats(stats) and stats.displayed_pictures > 0:
+                    break
+                time.sleep(0.002)  # polling libVLC's counters
+            times.append(time.monotonic() - started)
+    finally:
+        player.stop()
+        player.release()
+        instance.release()
+    return times
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__.split("\n")[0])
+    parser.add_argument("--zaps", type=int, default=20)
+    parser.add_argument("--keys", type=int, default=100)
+    parser.add_argument("--rounds", type=int, default=3)
+    args = parser.parse_args()
+    with tempfile.TemporaryDirectory(prefix="keting-bench-stb-") as name:
+        root = Path(name)
+        app, token = prepare(root)
+        with serve_in_thread(app) as url:
+            starts = []
+            for _ in range(args.rounds):
+                state = root / f"stb-{len(starts)}"
+                shutil.rmtree(state, ignore_errors=True)
+                state.mkdir()
+                (state / "token").write_text(token + "\n")
+                process, remote, seconds = start_client(url, state)
+                starts.append(seconds)
+                if len(starts) < args.rounds:
+                    process.terminate()
+                    process.wait(timeout=20)
+            try:
+                for n in range(args.keys):
+                    press(remote, "right" if n % 8 < 4 else "left")
+                    time.sleep(0.03)
+                latencies = wait(remote, lambda s: len(s["key_latency_ms"]) >= args.keys)["key_latency_ms"]
+                press(remote, "ch_up")
+                wait(remote, lambda s: s["view"] == "live" and s["displayed_pictures"] > 0)
+                zaps, rss = [], []
+                for _ in range(args.zaps):
+                    before = status(remote)["channel"]
+                    pressed = time.monotonic()
+                    press(remote, "ch_up")
+                    wait(remote, lambda s, before=before: s["channel"] != before and s["displayed_pictures"] > 0,
+                         step_s=0.002)
+                    zaps.append(time.monotonic() - pressed)
+                    time.sleep(1.0)  # watch a moment, as a viewer would, before the next zap
+                    rss.append(rss_mib(process.pid))
+            finally:
+                process.terminate()
+                process.wait(timeout=20)
+            reference = plain_vlc_zaps([f"{url}/live/1/master.m3u8", f"{url}/live/2/master.m3u8"], args.zaps)
+    ordered = sorted(latencies)
+    p50, p95 = statistics.median(ordered), ordered[int(len(ordered) * 0.95) - 1]
+    zap, plain = statistics.median(zaps), statistics.median(reference)
+    print(f"start to Home: median {statistics.median(starts):.2f} s  rounds {[round(s, 2) for s in starts]}")
+    print(f"key to frame: p50 {p50:.1f} ms, p95 {p95:.1f} ms ({len(ordered)} keys)")
+    print(f"zap CH+ to first picture: median {zap:.3f} s (min {min(zaps):.3f}, max {max(zaps):.3f})")
+    print(f"plain libVLC, same URLs: median {plain:.3f} s")
+    print(f"RSS while playing live: median {statistics.median(rss):.0f} MiB, max {max(rss):.0f} MiB")
+    print(f"RESULT start_s={statistics.median(starts):.2f} key_p50_ms={p50:.1f} key_p95_ms={p95:.1f} "
+          f"zap_s={zap:.3f} plain_vlc_zap_s={plain:.3f} zap_vs_plain_vlc={zap / plain:.2f} "
+          f"rss_mib={statistics.median(rss):.0f}")
+
+
+if __name__ == "__main__":
+    main()
