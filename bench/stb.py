@@ -88,7 +88,11 @@ def start_client(url: str, state: Path) -> tuple[subprocess.Popen, str, float]:
                                 "--remote-port", "0"], cwd=REPO, env={**os.environ, "KETING_STB_STATE": str(state)},
                                stdout=subprocess.PIPE, text=True)
     remote = process.stdout.readline().strip().removeprefix("remote: ").rstrip("/")
-    wait(remote, lambda s: s["ready"] and s["view"] == "home" and len(s["texts"]) > 5)
+    try:
+        wait(remote, lambda s: s.get("ready") and s["view"] == "home" and len(s["texts"]) > 5)
+    except BaseException:
+        process.kill()
+        raise
     return process, remote, time.monotonic() - started
 
 
@@ -126,6 +130,9 @@ def plain_vlc_zaps(urls: list[str], zaps: int) -> list[float]:
 
 
 def main() -> None:
+    import logging
+
+    logging.getLogger("werkzeug").setLevel(logging.WARNING)
     parser = argparse.ArgumentParser(description=__doc__.split("\n")[0])
     parser.add_argument("--zaps", type=int, default=20)
     parser.add_argument("--keys", type=int, default=100)

@@ -72,7 +72,14 @@ def screenshot(remote: str, name: str) -> Path:
 
 
 def until(remote: str, condition, what: str) -> dict:
-    return wait_for(lambda: (s := status(remote)) and condition(s) and s, 15, what)
+    """Poll the client's status until `condition` holds (a status without the field yet: not yet)."""
+    def check():
+        current = status(remote)
+        try:
+            return condition(current) and current
+        except KeyError:  # before the first frame the status is empty
+            return None
+    return wait_for(check, 15, what)
 
 
 def test_every_screen_through_the_http_remote(client_process):
