@@ -153,7 +153,7 @@ class ClientApp:
 
     def _draw(self, now: float) -> None:
         frame = render(self.state, now, time.strftime("%H:%M"))
-        if frame != self.frame:
+        if frame != self.frame or (self.screen is not None and self.screen.dirty):
             self.frame = frame
             if self.screen is not None:
                 self.screen.draw(frame)

@@ -37,6 +37,8 @@ FOCUS_RING_PX = 8
 FOCUS_SCALE = 1.06
 WIDE_SCALE = 1.02  # rows as wide as the screen grow less, to stay inside the safe area
 ROW_X, ROW_W = SAFE_X + 40, WIDTH - 2 * SAFE_X - 80
+THUMB_W, THUMB_H = 178, 100  # 16:9, like the thumbnails the server makes
+THUMB_BACK = "#24406B"
 HINT_PX = 36
 
 
@@ -77,11 +79,23 @@ class Ring:
 
 
 @dataclass(frozen=True)
+class Picture:
+    """An image from a URL (a thumbnail) fitted into the box; a plain box until it has arrived."""
+
+    x: int
+    y: int
+    w: int
+    h: int
+    url: str
+
+
+@dataclass(frozen=True)
 class Frame:
     video: bool  # the player's picture is behind the drawing (nothing opaque over it but panels)
     boxes: tuple[Box, ...]
     labels: tuple[Label, ...]
     ring: Ring | None
+    pictures: tuple[Picture, ...] = ()
 
 
 class _Canvas:
@@ -89,6 +103,7 @@ class _Canvas:
         self.video = video
         self.boxes: list[Box] = []
         self.labels: list[Label] = []
+        self.pictures: list[Picture] = []
         self.ring: Ring | None = None
 
     def box(self, x: int, y: int, w: int, h: int, colour: str) -> None:
@@ -99,8 +114,12 @@ class _Canvas:
         if content:
             self.labels.append(Label(x, y, content, size, colour, behind, align, max_width, wrap))
 
+    def picture(self, x: int, y: int, w: int, h: int, url: str | None) -> None:
+        if url:
+            self.pictures.append(Picture(x, y, w, h, url))
+
     def frame(self) -> Frame:
-        return Frame(self.video, tuple(self.boxes), tuple(self.labels), self.ring)
+        return Frame(self.video, tuple(self.boxes), tuple(self.labels), self.ring, tuple(self.pictures))
 
 
 Text = Callable[..., str]
@@ -174,9 +193,12 @@ def _board(canvas: _Canvas, state: State, screen: Screen, now: float, t: Text) -
         x, y, w, h = ROW_X, 160 + row * 138, ROW_W, 126
         canvas.box(x, y, w, h, PANEL)
         canvas.label(x + 24, y + 28, str(index + 1), 60, FOCUS, PANEL)
-        canvas.label(x + 150, y + 14, item.title, 48, behind=PANEL, max_width=w - 560)
+        canvas.box(x + 120, y + 13, THUMB_W, THUMB_H, THUMB_BACK)
+        canvas.picture(x + 120, y + 13, THUMB_W, THUMB_H, item.thumbnail_url)
+        text_x = x + 120 + THUMB_W + 30
+        canvas.label(text_x, y + 14, item.title, 48, behind=PANEL, max_width=x + w - 24 - text_x)
         kind = t("stb.kind_article") if item.kind == "article" else _duration(item.duration_s, t)
-        canvas.label(x + 150, y + 76, " · ".join(p for p in (kind, item.date) if p), HINT_PX, SOFT, PANEL)
+        canvas.label(text_x, y + 76, " · ".join(p for p in (kind, item.date) if p), HINT_PX, SOFT, PANEL)
         if index == screen.focus:
             canvas.ring = Ring(x, y, w, h, scale=WIDE_SCALE)
     if state.digits:

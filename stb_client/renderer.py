@@ -8,7 +8,10 @@ overlays, or the overlays are all there is (dummy output in tests).
 
 from __future__ import annotations
 
+import io
 import os
+import threading
+import urllib.request
 from pathlib import Path
 
 from .layout import HEIGHT, NO_LINE_START, WIDTH
@@ -37,9 +40,39 @@ class Screen:
         self.scale = self.surface.get_width() / WIDTH
         self.font = pygame.freetype.Font(font_path)
         self.font.antialiased = True
+        self.images: dict[str, object] = {}  # url -> Surface, bytes (arrived, not decoded) or None (fetching)
+        self.lock = threading.Lock()
+        self.dirty = False  # an image arrived: the same frame should be drawn again
 
     def close(self) -> None:
         pygame.display.quit()
+
+    def _image(self, url: str):
+        """The picture at `url` as a Surface, or None while it is fetched (in a thread, once)."""
+        with self.lock:
+            found = self.images.get(url, ...)
+            if found is ...:
+                self.images[url] = None
+                threading.Thread(target=self._fetch, args=(url,), daemon=True).start()
+                return None
+        if isinstance(found, bytes):
+            try:
+                found = pygame.image.load(io.BytesIO(found))
+            except pygame.error:
+                found = False  # not an image: keep the plain box
+            with self.lock:
+                self.images[url] = found
+        return found or None
+
+    def _fetch(self, url: str) -> None:
+        try:
+            with urllib.request.urlopen(url, timeout=10) as response:
+                body = response.read(2_000_000)
+        except OSError:
+            body = b""
+        with self.lock:
+            self.images[url] = body
+            self.dirty = True
 
     def _s(self, value: float) -> int:
         return round(value * self.scale)
@@ -62,8 +95,14 @@ class Screen:
                 pygame.draw.rect(self.surface, _rgb(target.colour), rect)
             pygame.draw.rect(self.surface, _rgb(FOCUS), rect.inflate(self._s(2 * ring.width), self._s(2 * ring.width)),
                              width=max(1, self._s(ring.width)))
+        for picture in frame.pictures:
+            image = self._image(picture.url)
+            if image is not None:
+                fitted = pygame.transform.smoothscale(image, (self._s(picture.w), self._s(picture.h)))
+                self.surface.blit(fitted, (self._s(picture.x), self._s(picture.y)))
         for label in frame.labels:
             self._label(label)
+        self.dirty = False
         pygame.display.flip()
 
     def _fit(self, label: Label, size: int, max_width: int | None) -> list[str]:

@@ -128,3 +128,16 @@ def test_closing_punctuation_never_starts_a_line():
     lines = wrap("社区党费收缴情况公示。" * 20, limit=11)
     assert all(line[0] not in NO_LINE_START for line in lines[1:])
     assert "".join(lines) == "社区党费收缴情况公示。" * 20
+
+
+def test_board_rows_carry_their_thumbnails_inside_the_safe_area():
+    from stb_client.model import ItemsLoaded, ItemSummary
+
+    items = tuple(ItemSummary(n, "video", f"节目{n}", 600.0, "2026-11-23", f"http://s/vod/{n}/thumb.jpg")
+                  for n in range(1, 8))
+    remote = Remote().press("5").send(ItemsLoaded("b5", items))
+    frame = render(remote.state, remote.now, "19:28")
+    assert [p.url for p in frame.pictures] == [f"http://s/vod/{n}/thumb.jpg" for n in range(1, 7)]  # one page
+    for picture in frame.pictures:
+        assert SAFE_X <= picture.x and picture.x + picture.w <= WIDTH - SAFE_X
+        assert abs(picture.w / picture.h - 16 / 9) < 0.02
