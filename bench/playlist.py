@@ -69,6 +69,7 @@ def build(folder: Path, entries: int, now: datetime) -> tuple[float, int]:
     """A schedule of `entries` entries on channel 1 and its timeline; returns (build seconds, rows)."""
     media = folder / "media"
     app = create_app({"DATABASE": str(folder / "k.db"), "MEDIA_ROOT": str(media), "SLATE_SECONDS": 2,
+                      "SLATE_CLOCK_SECONDS": 0,
                       "PLAYOUT_HORIZON_HOURS": int(entries * SLOT.total_seconds() / 3600) + 48},
                      clock=lambda: now)
     with app.app_context():

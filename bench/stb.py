@@ -44,7 +44,8 @@ from tests.support.http_server import serve_in_thread  # noqa: E402
 def prepare(root: Path):
     """A server app with a 60 s lecture on board 5 (channel 1's filler) and slates; a box token."""
     media = root / "media"
-    app = create_app({"DATABASE": str(root / "k.db"), "MEDIA_ROOT": str(media), "SLATE_SECONDS": 10},
+    app = create_app({"DATABASE": str(root / "k.db"), "MEDIA_ROOT": str(media), "SLATE_SECONDS": 10,
+                      "SLATE_CLOCK_SECONDS": 0},
                      clock=lambda: datetime.now(UTC))
     now = datetime.now(UTC)
     with app.app_context():

@@ -55,7 +55,8 @@ def _draw_slate(out_dir: Path, lines: list[tuple[str, int, str, str]], lineup: L
     silence = ["-f", "lavfi", "-t", str(seconds), "-i", "anullsrc=r=48000:cl=stereo"]
     audio = ffmpeg.input(str(prepare_audio(silence, scratch / "silence.m4a", ladder, ffmpeg_cmd))).audio
     video = colour_card(SLATE_COLOUR, lines, seconds, ladder.fps, font, scratch, prefix="slate")
-    run_ffmpeg(ladder_output(video, audio, ladder, ladder.renditions, out_dir), ffmpeg_cmd)
+    # A still picture needs no search effort: the fastest preset, same codecs, GOP and segments.
+    run_ffmpeg(ladder_output(video, audio, ladder, ladder.renditions, out_dir, preset="ultrafast"), ffmpeg_cmd)
 
 
 def _build_into(final: Path, build) -> None:
@@ -125,3 +126,52 @@ def ensure_next_slate(media_root: Path, lineup: Lineup, channel: Channel, title:
 
     _build_into(path.parent, build)
     return True
+
+
+def clock_slate_path(channel: Channel, lineup: Lineup, start_ms: int, segments: int, title: str, when: str,
+                     lang: str) -> str:
+    """Where the clip made for one gap lives: it starts at `start_ms` and lasts `segments` segments."""
+    recipe = json.dumps([channel.name, start_ms, segments, title, when, lineup_fingerprint(lineup), lang],
+                        ensure_ascii=False)
+    key = hashlib.sha256(recipe.encode()).hexdigest()[:16]
+    return f"slates/{channel.number}/clock-{start_ms}-{key}/{MASTER_PLAYLIST}"
+
+
+def ensure_clock_slate(media_root: Path, lineup: Lineup, channel: Channel, start_ms: int, segments: int,
+                       title: str, when: str, utc_offset_s: int, font: str, lang: str = "zh_CN",
+                       ffmpeg_cmd: str = "ffmpeg") -> bool:
+    """Draw the clip that fills one gap: the channel, a clock that runs with the time it plays at,
+    and the programme after it. True if drawn now.
+
+    It is made for its place on the timeline (the clock is the clip's own time
+    plus the gap's start), so it plays once instead of looping.
+    """
+    path = media_root / clock_slate_path(channel, lineup, start_ms, segments, title, when, lang)
+    if path.is_file():
+        return False
+    epoch = start_ms // 1000 + utc_offset_s  # drawn as UTC: the zone's offset is added here
+
+    def build(staging: Path, scratch: Path) -> None:
+        lines = [(f"{channel.number}  {channel.name}", 60, "(w-tw)/2", "h*0.16"),
+                 (f"%{{pts:gmtime:{epoch}:%H\\:%M}}", 150, "(w-tw)/2", "h*0.30")]
+        if title:
+            lines += [(text("slate.next", lang=lang), 48, "(w-tw)/2", "h*0.60"),
+                      (f"{when}  {title}", 60, "(w-tw)/2", "h*0.71")]
+        _draw_slate(staging, lines, lineup, font, segments * lineup.ladder.segment_seconds, scratch, ffmpeg_cmd)
+
+    _build_into(path.parent, build)
+    return True
+
+
+def remove_old_clock_slates(media_root: Path, before_ms: int) -> int:
+    """Delete the clips of gaps that started before `before_ms`; return how many went."""
+    removed = 0
+    for folder in media_root.glob("slates/*/clock-*"):
+        try:
+            started = int(folder.name.split("-")[1])
+        except (IndexError, ValueError):
+            continue
+        if started < before_ms:
+            shutil.rmtree(folder, ignore_errors=True)
+            removed += 1
+    return removed

@@ -50,7 +50,7 @@ def renditions_for(ladder: Ladder, source_height: int) -> tuple[Rendition, ...]:
 
 
 def ladder_output(video, audio, ladder: Ladder, renditions: Sequence[Rendition], out_dir: Path,
-                  copy_top: bool = False, live_start_number: int | None = None):
+                  copy_top: bool = False, live_start_number: int | None = None, preset: str = "veryfast"):
     """An ffmpeg-python output node that writes the ladder of `video`+`audio` into out_dir.
 
     out_dir/master.m3u8 lists out_dir/<rendition>/index.m3u8 and its seg_NNNNN.ts files.
@@ -96,7 +96,7 @@ def ladder_output(video, audio, ladder: Ladder, renditions: Sequence[Rendition],
                     "hls_flags": "independent_segments+temp_file"}
     return ffmpeg.output(
         *streams, str(out_dir / "%v" / "index.m3u8"),
-        preset="veryfast", pix_fmt="yuv420p", g=gop, keyint_min=gop,
+        preset=preset, pix_fmt="yuv420p", g=gop, keyint_min=gop,
         sc_threshold=0, flags="+cgop", force_key_frames=f"expr:gte(t,n_forced*{seg})",
         f="hls", hls_time=seg, hls_segment_type="mpegts", hls_segment_filename=str(out_dir / "%v" / "seg_%05d.ts"),
         master_pl_name=MASTER_PLAYLIST, var_stream_map=" ".join(stream_map), **playlist, **options,

@@ -23,7 +23,7 @@ count programme boundaries (and slate repeats), so both only move forward.
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass, replace
 
 from .segments import Media
@@ -185,13 +185,21 @@ def _next_filler(filler: Sequence[Filler], last: tuple[int, int] | None, room_ms
     return None
 
 
+GapSlate = Callable[[int, int, "Anchor | None"], "Media | None"]
+
+
 def plan(cursor: Cursor, anchors: Sequence[Anchor], filler: Sequence[Filler], slate: Media,
-         until_ms: int, slate_title: str = "") -> tuple[list[Row], Cursor]:
+         until_ms: int, slate_title: str = "", gap_slate: GapSlate | None = None,
+         slate_chunk_ms: int | None = None) -> tuple[list[Row], Cursor]:
     """Rows from `cursor` until the timeline reaches `until_ms`.
 
     `anchors` are sorted by start and none was played yet; one whose start
     already passed is played at once (it was crossed by the last segment).
-    `filler` is sorted by key. Returns the rows and the cursor after them.
+    `filler` is sorted by key. `gap_slate(start_ms, segments, next_anchor)` may
+    offer a clip made for one gap (exactly that many segments, e.g. with a
+    running clock) to play once instead of looping the slate; with
+    `slate_chunk_ms` a long gap is cut into rows of that length, so each can
+    have such a clip. Returns the rows and the cursor after them.
     """
     rows: list[Row] = []
     pending = list(anchors)
@@ -219,8 +227,13 @@ def plan(cursor: Cursor, anchors: Sequence[Anchor], filler: Sequence[Filler], sl
                           filler_key=pick.key)
             else:
                 limit = gap_end if gap_end is not None else until_ms
+                if slate_chunk_ms is not None:
+                    limit = min(limit, cursor.time_ms + slate_chunk_ms)
                 count, end = segments_until(slate, 0, cursor.time_ms, limit, loop=True)
-                row = Row("slate", cursor.time_ms, end, cursor.seq, cursor.disc, count, slate, slate_title)
+                media = gap_slate(cursor.time_ms, count, due) if gap_slate is not None else None
+                if media is None or len(media.durations_ms) != count or media.total_ms != end - cursor.time_ms:
+                    media = slate
+                row = Row("slate", cursor.time_ms, end, cursor.seq, cursor.disc, count, media, slate_title)
         rows.append(row)
         cursor = row.cursor_after(row.filler_key or cursor.last_filler)
     return rows, cursor

@@ -27,7 +27,7 @@ from .channels_yaml import Channel, Ladder, Lineup
 from .db import write_transaction
 from .live_feed import feed_for, nominal_media
 from .live_playlist import WINDOW_SEGMENTS
-from .playout import Anchor, Cursor, Filler, Row, plan, truncate
+from .playout import Anchor, Cursor, Filler, GapSlate, Row, plan, truncate
 from .segments import Media, MediaMissing
 from .timestamps import format_utc
 
@@ -214,13 +214,13 @@ def build_inputs(db: Database, lineup: Lineup, slate_path: str) -> str:
 NextSlate = Callable[[str, int], "str | None"]
 
 
-def _announce_next(rows: list[Row], media_of: MediaLookup, next_slate: NextSlate) -> list[Row]:
+def _announce_next(rows: list[Row], media_of: MediaLookup, next_slate: NextSlate, slate: Media) -> list[Row]:
     """Gap slates swapped for ones naming the programme after them, where such a slate exists.
 
     They have the generic slate's segments, so the timeline does not move.
     """
     for index, row in enumerate(rows):
-        if row.kind != "slate" or row.entry_id is not None:
+        if row.kind != "slate" or row.entry_id is not None or row.media.base != slate.base:
             continue
         following = next((r for r in rows[index + 1:] if r.entry_id is not None), None)
         path = following and next_slate(following.title, following.start_ms)
@@ -235,10 +235,12 @@ def _announce_next(rows: list[Row], media_of: MediaLookup, next_slate: NextSlate
 
 
 def rebuild(db: Database, lineup: Lineup, channel: Channel, now: datetime, horizon_ms: int,
-            media_of: MediaLookup, slate_path: str, slate_title: str, next_slate: NextSlate | None = None) -> int:
+            media_of: MediaLookup, slate_path: str, slate_title: str, next_slate: NextSlate | None = None,
+            gap_slate: GapSlate | None = None, slate_chunk_ms: int | None = None) -> int:
     """Plan the channel again from the programme on air to now + horizon; return the rows written.
 
-    `next_slate(title, start_ms)` gives the slate announcing a programme, if drawn.
+    `next_slate(title, start_ms)` gives the slate announcing a programme, and
+    `gap_slate` a clip made for one gap of at most `slate_chunk_ms` (playout.plan), if drawn.
     """
     now_ms = to_ms(now)
     segment_ms = lineup.ladder.segment_seconds * 1000
@@ -280,9 +282,9 @@ def rebuild(db: Database, lineup: Lineup, channel: Channel, now: datetime, horiz
             cursor = Cursor(start, seq, disc)
             anchors = _anchors(db, channel.number, start - 1, until_ms + DAY_MS, None, media_of, ladder)
         filler = filler_candidates(db, channel, now, media_of)
-        rows, _ = plan(cursor, anchors, filler, slate, until_ms, slate_title)
+        rows, _ = plan(cursor, anchors, filler, slate, until_ms, slate_title, gap_slate, slate_chunk_ms)
         if next_slate is not None:
-            rows = _announce_next(rows, media_of, next_slate)
+            rows = _announce_next(rows, media_of, next_slate, slate)
         for row in rows:
             _save(db, channel.number, row)
         db.execute("""INSERT INTO channel_builds (channel, inputs, built_until_ms) VALUES (?, ?, ?)

@@ -72,6 +72,9 @@ SETTINGS: tuple[Setting, ...] = (
             "Seconds before a live event that its relay (ffmpeg) starts, so the first minute is not lost."),
     Setting("RECORDINGS_BOARD", str, "dangjian",
             "Board that a live event's recording is filed on as a draft video once the event ends."),
+    Setting("SLATE_CLOCK_SECONDS", int, 300,
+            "Gaps are cut into slate pieces this long, each drawn with a running clock shortly before it "
+            "plays (costing about a sixth of its length in CPU time); 0 loops the plain slate instead."),
     Setting("SLATE_SECONDS", int, 30,
             "Length of each channel's slate clip, shown in gaps no filler fits; a multiple of the segment length."),
     Setting("PUBLIC_URL", str, "",

@@ -3,6 +3,7 @@ a controllable clock, paired devices, and a real HTTP server on a loopback port.
 
 from __future__ import annotations
 
+import os
 from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
@@ -15,6 +16,9 @@ from server.devices import approve_device, claim_token, register_device
 from tests.support.http_server import serve_in_thread
 
 REPO = Path(__file__).resolve().parent.parent
+# Clock slates are encoded in the background by every server a test starts; only the tests
+# about them turn them on (their own config wins over the environment).
+os.environ["KETING_SLATE_CLOCK_SECONDS"] = "0"
 
 
 @dataclass

@@ -57,8 +57,8 @@ def test_a_gap_slate_announces_the_next_programme_once_drawn(tmp_path):
 
     media = tmp_path / "media"
     now = datetime(2026, 11, 23, 11, 20, 7, tzinfo=UTC)
-    app = create_app({"DATABASE": str(tmp_path / "k.db"), "MEDIA_ROOT": str(media), "SLATE_SECONDS": 2},
-                     clock=lambda: now)
+    app = create_app({"DATABASE": str(tmp_path / "k.db"), "MEDIA_ROOT": str(media), "SLATE_SECONDS": 2,
+                      "SLATE_CLOCK_SECONDS": 0}, clock=lambda: now)
     with app.app_context():
         db, lineup = get_db(), current_lineup()
         broadcast.ensure_art(lineup, find_cjk_font())
@@ -76,3 +76,43 @@ def test_a_gap_slate_announces_the_next_programme_once_drawn(tmp_path):
         drawn = list((media / "slates" / "1").iterdir())
         assert len(drawn) == 1 and (drawn[0] / "720p" / "index.m3u8").is_file()
         assert broadcast.draw_next_slates(db, lineup, find_cjk_font(), now) == []  # drawn once
+
+
+def test_a_short_gap_gets_a_clip_with_a_running_clock_and_the_timeline_stays(tmp_path):
+    from server import broadcast, schedule
+    from server.cards import find_cjk_font
+    from server.segments import load_media
+
+    media = tmp_path / "media"
+    now = datetime(2026, 11, 23, 11, 21, 57, tzinfo=UTC)
+    app = create_app({"DATABASE": str(tmp_path / "k.db"), "MEDIA_ROOT": str(media), "SLATE_SECONDS": 2,
+                      "SLATE_CLOCK_SECONDS": 10, "PLAYOUT_HORIZON_HOURS": 1}, clock=lambda: now)
+    with app.app_context():
+        db, lineup = get_db(), current_lineup()
+        broadcast.ensure_art(lineup, find_cjk_font())
+        first = add_video(db, lineup, media, board_id="dangke", title="党课上", seconds=60, state="draft")
+        second = add_video(db, lineup, media, board_id="dangke", title="党课下", seconds=60, state="draft")
+        for item, start in ((first, datetime(2026, 11, 23, 11, 22, 0, tzinfo=UTC)),
+                            (second, datetime(2026, 11, 23, 11, 23, 10, tzinfo=UTC))):
+            schedule.add_entry(db, lineup, channel=1, item_id=item, start=start, important=False, now=now,
+                               zone="Asia/Shanghai")
+        broadcast.keep_built(db, lineup, now)
+
+        def timeline(channel=1):
+            return db.execute("SELECT start_ms, end_ms, seq, disc, kind, media_path FROM playout WHERE channel = ? "
+                              "ORDER BY start_ms", [channel]).fetchall()
+        before = timeline()
+        gap = next(row for row in before if row["kind"] == "slate" and row["start_ms"] > 1795432920000)
+        assert gap["end_ms"] - gap["start_ms"] == 10_000 and gap["media_path"] == "channels/1/slate/master.m3u8"
+        assert broadcast.draw_next_slates(db, lineup, find_cjk_font(), now) == [1, 2]
+        after = timeline()
+        # The same timeline (times and media sequence); only discontinuity numbers ahead change,
+        # since a clip played once has no loop points.
+        assert [(*tuple(r)[:3], r["kind"]) for r in after] == [(*tuple(r)[:3], r["kind"]) for r in before]
+        clip = next(row for row in after if row["start_ms"] == gap["start_ms"])
+        assert clip["media_path"].startswith("slates/1/clock-")
+        assert load_media(media, clip["media_path"]).durations_ms == (2000,) * 5
+        # Channel 2 has nothing to show: its gap comes in 10 s pieces, the next one drawn first.
+        pieces = [row for row in timeline(2) if row["start_ms"] > 1795432917000]
+        assert pieces[0]["media_path"].startswith("slates/2/clock-")
+        assert all(row["end_ms"] - row["start_ms"] <= 12_000 for row in pieces)
