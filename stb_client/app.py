@@ -58,6 +58,9 @@ class ClientApp:
         self.frame = None
         self.snapshot: dict = {}
         self.key_latencies: list[float] = []
+        self.zap_latencies: list[float] = []  # key to the first picture of what it started
+        self._awaiting_picture: float | None = None
+        self._last_key_at: float | None = None
         self.stopping = threading.Event()
         self._pending_keys: list[float] = []
         self._back_down: float | None = None
@@ -130,6 +133,7 @@ class ClientApp:
                 self.sync.request("position", item_id, position)
             case Play(url=url, start_s=start, subtitles_url=subtitles):
                 self.player.play(url, start, subtitles, live=playing_live)
+                self._awaiting_picture = self._last_key_at or time.monotonic()
             case Stop():
                 self.player.stop()
             case SeekTo(position_s=position):
@@ -172,6 +176,7 @@ class ClientApp:
             "displayed_pictures": self.player.displayed_pictures() if self.player else 0,
             "ready": bool(self.state.boards) or screen.view.value == "pairing",
             "key_latency_ms": [round(latency * 1000, 2) for latency in self.key_latencies[-200:]],
+            "zap_ms": [round(latency * 1000, 1) for latency in self.zap_latencies[-50:]],
         }
 
     def run(self) -> None:
@@ -190,7 +195,9 @@ class ClientApp:
                 if self.screen is not None:
                     self._keyboard()
                 try:
-                    item = self.events.get(timeout=max(0.0, min(0.02, next_tick - time.monotonic())))
+                    # Look often while a picture is awaited, so the zap measure is exact to a few ms.
+                    wait = 0.002 if self._awaiting_picture is not None else 0.02
+                    item = self.events.get(timeout=max(0.0, min(wait, next_tick - time.monotonic())))
                 except queue.Empty:
                     item = None
                 now = time.monotonic()
@@ -201,9 +208,14 @@ class ClientApp:
                     item[2].set()
                 elif isinstance(item, tuple) and item[0] == "key":
                     self._pending_keys.append(item[2])
+                    self._last_key_at = item[2]
                     self.apply(item[1], now)
+                    self._last_key_at = None
                 elif item is not None:
                     self.apply(item, now)
+                if self._awaiting_picture is not None and self.player and self.player.displayed_pictures() > 0:
+                    self.zap_latencies.append(time.monotonic() - self._awaiting_picture)
+                    self._awaiting_picture = None
                 if now >= next_tick:
                     next_tick = now + TICK_SECONDS
                     for report in self.player.poll() if self.player else ():
