@@ -105,13 +105,13 @@ def compute_times(folder: Path, entries: int, now: datetime, samples: int) -> li
     with app.app_context():
         db, lineup = get_db(), current_lineup()
         channel = lineup.channels[0]
-        broadcast.playlists(db, lineup, channel, now)  # warm the segment cache
+        broadcast.channel_window(db, lineup, channel, now)  # warm the segment cache
         for _ in range(samples):
             moment = now + timedelta(seconds=chance.uniform(60, span))
             started = time.perf_counter()
-            answer = broadcast.playlists(db, lineup, channel, moment)
+            answer = broadcast.channel_window(db, lineup, channel, moment)
             times.append(time.perf_counter() - started)
-            assert answer is not None and "#EXTINF" in answer.media["720p"]
+            assert answer is not None and "#EXTINF" in answer.media("720p")
     return times
 
 

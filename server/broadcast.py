@@ -24,14 +24,13 @@ from .channel_art import (
     clock_slate_path,
     ensure_channel_art,
     ensure_clock_slate,
-    ensure_next_slate,
-    next_slate_path,
     remove_old_clock_slates,
     slate_path,
 )
-from .channels_yaml import Channel, Lineup
+from .channels_yaml import Channel, Ladder, Lineup
 from .live_playlist import master_playlist, media_playlist, next_change_ms, window
 from .segments import Media, MediaCache, MediaMissing
+from .timestamps import from_ms, to_ms
 
 log = logging.getLogger(__name__)
 # Gap rows (at most SLATE_CLOCK_SECONDS long) get a clip of their own with a running clock, drawn
@@ -79,7 +78,7 @@ def keep_built(db: Database, lineup: Lineup, now: datetime, force: bool = False,
         if force or playout_store.needs_rebuild(db, lineup, channel, now, horizon_ms, slate):
             chunk_ms = config["SLATE_CLOCK_SECONDS"] * 1000 or None
             playout_store.rebuild(db, lineup, channel, now, horizon_ms, media_cache().get, slate,
-                                  text("slate.title", lang=config["LANGUAGE"]), _next_slate_finder(lineup, channel),
+                                  text("slate.title", lang=config["LANGUAGE"]),
                                   _gap_slate_finder(lineup, channel) if chunk_ms else None, chunk_ms)
             rebuilt.append(channel.number)
     return rebuilt
@@ -87,17 +86,8 @@ def keep_built(db: Database, lineup: Lineup, now: datetime, force: bool = False,
 
 def _when(start_ms: int) -> str:
     """A programme's start as the slate shows it: HH:MM in the configured zone."""
-    local = playout_store.from_ms(start_ms).astimezone(ZoneInfo(current_app.config["TIMEZONE"]))
+    local = from_ms(start_ms).astimezone(ZoneInfo(current_app.config["TIMEZONE"]))
     return f"{local:%H:%M}"
-
-
-def _next_slate_finder(lineup: Lineup, channel: Channel):
-    config = current_app.config
-
-    def find(title: str, start_ms: int) -> str | None:
-        path = next_slate_path(channel, lineup, title, _when(start_ms), config["SLATE_SECONDS"], config["LANGUAGE"])
-        return path if (Path(config["MEDIA_ROOT"]) / path).is_file() else None
-    return find
 
 
 def _gap_slate_finder(lineup: Lineup, channel: Channel):
@@ -119,7 +109,7 @@ def _gap_slate_finder(lineup: Lineup, channel: Channel):
 
 
 def _utc_offset_s(ms: int) -> int:
-    offset = playout_store.from_ms(ms).astimezone(ZoneInfo(current_app.config["TIMEZONE"])).utcoffset()
+    offset = from_ms(ms).astimezone(ZoneInfo(current_app.config["TIMEZONE"])).utcoffset()
     return int(offset.total_seconds()) if offset else 0
 
 
@@ -150,32 +140,15 @@ def _draw_clock_slates(db: Database, lineup: Lineup, channel: Channel, font: str
     return drawn
 
 
-def draw_next_slates(db: Database, lineup: Lineup, font: str, now: datetime, within_hours: int = 6,
-                     limit: int = 3) -> list[int]:
-    """Draw the slates announcing the programmes after the gaps of the coming hours (a few per call,
-    soonest first) and re-plan the channels that got one; returns those channels."""
+def draw_gap_slates(db: Database, lineup: Lineup, font: str, now: datetime) -> list[int]:
+    """Draw the clips of the gap pieces about to play (one per channel per call, soonest first),
+    re-plan the channels that got one, and drop the clips of gaps long past; returns those channels."""
     config = current_app.config
-    now_ms = playout_store.to_ms(now)
-    drawn: set[int] = set()
-    for channel in lineup.channels:
-        gaps = db.execute("""
-            SELECT (SELECT n.title || char(31) || n.start_ms FROM playout n WHERE n.channel = g.channel
-                    AND n.start_ms >= g.end_ms AND n.entry_id IS NOT NULL ORDER BY n.start_ms LIMIT 1) AS next
-            FROM playout g WHERE g.channel = ? AND g.kind = 'slate' AND g.entry_id IS NULL
-              AND g.media_path = ? AND g.end_ms > ? AND g.start_ms < ? ORDER BY g.start_ms""",
-                          [channel.number, slate_path(channel.number), now_ms,
-                           now_ms + within_hours * 3600 * 1000]).fetchall()
-        for (following,) in gaps:
-            if following is None or limit <= 0:
-                continue
-            title, start_ms = following.split(chr(31))
-            if ensure_next_slate(Path(config["MEDIA_ROOT"]), lineup, channel, title, _when(int(start_ms)), font,
-                                 config["SLATE_SECONDS"], config["LANGUAGE"], config["FFMPEG"]):
-                drawn.add(channel.number)
-                limit -= 1
-        if config["SLATE_CLOCK_SECONDS"] and _draw_clock_slates(
-                db, lineup, channel, font, now_ms, now_ms + CLOCK_SLATE_LEAD_MS, CLOCK_SLATES_PER_SWEEP):
-            drawn.add(channel.number)
+    now_ms = to_ms(now)
+    drawn = set()
+    if config["SLATE_CLOCK_SECONDS"]:
+        drawn = {channel.number for channel in lineup.channels if _draw_clock_slates(
+            db, lineup, channel, font, now_ms, now_ms + CLOCK_SLATE_LEAD_MS, CLOCK_SLATES_PER_SWEEP)}
     remove_old_clock_slates(Path(config["MEDIA_ROOT"]), now_ms - 24 * 3600 * 1000)
     if drawn:
         keep_built(db, lineup, now, force=True, only=drawn)
@@ -183,17 +156,27 @@ def draw_next_slates(db: Database, lineup: Lineup, font: str, now: datetime, wit
 
 
 @dataclass(frozen=True)
-class ChannelPlaylists:
-    """One channel's playlists at one moment, and when they next change."""
+class ChannelWindow:
+    """One channel's live window at one moment, and when it next moves.
 
-    master: str
-    media: dict[str, str]  # rendition name -> text
+    A media playlist is rendered only for the rendition asked for: a request
+    for 480p.m3u8 does not pay for the other rungs.
+    """
+
+    segments: tuple
+    ladder: Ladder
+    media_url: str
     next_change_ms: int | None
 
+    def media(self, rendition_name: str) -> str | None:
+        """The media playlist of one rendition; None for a name the ladder does not have."""
+        rendition = next((r for r in self.ladder.renditions if r.name == rendition_name), None)
+        return None if rendition is None else media_playlist(self.segments, rendition, self.ladder, self.media_url)
 
-def playlists(db: Database, lineup: Lineup, channel: Channel, now: datetime) -> ChannelPlaylists | None:
-    """The channel's master and media playlists at `now`; None before its timeline is built."""
-    now_ms = playout_store.to_ms(now)
+
+def channel_window(db: Database, lineup: Lineup, channel: Channel, now: datetime) -> ChannelWindow | None:
+    """The channel's live window at `now`; None before its timeline is built."""
+    now_ms = to_ms(now)
     try:
         rows = playout_store.rows_at(db, channel.number, now_ms, media_cache().get, lineup.ladder)
     except MediaMissing as error:  # a programme on air was deleted; the next rebuild moves on
@@ -201,10 +184,8 @@ def playlists(db: Database, lineup: Lineup, channel: Channel, now: datetime) -> 
         return None
     if not rows or rows[0].end_ms <= now_ms:
         return None
-    segments = window(rows, now_ms)
-    media_url = current_app.config["MEDIA_URL"]
-    texts = {r.name: media_playlist(segments, r, lineup.ladder, media_url) for r in lineup.ladder.renditions}
-    return ChannelPlaylists(master_playlist(lineup.ladder), texts, next_change_ms(rows, now_ms))
+    return ChannelWindow(tuple(window(rows, now_ms)), lineup.ladder, current_app.config["MEDIA_URL"],
+                         next_change_ms(rows, now_ms))
 
 
 def _write_atomically(path: Path, content: str) -> bool:
@@ -225,14 +206,14 @@ def write_playlists(db: Database, lineup: Lineup, now: datetime) -> int | None:
     live_root = Path(current_app.config["MEDIA_ROOT"]) / "live"
     soonest = None
     for channel in lineup.channels:
-        current = playlists(db, lineup, channel, now)
+        current = channel_window(db, lineup, channel, now)
         if current is None:
             continue
         folder = live_root / str(channel.number)
         folder.mkdir(parents=True, exist_ok=True)
-        _write_atomically(folder / "master.m3u8", current.master)
-        for name, content in current.media.items():
-            _write_atomically(folder / f"{name}.m3u8", content)
+        _write_atomically(folder / "master.m3u8", master_playlist(lineup.ladder))
+        for rendition in lineup.ladder.renditions:
+            _write_atomically(folder / f"{rendition.name}.m3u8", current.media(rendition.name))
         if current.next_change_ms is not None:
             soonest = current.next_change_ms if soonest is None else min(soonest, current.next_change_ms)
     return soonest

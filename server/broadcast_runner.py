@@ -81,7 +81,7 @@ class BroadcastRunner:
             schedule.extend_rules(db, self._now(), config["RULE_HORIZON_DAYS"])
             rebuilt = broadcast.keep_built(db, current_lineup(), self._now())
             if font is not None:
-                rebuilt += broadcast.draw_next_slates(db, current_lineup(), font, self._now())
+                rebuilt += broadcast.draw_gap_slates(db, current_lineup(), font, self._now())
             if rebuilt:
                 log.info("channel timelines rebuilt: %s", rebuilt)
         if self.scheduler.get_job("broadcast-playlists") is None:

@@ -98,36 +98,6 @@ def ensure_channel_art(media_root: Path, lineup: Lineup, channel: Channel, font:
     return True
 
 
-def next_slate_path(channel: Channel, lineup: Lineup, title: str, when: str, seconds: int, lang: str) -> str:
-    """Where the slate announcing `title` at `when` lives (relative to MEDIA_ROOT); the name
-    changes with anything drawn on it, so a slate is never redrawn in place."""
-    recipe = json.dumps([channel.name, title, when, seconds, lineup_fingerprint(lineup), lang], ensure_ascii=False)
-    key = hashlib.sha256(recipe.encode()).hexdigest()[:16]
-    return f"slates/{channel.number}/{key}/{MASTER_PLAYLIST}"
-
-
-def ensure_next_slate(media_root: Path, lineup: Lineup, channel: Channel, title: str, when: str, font: str,
-                      seconds: int, lang: str = "zh_CN", ffmpeg_cmd: str = "ffmpeg") -> bool:
-    """Draw the slate that fills a gap before `title` at `when` (HH:MM); True if drawn now.
-
-    It has the generic slate's length, so the planner swaps one for the other
-    without changing the timeline.
-    """
-    path = media_root / next_slate_path(channel, lineup, title, when, seconds, lang)
-    if path.is_file():
-        return False
-
-    def build(staging: Path, scratch: Path) -> None:
-        lines = [(f"{channel.number}  {channel.name}", 60, "(w-tw)/2", "h*0.22"),
-                 (text("slate.next", lang=lang), 52, "(w-tw)/2", "h*0.42"),
-                 (f"{when}  {title}", 64, "(w-tw)/2", "h*0.56"),
-                 (text("slate.guide_hint", lang=lang), 40, "(w-tw)/2", "h*0.74")]
-        _draw_slate(staging, lines, lineup, font, seconds, scratch, ffmpeg_cmd)
-
-    _build_into(path.parent, build)
-    return True
-
-
 def clock_slate_path(channel: Channel, lineup: Lineup, start_ms: int, segments: int, title: str, when: str,
                      lang: str) -> str:
     """Where the clip made for one gap lives: it starts at `start_ms` and lasts `segments` segments."""

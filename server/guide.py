@@ -16,7 +16,7 @@ from sqlite_utils import Database
 
 from .channel_art import logo_path
 from .channels_yaml import Channel, Lineup
-from .playout_store import from_ms, to_ms
+from .timestamps import from_ms, to_ms
 
 XMLTV_DOCTYPE = '<!DOCTYPE tv SYSTEM "xmltv.dtd">'
 

@@ -18,6 +18,7 @@ from keting_i18n import text
 from . import broadcast, guide
 from .context import current_lineup, get_db
 from .errors import NotFound
+from .live_playlist import master_playlist
 
 bp = Blueprint("guide", __name__)
 HLS_TYPE = "application/vnd.apple.mpegurl"
@@ -40,15 +41,12 @@ def media_base() -> str:
     return base if base.endswith("/") else base + "/"
 
 
-def _playlists(number: int):
-    lineup = current_lineup()
-    channel = broadcast.channel_by_number(lineup, number)
+def _channel(number: int):
+    channel = broadcast.channel_by_number(current_lineup(), number)
     if channel is None:
-        raise NotFound("guide.unknown_channel", value=number)
-    current = broadcast.playlists(get_db(), lineup, channel, _now())
-    if current is None:
-        raise NotFound("guide.channel_not_ready", value=number)
-    return current
+        raise NotFound("guide.unknown_channel", value=number,
+                       known="、".join(str(c.number) for c in current_lineup().channels))
+    return channel
 
 
 def _hls(content: str) -> Response:
@@ -60,15 +58,21 @@ def _hls(content: str) -> Response:
 
 @bp.get("/live/<int:number>/master.m3u8")
 def live_master(number: int):
-    return _hls(_playlists(number).master)
+    _channel(number)
+    return _hls(master_playlist(current_lineup().ladder))
 
 
 @bp.get("/live/<int:number>/<rendition>.m3u8")
 def live_media(number: int, rendition: str):
-    current = _playlists(number)
-    if rendition not in current.media:
-        raise NotFound("guide.unknown_rendition", value=rendition)
-    return _hls(current.media[rendition])
+    lineup = current_lineup()
+    channel = _channel(number)
+    if rendition not in {r.name for r in lineup.ladder.renditions}:
+        raise NotFound("guide.unknown_rendition", value=rendition,
+                       known="、".join(r.name for r in lineup.ladder.renditions))
+    current = broadcast.channel_window(get_db(), lineup, channel, _now())
+    if current is None:
+        raise NotFound("guide.channel_not_ready", value=number)
+    return _hls(current.media(rendition))
 
 
 @bp.get("/channels.m3u")

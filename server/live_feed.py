@@ -17,7 +17,7 @@ from sqlite_utils import Database
 from .channels_yaml import Ladder
 from .playout import LiveFeed
 from .segments import Media
-from .timestamps import parse_time
+from .timestamps import stored_ms
 
 DELAY_SEGMENTS = 3
 
@@ -35,15 +35,11 @@ def nominal_media(base: str, count: int, ladder: Ladder) -> Media:
     return Media(base, (seg_ms,) * count, tuple(f"seg_{k:05d}.ts" for k in range(count)), renditions)
 
 
-def _ms(text: str) -> int:
-    return round(parse_time(text).timestamp() * 1000)
-
-
 def feed_for(db: Database, entry, ladder: Ladder) -> LiveFeed:
     """The live feed of a schedule entry row (one with a live_url), as things stand."""
     seg_ms = ladder.segment_seconds * 1000
     delay = DELAY_SEGMENTS * seg_ms
-    start, end = _ms(entry["start_at"]), _ms(entry["end_at"])
+    start, end = stored_ms(entry["start_at"]), stored_ms(entry["end_at"])
     epoch = entry["live_epoch_ms"] if entry["live_epoch_ms"] is not None else start
     run = db.execute("SELECT * FROM live_runs WHERE entry_id = ? ORDER BY run DESC LIMIT 1", [entry["id"]]).fetchone()
     ready = None

@@ -99,9 +99,12 @@ def media_playlist(segments: Sequence[PlacedSegment], rendition: Rendition, ladd
     return "\n".join(lines) + "\n"
 
 
-def master_playlist(ladder: Ladder, audio_bitrate: int | None = None) -> str:
-    """The channel's master playlist: one variant per ladder rendition, each `<name>.m3u8` beside it."""
-    audio = audio_bitrate if audio_bitrate is not None else ladder.audio_bitrate
+def master_playlist(ladder: Ladder) -> str:
+    """The channel's master playlist: one variant per ladder rendition, each `<name>.m3u8` beside it.
+
+    It depends only on the ladder, not on the time.
+    """
+    audio = ladder.audio_bitrate
     lines = ["#EXTM3U", "#EXT-X-VERSION:3", "#EXT-X-INDEPENDENT-SEGMENTS"]
     for rendition in ladder.renditions:
         width = round(rendition.height * 16 / 9 / 2) * 2

@@ -34,8 +34,7 @@ from .channels_yaml import Lineup
 from .child_process import die_with_parent
 from .hls_ladder import STDERR_TAIL_LINES, ladder_output
 from .live_feed import run_folder
-from .playout_store import to_ms
-from .timestamps import format_utc
+from .timestamps import format_utc, to_ms
 
 log = logging.getLogger(__name__)
 BACKOFF_MAX_S = 30

@@ -17,8 +17,8 @@ from __future__ import annotations
 
 import logging
 from collections.abc import Callable
-from dataclasses import dataclass, replace
-from datetime import UTC, datetime
+from dataclasses import dataclass
+from datetime import datetime
 
 from sqlite_utils import Database
 
@@ -29,18 +29,10 @@ from .live_feed import feed_for, nominal_media
 from .live_playlist import WINDOW_SEGMENTS
 from .playout import Anchor, Cursor, Filler, GapSlate, Row, plan, truncate
 from .segments import Media, MediaMissing
-from .timestamps import format_utc
+from .timestamps import format_utc, from_ms, stored_ms, to_ms
 
 log = logging.getLogger(__name__)
 DAY_MS = 24 * 3600 * 1000
-
-
-def to_ms(moment: datetime) -> int:
-    return round(moment.timestamp() * 1000)
-
-
-def from_ms(ms: int) -> datetime:
-    return datetime.fromtimestamp(ms / 1000, UTC)
 
 
 @dataclass(frozen=True)
@@ -138,7 +130,7 @@ def filler_candidates(db: Database, channel: Channel, now: datetime, media_of: M
 def _anchor(db: Database, row, media_of: MediaLookup, ladder: Ladder, start_ms: int | None = None) -> Anchor | None:
     """A schedule entry row as the planner's anchor; None when its programme's files are missing."""
     if start_ms is None:
-        start_ms = to_ms(datetime.fromisoformat(row["start_at"].replace("Z", "+00:00")))
+        start_ms = stored_ms(row["start_at"])
     if row["live_url"] is not None:
         return Anchor(row["id"], start_ms, None, row["title"], None, feed_for(db, row, ladder))
     try:
@@ -211,36 +203,13 @@ def build_inputs(db: Database, lineup: Lineup, slate_path: str) -> str:
     return f"{schedule}:{catalogue}:{lineup_fingerprint(lineup)}:{slate_path}"
 
 
-NextSlate = Callable[[str, int], "str | None"]
-
-
-def _announce_next(rows: list[Row], media_of: MediaLookup, next_slate: NextSlate, slate: Media) -> list[Row]:
-    """Gap slates swapped for ones naming the programme after them, where such a slate exists.
-
-    They have the generic slate's segments, so the timeline does not move.
-    """
-    for index, row in enumerate(rows):
-        if row.kind != "slate" or row.entry_id is not None or row.media.base != slate.base:
-            continue
-        following = next((r for r in rows[index + 1:] if r.entry_id is not None), None)
-        path = following and next_slate(following.title, following.start_ms)
-        if path:
-            try:
-                media = media_of(path)
-            except MediaMissing:
-                continue
-            if media.durations_ms == row.media.durations_ms:
-                rows[index] = replace(row, media=media)
-    return rows
-
-
 def rebuild(db: Database, lineup: Lineup, channel: Channel, now: datetime, horizon_ms: int,
-            media_of: MediaLookup, slate_path: str, slate_title: str, next_slate: NextSlate | None = None,
-            gap_slate: GapSlate | None = None, slate_chunk_ms: int | None = None) -> int:
+            media_of: MediaLookup, slate_path: str, slate_title: str, gap_slate: GapSlate | None = None,
+            slate_chunk_ms: int | None = None) -> int:
     """Plan the channel again from the programme on air to now + horizon; return the rows written.
 
-    `next_slate(title, start_ms)` gives the slate announcing a programme, and
-    `gap_slate` a clip made for one gap of at most `slate_chunk_ms` (playout.plan), if drawn.
+    `gap_slate` gives a clip made for one gap piece of at most `slate_chunk_ms`
+    (playout.plan), where one was drawn.
     """
     now_ms = to_ms(now)
     segment_ms = lineup.ladder.segment_seconds * 1000
@@ -256,10 +225,6 @@ def rebuild(db: Database, lineup: Lineup, channel: Channel, now: datetime, horiz
                                ladder)
             if anchors and anchors[0].start_ms < current.end_ms:
                 current = truncate(current, anchors[0].start_ms)
-            if (next_slate is not None and current.kind == "slate" and current.entry_id is None and anchors
-                    and current.media.base == slate.base and next_slate(anchors[0].title, anchors[0].start_ms)):
-                # The slate announcing what comes next was drawn: switch to it after the next segment.
-                current = truncate(current, now_ms + segment_ms)
             current, continuation = _follow_live_event(db, current, now_ms, ladder, media_of)
             if anchors and anchors[0].start_ms <= current.end_ms:
                 continuation = []  # another programme's time has come: the event is cut there
@@ -283,8 +248,6 @@ def rebuild(db: Database, lineup: Lineup, channel: Channel, now: datetime, horiz
             anchors = _anchors(db, channel.number, start - 1, until_ms + DAY_MS, None, media_of, ladder)
         filler = filler_candidates(db, channel, now, media_of)
         rows, _ = plan(cursor, anchors, filler, slate, until_ms, slate_title, gap_slate, slate_chunk_ms)
-        if next_slate is not None:
-            rows = _announce_next(rows, media_of, next_slate, slate)
         for row in rows:
             _save(db, channel.number, row)
         db.execute("""INSERT INTO channel_builds (channel, inputs, built_until_ms) VALUES (?, ?, ?)

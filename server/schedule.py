@@ -23,8 +23,7 @@ from . import recurrence
 from .channels_yaml import Lineup
 from .db import write_transaction
 from .errors import NotFound, UserError
-from .timestamps import format_utc
-from .timestamps import parse_time as parse_stored
+from .timestamps import format_utc, parse_time
 
 
 @dataclass(frozen=True)
@@ -59,7 +58,7 @@ class Outcome:
 
 def _entry(row) -> Entry:
     return Entry(row["id"], row["channel"], row["item_id"], row["rule_id"], row["title"],
-                 parse_stored(row["start_at"]), parse_stored(row["end_at"]), bool(row["important"]),
+                 parse_time(row["start_at"]), parse_time(row["end_at"]), bool(row["important"]),
                  row["state"], row["preempted_by"], row["live_url"], row["live_state"], row["live_error"],
                  row["recording_item_id"])
 
@@ -299,7 +298,7 @@ def extend_rules(db: Database, now: datetime, horizon_days: int) -> int:
     until = now + timedelta(days=horizon_days)
     added = 0
     for rule in db.execute("SELECT * FROM schedule_rules WHERE expanded_until < ?", [format_utc(until)]).fetchall():
-        expanded = parse_stored(rule["expanded_until"])
+        expanded = parse_time(rule["expanded_until"])
         last = date.fromisoformat(rule["last_date"]) if rule["last_date"] else None
         item = db.execute("SELECT * FROM items WHERE id = ?", [rule["item_id"]]).fetchone()
         with write_transaction(db):

@@ -30,3 +30,18 @@ def parse_time(value: str) -> datetime:
     if moment.tzinfo is None:
         raise ValueError(f"{value!r} has no time zone; add Z or an offset such as +08:00")
     return moment.astimezone(UTC)
+
+
+def to_ms(moment: datetime) -> int:
+    """An aware datetime as milliseconds since the Unix epoch (channel timelines count in ms)."""
+    return round(moment.timestamp() * 1000)
+
+
+def from_ms(ms: int) -> datetime:
+    """Milliseconds since the Unix epoch as an aware UTC datetime."""
+    return datetime.fromtimestamp(ms / 1000, UTC)
+
+
+def stored_ms(value: str) -> int:
+    """A stored UTC text time as milliseconds since the epoch."""
+    return to_ms(parse_time(value))

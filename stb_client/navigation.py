@@ -44,6 +44,7 @@ from .model import (
     Tick,
     View,
 )
+from .stack import pop, push
 
 Effects = tuple
 
@@ -63,14 +64,6 @@ def visible_notice(state: State) -> Notice | None:
     if state.screen.view is View.PAIRING:
         return None
     return next((n for n in state.notices if n.id not in state.dismissed), None)
-
-
-def push(state: State, screen: Screen) -> State:
-    return replace(state, stack=(*state.stack, screen))
-
-
-def pop(state: State) -> State:
-    return replace(state, stack=state.stack[:-1]) if len(state.stack) > 1 else state
 
 
 def go_home(state: State, now: float) -> tuple[State, Effects]:

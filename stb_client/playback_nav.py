@@ -19,7 +19,6 @@ from .model import (
     FetchChannels,
     FetchItem,
     ItemDetail,
-    Message,
     Play,
     Playback,
     PlaybackEnded,
@@ -34,21 +33,10 @@ from .model import (
     Stop,
     View,
 )
+from .stack import find_channel, pop, replace_top, say
 
 RETRY_MAX_S = 30.0
 Effects = tuple
-
-
-def _say(state: State, message_id: str, now: float, **params: object) -> State:
-    return replace(state, message=Message(message_id, tuple(sorted(params.items())), now + MESSAGE_SECONDS))
-
-
-def _replace_top(state: State, screen: Screen) -> State:
-    return replace(state, stack=(*state.stack[:-1], screen))
-
-
-def _pop(state: State) -> State:
-    return replace(state, stack=state.stack[:-1]) if len(state.stack) > 1 else state
 
 
 def stop_playback(state: State) -> tuple[State, Effects]:
@@ -85,7 +73,7 @@ def start_if_waiting(state: State, detail: ItemDetail, now: float) -> tuple[Stat
     if screen.view is not View.PLAYER or screen.item_id != detail.id or state.playback is not None:
         return state, ()
     if not detail.hls_url:
-        return _say(_pop(state), "stb.cannot_play", now), ()
+        return say(pop(state), "stb.cannot_play", now), ()
     return _start_video(state, detail, now)
 
 
@@ -93,7 +81,7 @@ def _player_key(state: State, key: Key, now: float) -> tuple[State, Effects]:
     playback = state.playback
     if key is Key.BACK:
         state, effects = stop_playback(state)
-        return _pop(state), effects
+        return pop(state), effects
     if playback is None:
         return state, ()
     shown = now + MESSAGE_SECONDS
@@ -119,7 +107,7 @@ def _player_key(state: State, key: Key, now: float) -> tuple[State, Effects]:
 # ---- live TV ---------------------------------------------------------------------------------
 
 def _channel(state: State, number: int | None) -> Channel | None:
-    return next((c for c in state.channels if c.number == number), None)
+    return find_channel(state.channels, number)
 
 
 def tune(state: State, number: int, now: float) -> tuple[State, Effects]:
@@ -127,7 +115,7 @@ def tune(state: State, number: int, now: float) -> tuple[State, Effects]:
     channel = _channel(state, number)
     if channel is None:
         return state, ()
-    state = _replace_top(state, replace(state.screen, channel=number))
+    state = replace_top(state, replace(state.screen, channel=number))
     state = replace(state, playback=Playback(channel.stream_url, channel=number), banner_until=now + MESSAGE_SECONDS,
                     last_channel=number, digits="", digits_deadline=None, retry_at=None, failures=0)
     return state, (Play(channel.stream_url),)
@@ -147,7 +135,7 @@ def watch_channel(state: State, number: int, now: float) -> tuple[State, Effects
 def open_live(state: State, now: float) -> tuple[State, Effects]:
     """Live TV on the last channel watched, else the first."""
     if not state.channels:
-        return _say(state, "stb.no_channels", now), (FetchChannels(),)
+        return say(state, "stb.no_channels", now), (FetchChannels(),)
     number = state.last_channel if _channel(state, state.last_channel) else state.channels[0].number
     return watch_channel(state, number, now)
 
@@ -175,7 +163,7 @@ def _live_key(state: State, key: Key, now: float) -> tuple[State, Effects]:
         return replace(state, stack=(*state.stack, Screen(View.GUIDE, focus=_guide_focus(state)))), (FetchChannels(),)
     if key is Key.BACK:
         state, effects = stop_playback(state)
-        return _pop(replace(state, digits="", digits_deadline=None)), effects
+        return pop(replace(state, digits="", digits_deadline=None)), effects
     return state, ()
 
 
@@ -187,14 +175,10 @@ def _guide_focus(state: State) -> int:
 def channels_changed(state: State, before: Sequence[Channel], now: float) -> tuple[State, Effects]:
     """New guide data: on live TV, a new programme on the channel shows the banner again."""
     if state.screen.view is View.LIVE:
-        old, new = _channel_in(before, state.screen.channel), _channel(state, state.screen.channel)
+        old, new = find_channel(before, state.screen.channel), _channel(state, state.screen.channel)
         if new is not None and (old is None or old.now != new.now):
             state = replace(state, banner_until=now + MESSAGE_SECONDS)
     return state, ()
-
-
-def _channel_in(channels: Sequence[Channel], number: int | None) -> Channel | None:
-    return next((c for c in channels if c.number == number), None)
 
 
 # ---- number entry (channels, board items) ----------------------------------------------------
@@ -259,14 +243,14 @@ def on_event(state: State, event: object, now: float) -> tuple[State, Effects]:
     if isinstance(event, PlaybackEnded) and playback is not None and playback.item_id is not None:
         end = playback.duration_s or playback.position_s
         state = replace(state, playback=None)
-        return _pop(state) if state.screen.view is View.PLAYER else state, (Stop(), ReportPosition(playback.item_id,
+        return pop(state) if state.screen.view is View.PLAYER else state, (Stop(), ReportPosition(playback.item_id,
                                                                                                     end))
     if isinstance(event, PlaybackFailed) and playback is not None:
         if playback.channel is not None:  # live: the stream may come back; try again, less and less often
             failures = state.failures + 1
             delay = min(RETRY_MAX_S, 2.0 ** failures)
-            return _say(replace(state, failures=failures, retry_at=now + delay), "stb.live_retrying", now), ()
+            return say(replace(state, failures=failures, retry_at=now + delay), "stb.live_retrying", now), ()
         state, effects = stop_playback(state)
-        state = _pop(state) if state.screen.view is View.PLAYER else state
-        return _say(state, "stb.cannot_play", now), effects
+        state = pop(state) if state.screen.view is View.PLAYER else state
+        return say(state, "stb.cannot_play", now), effects
     return state, ()

@@ -27,6 +27,7 @@ from .layout import (
     home_tiles,
 )
 from .model import ITEMS_PER_PAGE, Screen, State, View
+from .navigation import visible_notice
 
 BACKGROUND = "#0B1A2E"
 PANEL = "#13294B"
@@ -293,8 +294,6 @@ def _guide(canvas: _Canvas, state: State, screen: Screen, now: float, t: Text) -
 
 
 def _overlays(canvas: _Canvas, state: State, now: float, t: Text) -> None:
-    from .navigation import visible_notice
-
     if state.offline:
         canvas.box(0, HEIGHT - SAFE_Y - 90, WIDTH, 90 + SAFE_Y, "#7A1F1F")
         canvas.label(SAFE_X, HEIGHT - SAFE_Y - 70, t("stb.offline"), 44, behind="#7A1F1F")

@@ -8,6 +8,7 @@ from datetime import timedelta
 from flask import current_app, request
 
 from .. import guide
+from ..channel_art import logo_path
 from ..context import current_lineup, get_db
 from ..errors import UserError
 from ..guide_routes import base_url, media_base
@@ -32,7 +33,7 @@ def programme_json(programme: guide.Programme | None) -> dict | None:
 def _channel_json(channel) -> dict:
     return {"number": channel.number, "name": channel.name,
             "stream_url": f"{base_url()}live/{channel.number}/master.m3u8",
-            "logo_url": f"{media_base()}channels/{channel.number}/logo.png"}
+            "logo_url": media_base() + logo_path(channel.number)}
 
 
 @bp.get("/channels")
@@ -81,7 +82,8 @@ def epg():
     numbers = [c.number for c in lineup.channels]
     if wanted is not None:
         if not wanted.isdigit() or int(wanted) not in numbers:
-            raise UserError("guide.unknown_channel", status=404, value=wanted)
+            raise UserError("guide.unknown_channel", status=404, value=wanted,
+                            known="、".join(str(n) for n in numbers))
         numbers = [int(wanted)]
 
     def build():

