@@ -29,3 +29,8 @@ def text(message_id: str, /, *, lang: str = DEFAULT_LANGUAGE, **params: object) 
 def placeholders(template: str) -> set[str]:
     """Names of the {placeholders} in a message template."""
     return {name for _, name, _, _ in string.Formatter().parse(template) if name}
+
+
+def catalogue_for(lang: str) -> dict[str, str]:
+    """Every message of a language (the console sends its scripts' messages with each page)."""
+    return CATALOGUES.get(lang) or CATALOGUES[DEFAULT_LANGUAGE]

@@ -53,11 +53,13 @@ def create_app(test_config: Mapping | None = None, clock: Callable[[], datetime]
     app.jinja_env.globals["t"] = lambda message_id, **params: text(
         message_id, lang=app.config["LANGUAGE"], **params)
 
-    from . import api, guide_routes, media_files, pages
+    from . import api, console, guide_routes, media_files, pages, web_security
     from .api.responses import register_error_handlers
 
+    web_security.init_app(app)
     app.register_blueprint(api.bp)
     app.register_blueprint(pages.bp)
+    app.register_blueprint(console.bp)
     app.register_blueprint(guide_routes.bp)
     if app.config["SERVE_MEDIA"]:
         app.register_blueprint(media_files.bp)

@@ -21,6 +21,8 @@ from .timestamps import utc_now
 
 # Where keting-stb looks when KETING_STB_STATE=instance/demo-stb.
 DEMO_TOKEN_FILE = "demo-stb/token"
+DEMO_ADMIN = "demo-admin"
+DEMO_PASSWORD_FILE = "demo-console-password"
 
 
 def _say(message_id: str, **params: object) -> None:
@@ -166,6 +168,31 @@ def demo(remove: bool) -> None:
     if sample:
         _say("cli.demo_sample", url=base + config["MEDIA_URL"] + sample[0])
     _say("cli.demo_channels", url=f"{base}/channels.m3u")
+    password_file = Path(current_app.instance_path) / DEMO_PASSWORD_FILE
+    _ensure_demo_admin(password_file)
+    _say("cli.demo_console", url=f"{base}/console/", username=DEMO_ADMIN, path=password_file)
+
+
+def _ensure_demo_admin(password_file: Path) -> None:
+    """A console administrator for the demo, its random password in a file only the owner reads.
+
+    Made once; an account of that name that already exists is left as it is.
+    """
+    import os
+    import secrets
+
+    from .users import add_user
+
+    db = get_db()
+    if db.execute("SELECT 1 FROM users WHERE username = ?", [DEMO_ADMIN]).fetchone():
+        return
+    password = secrets.token_urlsafe(12)
+    password_file.parent.mkdir(parents=True, exist_ok=True)
+    descriptor = os.open(password_file, os.O_WRONLY | os.O_CREAT | os.O_TRUNC, 0o600)
+    with os.fdopen(descriptor, "w") as handle:
+        handle.write(password + "\n")
+    add_user(db, current_lineup(), DEMO_ADMIN, password, "admin", utc_now(),
+             display_name=text("cli.demo_admin_name", lang=current_app.config["LANGUAGE"]))
 
 
 def _ensure_demo_device(token_file: Path) -> bool:

@@ -187,3 +187,8 @@ def authenticate(db: Database, token: str | None, now: datetime, seen_interval_s
     if last_seen is None or (now - parse_time(last_seen)).total_seconds() >= seen_interval_s:
         db.execute("UPDATE devices SET last_seen_at = ? WHERE id = ?", [format_utc(now), row["id"]])
     return _device(row)
+
+
+def report_playing(db: Database, device_id: int, playing: str | None, now: datetime) -> None:
+    """Remember what a box shows now ("channel:1", "item:42", or None for the menus)."""
+    db.execute("UPDATE devices SET playing = ?, playing_at = ? WHERE id = ?", [playing, format_utc(now), device_id])

@@ -141,3 +141,72 @@ def add_subtitles(db: Database, item_id: int, lang: str, label: str, path: str) 
         """INSERT INTO item_subtitles (item_id, lang, label, path) VALUES (?, ?, ?, ?)
            ON CONFLICT (item_id, lang) DO UPDATE SET label = excluded.label, path = excluded.path""",
         [item_id, lang, label, path])
+
+
+EDITABLE = ("title", "speaker", "description", "board_id", "publish_at", "expire_at", "pinned", "sort_order",
+            "state", "body_markdown", "targets")
+
+
+def update_item(db: Database, lineup: Lineup, item_id: int, changes: dict, *,
+                may_edit=lambda board_id: True) -> None:
+    """Change an item's fields in one transaction, checked by the same rules as create_item.
+
+    `changes` holds typed values (times as datetimes or None, targets as ids);
+    `may_edit(board_id)` guards both the item's board and a board it moves to.
+    """
+    unknown = sorted(set(changes) - set(EDITABLE))
+    if unknown:
+        raise UserError("item.unknown_field", value=", ".join(unknown), allowed=", ".join(EDITABLE))
+    row = db.execute("SELECT * FROM items WHERE id = ?", [item_id]).fetchone()
+    if row is None or not may_edit(row["board_id"]):
+        raise NotFound("item.not_found", id=item_id)
+    merged = {key: row[key] for key in row.keys()}
+    columns: dict[str, object] = {}
+    for key in ("title", "speaker", "description"):
+        if key in changes:
+            columns[key] = str(changes[key] or "").strip()
+    if "title" in columns and not columns["title"]:
+        raise UserError("item.empty_title")
+    if "board_id" in changes and changes["board_id"] != row["board_id"]:
+        _check_board(lineup, changes["board_id"], row["kind"])
+        if not may_edit(changes["board_id"]):
+            raise UserError("item.board_not_yours", status=403, error_code="forbidden", value=changes["board_id"])
+        columns["board_id"] = changes["board_id"]
+    for key in ("publish_at", "expire_at"):
+        if key in changes:
+            columns[key] = _time_or_none(changes[key])
+    publish_at = columns.get("publish_at", merged["publish_at"])
+    expire_at = columns.get("expire_at", merged["expire_at"])
+    if publish_at and expire_at and expire_at <= publish_at:
+        raise UserError("item.bad_window", publish_at=publish_at, expire_at=expire_at)
+    if "pinned" in changes:
+        columns["pinned"] = int(bool(changes["pinned"]))
+    if "sort_order" in changes:
+        columns["sort_order"] = int(changes["sort_order"])
+    if "body_markdown" in changes:
+        if row["kind"] != "article":
+            raise UserError("item.body_not_article", id=item_id)
+        if not str(changes["body_markdown"] or "").strip():
+            raise UserError("item.empty_body")
+        rendered = render_markdown(str(changes["body_markdown"]))
+        columns.update(body_markdown=str(changes["body_markdown"]), body_html=rendered.html,
+                       body_text=rendered.text, body_images=json.dumps(list(rendered.images)))
+    if "state" in changes:
+        if changes["state"] not in STATES:
+            raise UserError("item.bad_state", value=changes["state"], allowed=", ".join(STATES))
+        if changes["state"] == "published" and row["kind"] == "video" and not row["hls_path"]:
+            raise UserError("item.video_not_ready", status=409)
+        columns["state"] = changes["state"]
+    with db.atomic():
+        if columns:
+            columns["updated_at"] = format_utc(utc_now())
+            assignments = ", ".join(f"{name} = ?" for name in columns)
+            db.execute(f"UPDATE items SET {assignments} WHERE id = ?", [*columns.values(), item_id])
+        if "targets" in changes:
+            set_targets(db, item_id, tuple(changes["targets"]))
+
+
+def set_thumbnail(db: Database, item_id: int, path: str) -> None:
+    """Point an item at a new thumbnail (a path under MEDIA_ROOT)."""
+    db.execute("UPDATE items SET thumbnail_path = ?, updated_at = ? WHERE id = ?",
+               [path, format_utc(utc_now()), item_id])

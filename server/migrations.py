@@ -368,6 +368,20 @@ def m011_live_events(db: Database) -> None:
          "ALTER TABLE playout_v2 RENAME TO playout")
 
 
+
+@migration
+def m012_console(db: Database) -> None:
+    # Failed console logins, by account and by address, for rate limits and
+    # lock-outs (login_guard.py); what each box reports it is playing.
+    _run(db, """
+        CREATE TABLE login_failures (
+            scope TEXT NOT NULL CHECK (scope IN ('account', 'address')),
+            key TEXT NOT NULL COLLATE NOCASE,
+            at TEXT NOT NULL
+        )""", "CREATE INDEX login_failures_key ON login_failures (scope, key, at)",
+         "ALTER TABLE devices ADD COLUMN playing TEXT",
+         "ALTER TABLE devices ADD COLUMN playing_at TEXT")
+
 def applied_migrations(db: Database) -> list[str]:
     """Names of the migrations already applied, in the order they ran."""
     if not db["_migrations"].exists():

@@ -80,6 +80,20 @@ SETTINGS: tuple[Setting, ...] = (
     Setting("PUBLIC_URL", str, "",
             "Base URL players reach the server at (e.g. https://tv.example.org), for /channels.m3u and "
             "/epg.xml. Empty means the address of the request."),
+    Setting("SECRET_KEY", str, "",
+            "Key signing the console's session cookies and CSRF tokens. Empty means a random key kept in "
+            "instance/secret_key (made on first start); give every process of one site the same key."),
+    Setting("SESSION_HOURS", int, 12, "Hours a console login lasts without activity before asking again."),
+    Setting("SECURE_COOKIES", bool, False,
+            "Send the console's cookies only over HTTPS. Turn on behind an HTTPS proxy."),
+    Setting("LOGIN_MAX_FAILURES", int, 5,
+            "Wrong passwords for one account within LOGIN_LOCKOUT_MINUTES before it is locked for that long."),
+    Setting("LOGIN_MAX_FAILURES_PER_ADDRESS", int, 20,
+            "Wrong passwords from one address (any accounts) within LOGIN_LOCKOUT_MINUTES before it is locked."),
+    Setting("LOGIN_LOCKOUT_MINUTES", int, 15, "Window and length of a login lock-out, in minutes."),
+    Setting("PROXY_HOPS", int, 0,
+            "Reverse proxies (nginx) in front of Keting whose X-Forwarded-For/-Proto are trusted; 1 behind one "
+            "nginx. Login limits per address and Secure cookies need the client's real address and scheme."),
     Setting("FFMPEG", str, "ffmpeg", "The ffmpeg executable."),
     Setting("FFPROBE", str, "ffprobe", "The ffprobe executable."),
     Setting("CJK_FONT", str, "",

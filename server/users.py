@@ -164,3 +164,27 @@ def verify_password(db: Database, username: str, password: str) -> User | None:
     if not check_password_hash(row["password_hash"], password) or row["disabled"]:
         return None
     return _load(db, row)
+
+
+def _session_stamp(password_hash: str) -> str:
+    # Changes with the password, so a reset ends every session of the old one.
+    return hashlib.sha256(("session:" + password_hash).encode()).hexdigest()[:24]
+
+
+def session_stamp(db: Database, user_id: int) -> str:
+    row = db.execute("SELECT password_hash FROM users WHERE id = ?", [user_id]).fetchone()
+    return _session_stamp(row["password_hash"]) if row else ""
+
+
+def user_for_session(db: Database, user_id: object, stamp: object) -> User | None:
+    """The enabled account a console session belongs to, or None once disabled or its password changed."""
+    if not isinstance(user_id, int) or not isinstance(stamp, str):
+        return None
+    row = db.execute("SELECT * FROM users WHERE id = ? AND disabled = 0", [user_id]).fetchone()
+    if row is None or not secrets.compare_digest(_session_stamp(row["password_hash"]), stamp):
+        return None
+    return _load(db, row)
+
+
+def record_login(db: Database, user_id: int, now: datetime) -> None:
+    db.execute("UPDATE users SET last_login_at = ? WHERE id = ?", [format_utc(now), user_id])

@@ -42,7 +42,7 @@ def clock() -> Clock:
 @pytest.fixture
 def app(tmp_path, clock):
     return create_app({"DATABASE": str(tmp_path / "keting.sqlite3"), "MEDIA_ROOT": str(tmp_path / "media"),
-                       "ORIGINALS_DIR": str(tmp_path / "originals")}, clock=clock)
+                       "ORIGINALS_DIR": str(tmp_path / "originals"), "SECRET_KEY": "test-secret"}, clock=clock)
 
 
 @pytest.fixture

@@ -6,9 +6,11 @@ bp = Blueprint("api_v1", __name__, url_prefix="/api/v1")
 
 # Route modules register themselves on `bp` when imported.
 from . import (  # noqa: E402,F401
+    admin_routes,
     catalogue_routes,
     channel_routes,
     device_routes,
+    editor_routes,
     notice_routes,
     schedule_routes,
     upload_routes,

@@ -11,6 +11,7 @@ from .. import positions
 from ..catalogue import Viewer, board_counts, board_page, catalogue_etag, subtitles_of, visible_item
 from ..channels_yaml import Board
 from ..context import current_lineup, get_db
+from ..devices import report_playing
 from ..errors import NotFound, UserError
 from . import bp
 from .auth import clock, current_device, require_device
@@ -110,5 +111,6 @@ def put_position(item_id: str):
         raise UserError("api.bad_position", value=value)
     completed = positions.save_position(db, current_device().id, row["id"], float(value),
                                         row["duration_s"], clock())
+    report_playing(db, current_device().id, f"item:{row['id']}", clock())
     return jsonify({"item_id": row["id"], "position_s": min(float(value), row["duration_s"] or value),
                     "completed": completed})

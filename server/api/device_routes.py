@@ -5,10 +5,11 @@ from __future__ import annotations
 from flask import current_app, jsonify
 
 from ..context import get_db
-from ..devices import claim_token, register_device
+from ..devices import claim_token, register_device, report_playing
+from ..errors import UserError
 from ..timestamps import format_utc
 from . import bp
-from .auth import clock
+from .auth import clock, current_device, require_device
 from .responses import json_body
 
 
@@ -46,3 +47,20 @@ def token():
         response = jsonify({"status": "approved", "token": claim.token})
     response.headers["Cache-Control"] = "no-store"
     return response
+
+
+@bp.put("/playing")
+@require_device
+def put_playing():
+    """What the box shows now, for the administrators' device list:
+    {"channel": 1}, {"item_id": 42}, or {} for the menus."""
+    body = json_body()
+    playing = None
+    for key, prefix in (("channel", "channel"), ("item_id", "item")):
+        value = body.get(key)
+        if value is not None:
+            if isinstance(value, bool) or not isinstance(value, int) or value < 0:
+                raise UserError("schedule.bad_number", field=key, value=value)
+            playing = f"{prefix}:{value}"
+    report_playing(get_db(), current_device().id, playing, clock())
+    return jsonify({"playing": playing})

@@ -1,27 +1,43 @@
-"""Authentication of editors and administrators on the API (API tokens; sessions come with the console)."""
+"""Who an editor or administrator is: an API token (scripts) or a console session (the browser)."""
 
 from __future__ import annotations
 
 from functools import wraps
 
-from flask import g
+from flask import g, request, session
 
 from ..context import get_db
 from ..errors import UserError
-from ..users import User, user_for_token
+from ..users import User, user_for_session, user_for_token
 from .auth import bearer_token
 
 
+def session_user() -> User | None:
+    """The console session's account, or None (none, expired, disabled, or its password changed)."""
+    # Kept on the request, not on g: an app context (and its g) may outlive one request.
+    cache = request.environ
+    if "keting.session_user" not in cache:
+        cache["keting.session_user"] = user_for_session(get_db(), session.get("uid"), session.get("stamp"))
+    return cache["keting.session_user"]
+
+
 def require_editor(view):
-    """Only an enabled editor or administrator gets through; the account is in g.user."""
+    """Only an enabled editor or administrator gets through; the account is in g.user.
+
+    A bearer token wins over a session cookie; requests on the cookie have
+    passed the CSRF check before they get here (web_security.py).
+    """
     @wraps(view)
     def wrapper(*args, **kwargs):
         token = bearer_token()
-        if not token:
-            raise UserError("editor.token_missing", status=401)
-        user = user_for_token(get_db(), token)
-        if user is None:
-            raise UserError("editor.token_invalid", status=401)
+        if token:
+            user = user_for_token(get_db(), token)
+            if user is None:
+                raise UserError("editor.token_invalid", status=401)
+        else:
+            user = session_user()
+            if user is None:
+                raise UserError("editor.token_missing", status=401)
         g.user = user
         return view(*args, **kwargs)
     return wrapper

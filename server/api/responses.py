@@ -56,8 +56,11 @@ def register_error_handlers(app: Flask) -> None:
 
     app.register_error_handler(UserError, for_api(handle_user_error, html_user_error))
     app.register_error_handler(HTTPException, for_api(handle_http_error, lambda e: e))
-    app.register_error_handler(Exception, for_api(
-        handle_unexpected, lambda e: (text("api.internal_error", lang=_lang()), 500)))
+    def html_unexpected(error: Exception):
+        current_app.logger.exception("unhandled error on %s %s", request.method, request.path)
+        return text("api.internal_error", lang=_lang()), 500
+
+    app.register_error_handler(Exception, for_api(handle_unexpected, html_unexpected))
 
 
 def int_param(name: str, default: int, low: int, high: int) -> int:

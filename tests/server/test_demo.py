@@ -171,3 +171,17 @@ def test_missing_ffmpeg_is_named(tmp_path, monkeypatch):
     result = CliRunner(env=env).invoke(main, ["demo"])
     assert result.exit_code == 1 and "KETING_FFMPEG" in result.output
 
+
+
+def test_demo_makes_a_console_administrator_with_a_private_password(demo):
+    from server.context import get_db
+    from server.users import verify_password
+
+    env, instance, media, result = demo
+    password_file = instance / "demo-console-password"
+    assert "demo-admin" in result.output and str(password_file) in result.output
+    assert password_file.stat().st_mode & 0o077 == 0
+    app = create_app({"DATABASE": env["KETING_DATABASE"], "MEDIA_ROOT": str(media)})
+    with app.app_context():
+        user = verify_password(get_db(), "demo-admin", password_file.read_text().strip())
+    assert user is not None and user.role == "admin"

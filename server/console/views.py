@@ -1,0 +1,53 @@
+"""Small helpers the console's pages share: local times, the rendering context."""
+
+from __future__ import annotations
+
+from datetime import datetime
+from zoneinfo import ZoneInfo
+
+from flask import current_app, g, render_template
+
+from keting_i18n import catalogue_for
+
+from ..context import current_lineup
+from ..timestamps import parse_time
+
+# Message ids the console's scripts need, sent with every page.
+SCRIPT_MESSAGES = "console.js."
+
+
+def zone() -> ZoneInfo:
+    return ZoneInfo(current_app.config["TIMEZONE"])
+
+
+def local_input(stored: str | None) -> str:
+    """A stored UTC time as the value of an <input type=datetime-local> in the server's zone."""
+    if not stored:
+        return ""
+    return parse_time(stored).astimezone(zone()).strftime("%Y-%m-%dT%H:%M")
+
+
+def local_text(stored: str | datetime | None) -> str:
+    if not stored:
+        return ""
+    moment = parse_time(stored) if isinstance(stored, str) else stored
+    return moment.astimezone(zone()).strftime("%Y-%m-%d %H:%M")
+
+
+def duration_text(seconds: float | None) -> str:
+    if not seconds:
+        return ""
+    total = round(seconds)
+    hours, rest = divmod(total, 3600)
+    return f"{hours}:{rest // 60:02d}:{rest % 60:02d}" if hours else f"{rest // 60}:{rest % 60:02d}"
+
+
+def page(template: str, **values):
+    """Render a console page with what every page needs: the user, boards, script messages."""
+    lang = current_app.config["LANGUAGE"]
+    messages = {key[len(SCRIPT_MESSAGES):]: value for key, value in catalogue_for(lang).items()
+                if key.startswith(SCRIPT_MESSAGES)}
+    return render_template(template, user=g.get("user"), lineup=current_lineup(), script_text=messages,
+                           timezone=current_app.config["TIMEZONE"], local_input=local_input,
+                           local_text=local_text, duration_text=duration_text, **values)
+
