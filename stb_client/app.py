@@ -134,8 +134,12 @@ class ClientApp:
             case Play(url=url, start_s=start, subtitles_url=subtitles):
                 self.player.play(url, start, subtitles, live=playing_live)
                 self._awaiting_picture = self._last_key_at or time.monotonic()
+                playback = self.state.playback
+                if playback is not None:  # for the administrators' list of boxes
+                    self.sync.request("playing", playback.channel, playback.item_id)
             case Stop():
                 self.player.stop()
+                self.sync.request("playing", None, None)
             case SeekTo(position_s=position):
                 self.player.seek(position)
             case SetPaused(paused=paused):

@@ -101,6 +101,11 @@ class ServerApi:
     def save_position(self, item_id: int, position_s: float) -> dict:
         return self._request("PUT", f"api/v1/items/{item_id}/position", {"position_s": position_s})[1]
 
+    def report_playing(self, channel: int | None, item_id: int | None) -> dict:
+        """Tell the server what the box shows now (channel, item, or neither: the menus)."""
+        body = {"channel": channel} if channel is not None else {"item_id": item_id} if item_id is not None else {}
+        return self._request("PUT", "api/v1/playing", body)[1]
+
     def channels(self) -> dict:
         """Channels with stream URLs and now/next (conditional GET)."""
         return self._request("GET", "/api/v1/channels", conditional=True)[1]

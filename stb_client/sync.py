@@ -88,7 +88,7 @@ class ServerSync:
         self.tasks.put(None)
 
     def request(self, name: str, *args) -> None:
-        """Queue one request by name: boards, items, item, channels, notices, position."""
+        """Queue one request by name: boards, items, item, channels, notices, position, playing."""
         self.tasks.put((name, args))
 
     def show_cached(self) -> None:
@@ -120,6 +120,12 @@ class ServerSync:
     def _do(self, name: str, args: tuple) -> None:
         if name == "position":
             self._report(*args)
+            return
+        if name == "playing":
+            try:
+                self.api.report_playing(*args)
+            except (Unreachable, ApiError) as error:  # only informative: never retried
+                log.info("playing report: %s", error)
             return
         key = ":".join([name, *map(str, args)])
         try:

@@ -22,6 +22,7 @@ from tests.conftest import REPO, pair_device
 from tests.stb_client.test_client_headless import press, screenshot, until
 from tests.support.channel_media import encode_programme, install
 from tests.support.http_server import serve_in_thread
+from tests.support.processes import wait_for
 
 pytestmark = pytest.mark.slow
 
@@ -59,14 +60,20 @@ def client(tmp_path, encoded):
                                     "--remote-port", "0"], cwd=REPO, env={**os.environ, "KETING_STB_STATE": str(state)},
                                    stdout=subprocess.PIPE, text=True)
         try:
-            yield process.stdout.readline().strip().removeprefix("remote: ").rstrip("/")
+            remote = process.stdout.readline().strip().removeprefix("remote: ").rstrip("/")
+            yield remote, app, device
         finally:
             process.terminate()
             process.wait(timeout=20)
 
 
+def playing_reported(app, device: int) -> str | None:
+    with app.app_context():
+        return get_db().execute("SELECT playing FROM devices WHERE id = ?", [device]).fetchone()[0]
+
+
 def test_a_video_resumes_and_a_live_channel_survives_a_zap(client):
-    remote = client
+    remote, app, device = client
     until(remote, lambda s: s["ready"], "Home")
     press(remote, "5", "1")
     playing = until(remote, lambda s: s["view"] == "player" and s["displayed_pictures"] >= 25, "the video's pictures")
@@ -78,3 +85,5 @@ def test_a_video_resumes_and_a_live_channel_survives_a_zap(client):
     press(remote, "ch_up")
     zapped = until(remote, lambda s: s["channel"] == 2 and s["displayed_pictures"] >= 25, "channel 2 after the zap")
     assert zapped["playback"]["url"].endswith("/live/2/master.m3u8")
+    # The administrators' list of boxes shows what this one is watching.
+    wait_for(lambda: playing_reported(app, device) == "channel:2", 10, "the box to report channel 2")
