@@ -174,6 +174,7 @@ class ClientApp:
             "view": screen.view.value, "focus": screen.focus, "board_id": screen.board_id, "page": screen.page,
             "item_id": screen.item_id, "channel": screen.channel, "digits": self.state.digits,
             "offline": self.state.offline, "texts": [label.text for label in frame.labels],
+            "pairing_code": self.state.pairing_code,
             "playback": None if playback is None else {"url": playback.url, "item_id": playback.item_id,
                                                        "channel": playback.channel,
                                                        "position_s": playback.position_s},

@@ -175,3 +175,40 @@ def test_the_client_keeps_working_offline_and_recovers_by_itself(app, clock, tmp
         process.terminate()
         process.wait(timeout=20)
         server.stop()
+
+
+def test_a_new_box_shows_its_code_until_approved_then_keeps_its_token(app, live_server, tmp_path):
+    """Pairing end to end on a 1280x720 TV: the code in large digits, an administrator approves
+    it through the console's API, the box stores its token and opens Home by itself."""
+    from server.users import add_user, create_api_token
+
+    app.config["PAIRING_POLL_INTERVAL"] = 0.5
+    prepare_channels(app)
+    with app.app_context():
+        add_user(get_db(), current_lineup(), "admin", "password123", "admin", app.extensions["keting"]["clock"]())
+        admin = create_api_token(get_db(), "admin", "tests", app.extensions["keting"]["clock"]())
+    state = tmp_path / "stb"
+    state.mkdir()
+    env = {**os.environ, "KETING_STB_STATE": str(state)}
+    process = subprocess.Popen([sys.executable, "-m", "stb_client.main", "--server", live_server, "run", "--headless",
+                                "--size", "1280x720", "--remote-port", "0"], cwd=REPO, env=env,
+                               stdout=subprocess.PIPE, text=True)
+    try:
+        remote = process.stdout.readline().strip().removeprefix("remote: ").rstrip("/")
+        pairing = until(remote, lambda s: s["view"] == "pairing" and s["pairing_code"], "the pairing code")
+        code = pairing["pairing_code"]
+        assert " ".join(code) in pairing["texts"], "the code is drawn, digit by digit"
+        path = ARTIFACTS / "pairing-720p.png"
+        urllib.request.urlopen(urllib.request.Request(f"{remote}/screenshot", data=str(path).encode(),
+                                                      method="POST"), timeout=15)
+        assert struct.unpack(">II", path.read_bytes()[16:24]) == (1280, 720)
+        approve = urllib.request.Request(f"{live_server}/api/v1/admin/devices/approve", method="POST",
+                                         data=json.dumps({"pairing_code": code}).encode(),
+                                         headers={"Authorization": f"Bearer {admin}",
+                                                  "Content-Type": "application/json"})
+        assert urllib.request.urlopen(approve, timeout=10).status == 200
+        until(remote, lambda s: s["view"] == "home" and s["ready"], "Home after the approval")
+        assert (state / "token").read_text().strip()
+    finally:
+        process.terminate()
+        process.wait(timeout=20)
