@@ -103,6 +103,7 @@ MESSAGES: dict[str, str] = {
     "upload.expired": "这次上传太久没有继续，已经过期并被清除。请重新上传。",
     "upload.bad_offset": "上传位置 “{value}” 不正确，应为整数（Upload-Offset）。",
     "upload.offset_mismatch": "上传位置不一致：这次从第 {given} 字节开始，服务器已收到 {expected} 字节。请从第 {expected} 字节继续。",
+    "upload.already_finished": "这个文件已经上传完毕（内容编号 {item_id}），不需要再传。",
     "upload.beyond_length": "发送的数据超过了声明的文件大小（{length} 字节）。请重新上传。",
     "upload.bad_content_type": "上传数据的类型应为 application/offset+octet-stream。",
     "upload.tus_version": "请使用 tus 协议 {version} 版本上传（请求头 Tus-Resumable）。",

@@ -382,6 +382,14 @@ def m012_console(db: Database) -> None:
          "ALTER TABLE devices ADD COLUMN playing TEXT",
          "ALTER TABLE devices ADD COLUMN playing_at TEXT")
 
+
+@migration
+def m013_finished_uploads(db: Database) -> None:
+    # A finished upload keeps its row (until it expires) with what it became, so a client
+    # that reloads at the last byte learns the item and job instead of uploading again.
+    _run(db, "ALTER TABLE uploads ADD COLUMN item_id INTEGER REFERENCES items(id) ON DELETE SET NULL",
+         "ALTER TABLE uploads ADD COLUMN job_id INTEGER")
+
 def applied_migrations(db: Database) -> list[str]:
     """Names of the migrations already applied, in the order they ran."""
     if not db["_migrations"].exists():

@@ -116,6 +116,8 @@ def append(db: Database, upload_id: str, user: User, offset: object, body: Binar
            originals_dir: Path) -> int:
     """Write the body at `offset` (which must be where the upload stands); return the new offset."""
     row = get_upload(db, upload_id, user, now, originals_dir)
+    if row["item_id"] is not None:
+        raise UserError("upload.already_finished", status=409, item_id=row["item_id"])
     try:
         offset = int(str(offset))
     except ValueError:
@@ -160,17 +162,19 @@ def finish(db: Database, lineup: Lineup, upload_id: str, now: datetime, config: 
     """Check the complete file; refuse it without a trace, or turn it into an item and a job."""
     row = db.execute("SELECT * FROM uploads WHERE id = ?", [upload_id]).fetchone()
     originals = Path(config["ORIGINALS_DIR"])
+    def remember(item_id: int, job_id: int) -> None:
+        db.execute("UPDATE uploads SET item_id = ?, job_id = ? WHERE id = ?", [item_id, job_id, upload_id])
+
     try:
         return accept_source(db, lineup, part_path(originals, upload_id), row["board_id"], row["title"],
-                             row["speaker"], row["description"], now, config,
-                             also=lambda: db.execute("DELETE FROM uploads WHERE id = ?", [upload_id]))
+                             row["speaker"], row["description"], now, config, also=remember)
     except UserError:
         discard(db, upload_id, originals)
         raise
 
 
 def accept_source(db: Database, lineup: Lineup, part: Path, board_id: str, title: str, speaker: str,
-                  description: str, now: datetime, config: dict, also=lambda: None) -> Accepted:
+                  description: str, now: datetime, config: dict, also=lambda item_id, job_id: None) -> Accepted:
     """Validate a complete file in ORIGINALS_DIR and make it a draft item with a queued job.
 
     The rows and the file's move happen together: a failure leaves neither.
@@ -182,7 +186,7 @@ def accept_source(db: Database, lineup: Lineup, part: Path, board_id: str, title
                               description=description, duration_s=round(source.duration_s, 3))
         original = part.with_name(f"item-{item_id}.source")
         job_id = transcode_jobs.enqueue(db, item_id, str(original), now)
-        also()
+        also(item_id, job_id)
         part.rename(original)  # same folder, so atomic; last, so a failure above undoes the rows
     return Accepted(item_id, job_id)
 

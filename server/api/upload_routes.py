@@ -66,6 +66,8 @@ def upload_status(upload_id: str):
     row = uploads.get_upload(get_db(), upload_id, current_user(), clock(), _originals())
     response = Response(status=200)
     response.headers.update({"Upload-Offset": str(row["offset"]), "Upload-Length": str(row["length"])})
+    if row["item_id"] is not None:  # finished: what it became (a page reloaded at the last byte)
+        response.headers.update({"Keting-Item-Id": str(row["item_id"]), "Keting-Job-Id": str(row["job_id"])})
     return _tus(response)
 
 

@@ -171,3 +171,26 @@ def test_an_administrator_approves_a_box_sends_a_notice_and_adds_an_account(cons
     page.click('#account-form button[type="submit"]')
     page.wait_for_selector("tr[data-account='zhao']")
     screenshot(page, "accounts")
+
+
+def test_an_answer_lost_after_the_last_byte_does_not_upload_twice(console_server, new_page, clip):
+    page = new_page()
+    log_in(page, console_server, "editor")
+    page.goto(f"{console_server}/console/upload")
+    sent = []
+    page.on("request", lambda r: sent.append(r.method) if "/api/v1/uploads" in r.url else None)
+
+    def lose_the_answer(route):
+        if route.request.method != "PATCH":
+            route.continue_()
+            return
+        route.fetch()  # the server receives every byte and accepts the file ...
+        route.abort("connectionreset")  # ... but its answer never arrives
+
+    page.route("**/api/v1/uploads/*", lose_the_answer)
+    page.fill('input[name="title"]', "应答丢失测试")
+    page.set_input_files("#file", str(clip))
+    page.click("#start-upload")
+    page.wait_for_selector("#transcode:not([hidden])", timeout=30_000)
+    assert sent.count("POST") == 1 and "HEAD" in sent
+    page.wait_for_selector("#transcode-text:has-text('转码完成')", timeout=120_000)

@@ -78,7 +78,14 @@ def test_upload_in_pieces_with_a_resume_becomes_a_draft_item_and_a_queued_job(ap
     with app.app_context():
         item = get_db().execute("SELECT * FROM items WHERE id = ?", [item_id]).fetchone()
         assert (item["title"], item["speaker"], item["state"], item["kind"]) == ("党课录像", "王书记", "draft", "video")
-    assert counts(app) == {"uploads": 0, "items": 1, "transcode_jobs": 1}
+    # The finished upload stays until it expires and tells a page reloaded at the last byte
+    # what it became, so that page does not upload the file again.
+    assert counts(app) == {"uploads": 1, "items": 1, "transcode_jobs": 1}
+    again = client.head(url, headers=editor)
+    assert again.headers["Upload-Offset"] == str(len(clip))
+    assert (again.headers["Keting-Item-Id"], again.headers["Keting-Job-Id"]) == (str(item_id), str(job_id))
+    late = patch(client, editor, url, len(clip), b"")
+    assert late.status_code == 409 and str(item_id) in late.get_json()["error"]["message"]
     original = Path(app.config["ORIGINALS_DIR"]) / f"item-{item_id}.source"
     assert original.read_bytes() == clip
     job = client.get(f"/api/v1/jobs/{job_id}", headers=editor).get_json()
