@@ -13,13 +13,16 @@ import queue
 import threading
 import time
 from collections.abc import Callable
+from datetime import datetime
 from pathlib import Path
+from zoneinfo import ZoneInfo
 
 from .cache import AnswerCache
 from .keys import KEYBOARD, Key
 from .model import (
     FetchBoards,
     FetchChannels,
+    FetchGuide,
     FetchItem,
     FetchItems,
     Paired,
@@ -42,6 +45,16 @@ from .sync import ServerSync
 log = logging.getLogger(__name__)
 TICK_SECONDS = 0.1
 LONG_PRESS_SECONDS = 1.0
+
+
+def clock_text(zone: str) -> str:
+    """Now as HH:MM in the server's zone (the guide's times), the box's own before it is known."""
+    if zone:
+        try:
+            return datetime.now(ZoneInfo(zone)).strftime("%H:%M")
+        except (KeyError, ValueError):
+            pass
+    return time.strftime("%H:%M")
 
 
 class ClientApp:
@@ -129,6 +142,8 @@ class ClientApp:
                 self.sync.request("item", item_id)
             case FetchChannels():
                 self.sync.request("channels")
+            case FetchGuide():
+                self.sync.request("guide")
             case ReportPosition(item_id=item_id, position_s=position):
                 self.sync.request("position", item_id, position)
             case Play(url=url, start_s=start, subtitles_url=subtitles):
@@ -160,7 +175,7 @@ class ClientApp:
     # ---- the loop ----------------------------------------------------------------------
 
     def _draw(self, now: float) -> None:
-        frame = render(self.state, now, time.strftime("%H:%M"))
+        frame = render(self.state, now, clock_text(self.state.zone))
         if frame != self.frame or (self.screen is not None and self.screen.dirty):
             self.frame = frame
             if self.screen is not None:

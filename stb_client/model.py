@@ -78,6 +78,36 @@ class Channel:
 
 
 @dataclass(frozen=True)
+class GuideSlot:
+    """One programme of the guide grid, at wall-clock times."""
+
+    title: str
+    start: float  # seconds since the epoch
+    end: float
+    label: str  # its start as HH:MM in the server's zone
+
+
+@dataclass(frozen=True)
+class Guide:
+    """The programmes of every channel for the next hours, and when they were fetched.
+
+    The reducer runs on the monotonic clock; `wall` and `mono` were read together
+    when the guide arrived, so wall time is known without reading a clock in it.
+    """
+
+    channels: tuple[tuple[int, tuple[GuideSlot, ...]], ...]
+    wall: float
+    mono: float
+    zone: str = "Asia/Shanghai"
+
+    def wall_at(self, now: float) -> float:
+        return self.wall + (now - self.mono)
+
+    def slots(self, number: int) -> tuple[GuideSlot, ...]:
+        return next((slots for n, slots in self.channels if n == number), ())
+
+
+@dataclass(frozen=True)
 class Notice:
     id: str
     kind: str  # urgent or broadcast
@@ -98,6 +128,7 @@ class Screen:
     board_id: str | None = None
     item_id: int | None = None
     channel: int | None = None
+    column: int = 0  # the guide grid: the focused programme in the focused row
 
 
 @dataclass(frozen=True)
@@ -132,6 +163,8 @@ class State:
     items: dict[str, tuple[ItemSummary, ...]] = field(default_factory=dict)
     details: dict[int, ItemDetail] = field(default_factory=dict)
     channels: tuple[Channel, ...] = ()
+    zone: str = ""  # the server's time zone: the clock and the guide show its time
+    guide: Guide | None = None
     notices: tuple[Notice, ...] = ()
     dismissed: frozenset[str] = frozenset()
     playback: Playback | None = None
@@ -179,6 +212,12 @@ class ItemLoaded:
 @dataclass(frozen=True)
 class ChannelsLoaded:
     channels: tuple[Channel, ...]
+    zone: str = ""
+
+
+@dataclass(frozen=True)
+class GuideLoaded:
+    guide: Guide
 
 
 @dataclass(frozen=True)
@@ -236,6 +275,11 @@ class FetchItem:
 
 @dataclass(frozen=True)
 class FetchChannels:
+    pass
+
+
+@dataclass(frozen=True)
+class FetchGuide:
     pass
 
 

@@ -17,7 +17,7 @@ from __future__ import annotations
 
 from dataclasses import replace
 
-from . import playback_nav
+from . import guide_nav, playback_nav
 from .keys import Key
 from .layout import article_pages, home_tiles
 from .model import (
@@ -32,6 +32,7 @@ from .model import (
     FetchChannels,
     FetchItem,
     FetchItems,
+    GuideLoaded,
     ItemLoaded,
     ItemsLoaded,
     Notice,
@@ -101,7 +102,7 @@ def _key(state: State, key: Key, now: float) -> tuple[State, Effects]:
     if notice is not None:
         return _notice_key(state, notice, key, now)
     handler = {View.HOME: _home_key, View.BOARD: _board_key, View.ARTICLE: _article_key,
-               View.GUIDE: _guide_key}.get(state.screen.view, playback_nav.on_key)
+               View.GUIDE: guide_nav.on_key}.get(state.screen.view, playback_nav.on_key)
     return handler(state, key, now)
 
 
@@ -157,7 +158,7 @@ def _home_key(state: State, key: Key, now: float) -> tuple[State, Effects]:
     if key in (Key.CH_UP, Key.CH_DOWN, Key.RED):
         return playback_nav.open_live(state, now)
     if key is Key.MENU:
-        return push(state, Screen(View.GUIDE)), (FetchChannels(),)
+        return guide_nav.open_guide(state)
     return state, ()  # Back on Home: already home
 
 
@@ -185,7 +186,7 @@ def _board_key(state: State, key: Key, now: float) -> tuple[State, Effects]:
     elif key is Key.BACK:
         return pop(replace(state, digits="", digits_deadline=None)), ()
     elif key is Key.MENU:
-        return push(state, Screen(View.GUIDE)), (FetchChannels(),)
+        return guide_nav.open_guide(state)
     return replace(state, stack=(*state.stack[:-1], replace(screen, focus=focus))), ()
 
 
@@ -200,20 +201,6 @@ def _article_key(state: State, key: Key, now: float) -> tuple[State, Effects]:
     if key in (Key.UP, Key.LEFT, Key.CH_UP):
         return replace(state, stack=(*state.stack[:-1], replace(screen, page=max(0, screen.page - 1)))), ()
     if key is Key.BACK:
-        return pop(state), ()
-    return state, ()
-
-
-def _guide_key(state: State, key: Key, now: float) -> tuple[State, Effects]:
-    screen = state.screen
-    count = len(state.channels)
-    if key in (Key.UP, Key.DOWN) and count:
-        focus = (screen.focus + (1 if key is Key.DOWN else -1)) % count
-        return replace(state, stack=(*state.stack[:-1], replace(screen, focus=focus))), ()
-    if key is Key.OK and count:
-        channel = state.channels[min(screen.focus, count - 1)].number
-        return playback_nav.watch_channel(pop(state), channel, now)
-    if key in (Key.BACK, Key.MENU):
         return pop(state), ()
     return state, ()
 
@@ -244,7 +231,12 @@ def _item_loaded(state: State, event: ItemLoaded, now: float) -> tuple[State, Ef
 
 
 def _channels_loaded(state: State, event: ChannelsLoaded, now: float) -> tuple[State, Effects]:
-    return playback_nav.channels_changed(replace(state, channels=event.channels), state.channels, now)
+    changed = replace(state, channels=event.channels, zone=event.zone or state.zone)
+    return playback_nav.channels_changed(changed, state.channels, now)
+
+
+def _guide_loaded(state: State, event: GuideLoaded, now: float) -> tuple[State, Effects]:
+    return replace(state, guide=event.guide, zone=event.guide.zone or state.zone), ()
 
 
 def _notices_loaded(state: State, event: NoticesLoaded, now: float) -> tuple[State, Effects]:
@@ -276,6 +268,6 @@ def _tick(state: State, event: Tick, now: float) -> tuple[State, Effects]:
 
 _EVENTS = {
     BoardsLoaded: _boards_loaded, ItemsLoaded: _items_loaded, ItemLoaded: _item_loaded,
-    ChannelsLoaded: _channels_loaded, NoticesLoaded: _notices_loaded, ConnectionChanged: _connection,
-    PairingStarted: _pairing, Paired: _paired, Tick: _tick,
+    ChannelsLoaded: _channels_loaded, GuideLoaded: _guide_loaded, NoticesLoaded: _notices_loaded,
+    ConnectionChanged: _connection, PairingStarted: _pairing, Paired: _paired, Tick: _tick,
 }

@@ -11,9 +11,12 @@ from __future__ import annotations
 
 from collections.abc import Callable
 from dataclasses import dataclass
+from datetime import datetime
+from zoneinfo import ZoneInfo
 
 from keting_i18n import text as catalogue_text
 
+from . import guide_grid
 from .layout import (
     ARTICLE_TOP,
     BODY_PX,
@@ -40,6 +43,7 @@ WIDE_SCALE = 1.02  # rows as wide as the screen grow less, to stay inside the sa
 ROW_X, ROW_W = SAFE_X + 40, WIDTH - 2 * SAFE_X - 80
 THUMB_W, THUMB_H = 178, 100  # 16:9, like the thumbnails the server makes
 THUMB_BACK = "#24406B"
+NOW_PANEL = "#1E4A7A"  # a programme on air in the guide (white on it: 8.9:1)
 HINT_PX = 36
 
 
@@ -279,6 +283,45 @@ def _guide(canvas: _Canvas, state: State, screen: Screen, now: float, t: Text) -
     if not state.channels:
         canvas.label(SAFE_X, 300, t("stb.loading"), 48)
         return
+    if state.guide is None:
+        _guide_rows(canvas, state, screen, t)
+        return
+    wall = state.guide.wall_at(now)
+    start, end = guide_grid.window(wall, screen.page)
+    for step in range(0, guide_grid.WINDOW_S, guide_grid.STEP_S):
+        canvas.label(guide_grid.x_of(start + step, start) + 8, 160, _hhmm(start + step, state.guide.zone), HINT_PX,
+                     SOFT)
+    focus = min(screen.focus, len(state.channels) - 1)
+    top = guide_grid.first_row(focus, len(state.channels))
+    for row, channel in enumerate(state.channels[top:top + guide_grid.ROWS], start=top):
+        y = guide_grid.ROW_Y + (row - top) * (guide_grid.ROW_H + guide_grid.ROW_GAP)
+        canvas.box(SAFE_X, y, guide_grid.NAME_W, guide_grid.ROW_H, PANEL)
+        canvas.label(SAFE_X + 20, y + 36, f"{channel.number} {channel.name}", 44, behind=PANEL,
+                     max_width=guide_grid.NAME_W - 40)
+        cells = guide_grid.row_cells(state.guide, channel.number, wall, screen.page)
+        for column, cell in enumerate(cells):
+            x, right = guide_grid.x_of(cell.start, start), guide_grid.x_of(cell.end, start)
+            colour = NOW_PANEL if cell.start <= wall < cell.end else PANEL
+            canvas.box(x + 2, y, right - x - 4, guide_grid.ROW_H, colour)
+            title = cell.title if cell.count == 1 else t("stb.guide_more", title=cell.title, count=cell.count)
+            canvas.label(x + 14, y + 12, title, 40, behind=colour, max_width=right - x - 28)
+            canvas.label(x + 14, y + 70, cell.label, HINT_PX, SOFT, colour, max_width=right - x - 28)
+            if row == focus and column == min(screen.column, len(cells) - 1):
+                canvas.ring = Ring(x + 2, y, right - x - 4, guide_grid.ROW_H, scale=WIDE_SCALE)
+        if not cells:
+            canvas.label(guide_grid.GRID_X + 14, y + 36, t("stb.guide_empty"), 40, SOFT)
+    if start <= wall < end:  # where now is, over every row
+        canvas.box(guide_grid.x_of(wall, start) - 2, guide_grid.ROW_Y - 16, 4,
+                   guide_grid.ROWS * (guide_grid.ROW_H + guide_grid.ROW_GAP), FOCUS)
+    canvas.label(SAFE_X, HEIGHT - SAFE_Y - 50, t("stb.guide_hint"), HINT_PX, SOFT)
+
+
+def _hhmm(moment: float, zone: str) -> str:
+    return datetime.fromtimestamp(moment, ZoneInfo(zone)).strftime("%H:%M")
+
+
+def _guide_rows(canvas: _Canvas, state: State, screen: Screen, t: Text) -> None:
+    """Before the grid arrives: each channel with now and next."""
     for row, channel in enumerate(state.channels[:6]):
         x, y, w, h = ROW_X, 160 + row * 138, ROW_W, 126
         canvas.box(x, y, w, h, PANEL)

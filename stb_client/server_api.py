@@ -110,6 +110,10 @@ class ServerApi:
         """Channels with stream URLs and now/next (conditional GET)."""
         return self._request("GET", "/api/v1/channels", conditional=True)[1]
 
+    def epg(self, start: str, end: str) -> dict:
+        """Every channel's programmes overlapping [start, end) (ISO UTC; conditional GET)."""
+        return self._request("GET", f"/api/v1/epg?from={start}&to={end}", conditional=True)[1]
+
     def notices(self) -> list[dict]:
         """What the box should show now (conditional GET)."""
         return self._request("GET", "/api/v1/notices", conditional=True)[1]["notices"]

@@ -13,7 +13,7 @@ import queue
 import threading
 import time
 from collections.abc import Callable
-from datetime import datetime
+from datetime import UTC, datetime
 from zoneinfo import ZoneInfo
 
 from .cache import AnswerCache
@@ -23,6 +23,9 @@ from .model import (
     Channel,
     ChannelsLoaded,
     ConnectionChanged,
+    Guide,
+    GuideLoaded,
+    GuideSlot,
     ItemDetail,
     ItemLoaded,
     ItemsLoaded,
@@ -52,6 +55,27 @@ def channels_from(answer: dict) -> tuple[Channel, ...]:
         return Programme(raw["title"], _local(raw.get("start"), zone), _local(raw.get("end"), zone)) if raw else None
     return tuple(Channel(c["number"], c["name"], c["stream_url"], programme(c.get("now")), programme(c.get("next")))
                  for c in answer["channels"])
+
+
+def guide_from(answer: dict, wall: float | None = None, mono: float | None = None) -> Guide:
+    """The EPG answer as the guide grid's data, stamped with both clocks read now."""
+    zone = ZoneInfo(answer.get("timezone") or "Asia/Shanghai")
+
+    def slot(raw: dict) -> GuideSlot:
+        start = datetime.fromisoformat(raw["start"].replace("Z", "+00:00"))
+        end = datetime.fromisoformat(raw["end"].replace("Z", "+00:00"))
+        return GuideSlot(raw["title"], start.timestamp(), end.timestamp(), start.astimezone(zone).strftime("%H:%M"))
+    channels = tuple((c["number"], tuple(slot(p) for p in c["programmes"])) for c in answer["channels"])
+    return Guide(channels, time.time() if wall is None else wall, time.monotonic() if mono is None else mono,
+                 str(zone))
+
+
+def _guide_span() -> tuple[str, str]:
+    """The hours the grid can show: from the half hour now is in, a day ahead (whole minutes,
+    so the conditional GET's URL, and with it the cached answer, stays the same for a while)."""
+    start = int(time.time() // 1800 * 1800)
+    return (datetime.fromtimestamp(start, UTC).strftime("%Y-%m-%dT%H:%M:%SZ"),
+            datetime.fromtimestamp(start + 24 * 3600, UTC).strftime("%Y-%m-%dT%H:%M:%SZ"))
 
 
 def item_from(raw: dict) -> ItemDetail:
@@ -188,12 +212,14 @@ FETCH = {
     "items": lambda api, board_id: api.board_items(board_id, 1, ITEMS_PER_REQUEST),
     "item": lambda api, item_id: api.item(item_id),
     "channels": lambda api: api.channels(),
+    "guide": lambda api: api.epg(*_guide_span()),
     "notices": lambda api: api.notices(),
 }
 CONVERT = {
     "boards": _boards,
     "items": _items,
     "item": lambda raw, *_: ItemLoaded(item_from(raw)),
-    "channels": lambda raw, *_: ChannelsLoaded(channels_from(raw)),
+    "channels": lambda raw, *_: ChannelsLoaded(channels_from(raw), raw.get("timezone") or ""),
+    "guide": lambda raw, *_: GuideLoaded(guide_from(raw)),
     "notices": _notices,
 }

@@ -53,6 +53,8 @@ def screens() -> dict[str, Remote]:
     found["notice"] = Remote().send(NoticesLoaded((Notice("r1", "broadcast", "重要直播：全体党员大会",
                                                           "19:30 在 1 号频道播出", 1),)))
     found["offline"] = Remote().send(ConnectionChanged(False)).press(Key.VOL_UP)
+    from tests.stb_client.test_guide_grid import guide_open
+    found["guide_grid"] = guide_open().press(Key.RIGHT, Key.RIGHT)
     return found
 
 
@@ -79,12 +81,12 @@ def test_text_is_large_inside_the_safe_area_and_readable(name):
         assert contrast(label.colour, label.behind) >= 4.5, label
 
 
-@pytest.mark.parametrize("name", ["home", "board", "guide", "article", "pairing"])
+@pytest.mark.parametrize("name", ["home", "board", "guide", "guide_grid", "article", "pairing"])
 def test_menu_screens_have_a_title_of_at_least_60_px(name):
     assert max(label.size for label in frame_of(name).labels) >= TITLE_PX >= 60
 
 
-@pytest.mark.parametrize("name", ["home", "board", "guide"])
+@pytest.mark.parametrize("name", ["home", "board", "guide", "guide_grid"])
 def test_exactly_one_focus_ring_around_a_large_target_inside_the_safe_area(name):
     ring = frame_of(name).ring
     assert ring is not None and ring.width >= 6 and ring.scale > 1.0
