@@ -263,6 +263,7 @@ MESSAGES: dict[str, str] = {
     "stb.no_channels": "暂时没有直播频道，请稍后再试。",
     "stb.live_retrying": "直播信号中断，正在重新连接……",
     "stb.unreachable": "连不上服务器 {server}。请检查网络，稍后再试。",
+    "stb.evdev_missing": "没有安装 python-evdev，红外遥控器和 HDMI-CEC 按键不可用。请执行 pip install evdev。",
 
     # web console (editors and administrators)
     "login.wrong_password": "用户名或密码不对，或账号已被停用。请再试一次；多次输错会暂时锁定。",

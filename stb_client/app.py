@@ -18,6 +18,7 @@ from pathlib import Path
 from zoneinfo import ZoneInfo
 
 from .cache import AnswerCache
+from .key_input import KeyTranslator
 from .keys import KEYBOARD, Key
 from .model import (
     FetchBoards,
@@ -44,7 +45,6 @@ from .sync import ServerSync
 
 log = logging.getLogger(__name__)
 TICK_SECONDS = 0.1
-LONG_PRESS_SECONDS = 1.0
 
 
 def clock_text(zone: str) -> str:
@@ -76,7 +76,7 @@ class ClientApp:
         self._last_key_at: float | None = None
         self.stopping = threading.Event()
         self._pending_keys: list[float] = []
-        self._back_down: float | None = None
+        self.keyboard_keys = KeyTranslator(self.press)
         self.remote = None
         if remote_port is not None:
             from .http_remote import HttpRemote
@@ -98,17 +98,13 @@ class ClientApp:
         import pygame
 
         for event in pygame.event.get():
-            if event.type == pygame.KEYDOWN:
-                name = pygame.key.name(event.key)
-                if KEYBOARD.get(name) is Key.BACK:
-                    self._back_down = time.monotonic()  # Back decides on release: short or long
-                elif name in KEYBOARD:
-                    self.press(KEYBOARD[name])
-            elif event.type == pygame.KEYUP and KEYBOARD.get(pygame.key.name(event.key)) is Key.BACK \
-                    and self._back_down is not None:
-                held = time.monotonic() - self._back_down
-                self._back_down = None
-                self.press(Key.BACK_LONG if held >= LONG_PRESS_SECONDS else Key.BACK)
+            if event.type in (pygame.KEYDOWN, pygame.KEYUP):
+                key = KEYBOARD.get(pygame.key.name(event.key))
+                if key is not None:
+                    if event.type == pygame.KEYDOWN:
+                        self.keyboard_keys.down(key)
+                    else:
+                        self.keyboard_keys.up(key)
 
     def _pair_in_background(self) -> None:
         def pair() -> None:

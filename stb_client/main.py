@@ -58,6 +58,20 @@ def pair(api: ServerApi, serial: str, name: str, max_wait_s: float) -> int:
     return 1
 
 
+def _start_evdev(press) -> None:
+    """IR receivers and HDMI-CEC through Linux input devices, when the box has any."""
+    if not Path("/dev/input").is_dir():
+        return
+    try:
+        import evdev  # noqa: F401
+    except ImportError:
+        print(text("stb.evdev_missing"), file=sys.stderr)
+        return
+    from .key_input import EvdevInput
+
+    EvdevInput(press).start()
+
+
 def run_tv(args, api: ServerApi) -> int:
     """The TV interface until stopped (SIGTERM or closing the window); it never stops by itself."""
     if args.headless:
@@ -74,6 +88,8 @@ def run_tv(args, api: ServerApi) -> int:
 
     app = ClientApp(api, screen, player, _save_token, args.remote_port, args.serial, CLIENT_VERSION,
                     AnswerCache(state_dir() / "cache.sqlite3"))
+    if not args.no_evdev:
+        _start_evdev(app.press)
     signal.signal(signal.SIGTERM, lambda *_: app.stop())
     if app.remote is not None:
         print(f"remote: http://127.0.0.1:{app.remote.port}/", flush=True)
@@ -103,6 +119,7 @@ def main(argv: list[str] | None = None) -> int:
     tv.add_argument("--windowed", action="store_true", help="a window instead of full screen")
     tv.add_argument("--headless", action="store_true", help="no screen, no sound (SDL and libVLC dummies)")
     tv.add_argument("--size", default="1920x1080", help="window size, e.g. 1280x720")
+    tv.add_argument("--no-evdev", action="store_true", help="do not read Linux input devices (IR, HDMI-CEC)")
     tv.add_argument("--remote-port", type=int, default=int(os.environ.get("KETING_STB_REMOTE_PORT", "8765")),
                     help="the HTTP remote on 127.0.0.1 (0: any free port)")
     tv.add_argument("--serial", default=platform.node() or "keting-stb")
