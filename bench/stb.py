@@ -8,10 +8,12 @@ programmes on two channels) and drives it through its HTTP remote:
   zap        CH+ to the first displayed picture of the new channel, measured by the client from
              the key's arrival (median of ZAPS)
   rss        the client's resident memory while playing live
-Reference in the same run: plain libVLC, one instance and player kept, a new
-media per zap on the same channel URLs (what DESIGN.md measured at 0.27-0.30 s).
+  cpu        the client's share of one core on Home with nothing pressed, and playing live
+References in the same run: plain libVLC, one instance and player kept, a new media per
+zap on the same channel URLs (what DESIGN.md measured at 0.27-0.30 s); plain libVLC alone
+in a process playing the same channel, for the CPU.
 
-    .venv/bin/python bench/stb.py [--zaps 20] [--keys 100] [--rounds 3]
+    .venv/bin/python bench/stb.py [--zaps 20] [--keys 100] [--rounds 3] [--cpu-seconds 10]
 """
 
 from __future__ import annotations
@@ -105,6 +107,43 @@ def rss_mib(pid: int) -> float:
     return 0.0
 
 
+def cpu_seconds(pid: int) -> float:
+    """User plus system CPU time a process has used (its children not included)."""
+    fields = Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()
+    return (int(fields[11]) + int(fields[12])) / os.sysconf("SC_CLK_TCK")
+
+
+def cpu_percent(pid: int, seconds: float) -> float:
+    """Share of one core `pid` uses over the next `seconds`."""
+    before, started = cpu_seconds(pid), time.monotonic()
+    time.sleep(seconds)  # the measuring window itself
+    return 100 * (cpu_seconds(pid) - before) / (time.monotonic() - started)
+
+
+PLAIN_VLC = """
+import sys, time, vlc
+instance = vlc.Instance("--vout=dummy", "--aout=dummy", "--quiet")
+player = instance.media_player_new()
+player.set_media(instance.media_new(sys.argv[1]))
+player.play()
+print("playing", flush=True)
+time.sleep(float(sys.argv[2]))
+"""
+
+
+def plain_vlc_cpu(url: str, seconds: float) -> float:
+    """The reference: libVLC alone playing the same channel, in a process of its own."""
+    process = subprocess.Popen([sys.executable, "-c", PLAIN_VLC, url, str(seconds + 5)], stdout=subprocess.PIPE,
+                               text=True)
+    try:
+        process.stdout.readline()
+        time.sleep(2.0)  # past the start, as the client is when it is measured
+        return cpu_percent(process.pid, seconds)
+    finally:
+        process.terminate()
+        process.wait(timeout=20)
+
+
 def plain_vlc_zaps(urls: list[str], zaps: int) -> list[float]:
     """The reference: one libVLC instance and player, a new media per zap."""
     import vlc
@@ -139,6 +178,7 @@ def main() -> None:
     parser.add_argument("--zaps", type=int, default=20)
     parser.add_argument("--keys", type=int, default=100)
     parser.add_argument("--rounds", type=int, default=3)
+    parser.add_argument("--cpu-seconds", type=float, default=10.0)
     args = parser.parse_args()
     with tempfile.TemporaryDirectory(prefix="keting-bench-stb-") as name:
         root = Path(name)
@@ -156,6 +196,7 @@ def main() -> None:
                     process.terminate()
                     process.wait(timeout=20)
             try:
+                menu_cpu = cpu_percent(process.pid, args.cpu_seconds)  # Home, nothing pressed
                 for n in range(args.keys):
                     press(remote, "right" if n % 8 < 4 else "left")
                     time.sleep(0.03)
@@ -170,10 +211,13 @@ def main() -> None:
                     time.sleep(1.0)  # watch a moment, as a viewer would, before the next zap
                     rss.append(rss_mib(process.pid))
                 zaps = [ms / 1000 for ms in status(remote)["zap_ms"][-args.zaps:]]
+                playing_cpu = cpu_percent(process.pid, args.cpu_seconds)
             finally:
                 process.terminate()
                 process.wait(timeout=20)
             reference = plain_vlc_zaps([f"{url}/live/1/master.m3u8", f"{url}/live/2/master.m3u8"], args.zaps)
+            channel = 1 + (args.zaps + 1) % 2  # where the zaps ended
+            plain_cpu = plain_vlc_cpu(f"{url}/live/{channel}/master.m3u8", args.cpu_seconds)
     ordered = sorted(latencies)
     p50, p95 = statistics.median(ordered), ordered[int(len(ordered) * 0.95) - 1]
     zap, plain = statistics.median(zaps), statistics.median(reference)
@@ -182,9 +226,12 @@ def main() -> None:
     print(f"zap CH+ to first picture: median {zap:.3f} s (min {min(zaps):.3f}, max {max(zaps):.3f})")
     print(f"plain libVLC, same URLs: median {plain:.3f} s")
     print(f"RSS while playing live: median {statistics.median(rss):.0f} MiB, max {max(rss):.0f} MiB")
+    print(f"CPU (share of one core over {args.cpu_seconds:.0f} s): menus {menu_cpu:.1f}%, playing live "
+          f"{playing_cpu:.1f}%, plain libVLC on the same channel {plain_cpu:.1f}%")
     print(f"RESULT start_s={statistics.median(starts):.2f} key_p50_ms={p50:.1f} key_p95_ms={p95:.1f} "
           f"zap_s={zap:.3f} plain_vlc_zap_s={plain:.3f} zap_vs_plain_vlc={zap / plain:.2f} "
-          f"rss_mib={statistics.median(rss):.0f}")
+          f"rss_mib={statistics.median(rss):.0f} cpu_menu_pct={menu_cpu:.1f} cpu_live_pct={playing_cpu:.1f} "
+          f"plain_vlc_cpu_pct={plain_cpu:.1f} cpu_vs_plain_vlc={playing_cpu / max(plain_cpu, 0.1):.2f}")
 
 
 if __name__ == "__main__":

@@ -232,12 +232,14 @@ class ClientApp:
                 if self._awaiting_picture is not None and self.player and self.player.displayed_pictures() > 0:
                     self.zap_latencies.append(time.monotonic() - self._awaiting_picture)
                     self._awaiting_picture = None
-                if now >= next_tick:
+                ticked = now >= next_tick
+                if ticked:
                     next_tick = now + TICK_SECONDS
                     for report in self.player.poll() if self.player else ():
                         self.apply(report, now)
                     self.apply(Tick(), now)
-                self._draw(now)
+                if item is not None or ticked:  # nothing happened: nothing to draw (saves the CPU)
+                    self._draw(now)
         finally:
             self.sync.stop()
             if self.remote is not None:

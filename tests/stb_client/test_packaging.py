@@ -15,14 +15,15 @@ SERVER_ONLY = ["flask", "werkzeug", "sqlite_utils", "yaml", "nh3", "markdown_it"
 def test_client_modules_import_with_the_server_stack_absent():
     blocker = "; ".join(f"sys.modules[{name!r}] = None" for name in SERVER_ONLY)
     code = (f"import sys; {blocker}; import stb_client.main, stb_client.server_api, stb_client.app, "
-            "stb_client.navigation, stb_client.render_model, keting_i18n")
+            "stb_client.navigation, stb_client.render_model, stb_client.key_input, keting_i18n")
     result = subprocess.run([sys.executable, "-c", code], cwd=REPO, capture_output=True, text=True, timeout=60,
                             check=False)
     assert result.returncode == 0, result.stderr
 
 
-def test_bare_install_requires_only_the_player_and_the_screen():
+def test_bare_install_requires_only_the_player_the_screen_and_the_remote():
     config = configparser.ConfigParser()
     config.read(REPO / "setup.cfg")
-    required = [line.strip() for line in config["options"]["install_requires"].splitlines() if line.strip()]
-    assert [r.split(">")[0].split("=")[0] for r in required] == ["python-vlc", "pygame-ce"]
+    required = [line.strip() for line in config["options"]["install_requires"].splitlines()
+                if line.strip() and not line.strip().startswith("#")]
+    assert [r.split(">")[0].split("=")[0] for r in required] == ["python-vlc", "pygame-ce", "evdev"]
