@@ -176,6 +176,8 @@ class ClientApp:
             self.frame = frame
             if self.screen is not None:
                 self.screen.draw(frame)
+            if self.player is not None:  # over video, libVLC's own window shows the same words
+                self.player.show_osd("\n".join(label.text for label in frame.labels) if frame.video else "")
         drawn = time.monotonic()
         self.key_latencies += [drawn - pressed for pressed in self._pending_keys]
         self._pending_keys.clear()
@@ -190,6 +192,8 @@ class ClientApp:
                                                        "channel": playback.channel,
                                                        "position_s": playback.position_s},
             "displayed_pictures": self.player.displayed_pictures() if self.player else 0,
+            "osd": self.player.osd if self.player else "",
+            "osd_shown": self.player.osd_shown() if self.player else False,
             "ready": bool(self.state.boards) or screen.view.value == "pairing",
             "key_latency_ms": [round(latency * 1000, 2) for latency in self.key_latencies[-200:]],
             "zap_ms": [round(latency * 1000, 1) for latency in self.zap_latencies[-50:]],

@@ -83,7 +83,8 @@ def run_tv(args, api: ServerApi) -> int:
 
     width, height = (int(part) for part in args.size.lower().split("x"))
     screen = Screen(cjk_font(), (width, height), fullscreen=not (args.windowed or args.headless))
-    player = VlcPlayer(("--vout=dummy", "--aout=dummy") if args.headless else ())
+    player = VlcPlayer(("--vout=dummy", "--aout=dummy") if args.headless else tuple(args.vlc_arg),
+                       fullscreen=not (args.windowed or args.headless))
     from .cache import AnswerCache
 
     app = ClientApp(api, screen, player, _save_token, args.remote_port, args.serial, CLIENT_VERSION,
@@ -119,6 +120,8 @@ def main(argv: list[str] | None = None) -> int:
     tv.add_argument("--windowed", action="store_true", help="a window instead of full screen")
     tv.add_argument("--headless", action="store_true", help="no screen, no sound (SDL and libVLC dummies)")
     tv.add_argument("--size", default="1920x1080", help="window size, e.g. 1280x720")
+    tv.add_argument("--vlc-arg", action="append", default=[],
+                    help="an extra libVLC option, e.g. --vlc-arg=--vout=fb on a box without a desktop")
     tv.add_argument("--no-evdev", action="store_true", help="do not read Linux input devices (IR, HDMI-CEC)")
     tv.add_argument("--remote-port", type=int, default=int(os.environ.get("KETING_STB_REMOTE_PORT", "8765")),
                     help="the HTTP remote on 127.0.0.1 (0: any free port)")

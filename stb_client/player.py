@@ -15,18 +15,24 @@ import vlc
 
 from .model import PlaybackEnded, PlaybackFailed, PlaybackPosition
 
-DEFAULT_ARGS = ("--no-video-title-show", "--quiet", "--network-caching=1000")
+# The marquee is the on-screen display over the picture (libVLC draws video in its own
+# window, full screen on a TV); its font must have Chinese.
+DEFAULT_ARGS = ("--no-video-title-show", "--quiet", "--network-caching=1000", "--sub-source=marq",
+                "--freetype-font=Noto Sans CJK SC")
+OSD_MARGIN_PX = 40
 START_TIMEOUT_S = 20.0  # no picture by then: tell the viewer instead of a black screen
 
 
 class VlcPlayer:
     """The box's player. `args` adds libVLC options (tests: --vout=dummy --aout=dummy)."""
 
-    def __init__(self, args: tuple[str, ...] = (), window_id: int | None = None):
+    def __init__(self, args: tuple[str, ...] = (), window_id: int | None = None, fullscreen: bool = False):
         self.instance = vlc.Instance(*DEFAULT_ARGS, *args)
         self.player = self.instance.media_player_new()
         if window_id:
             self.player.set_xwindow(window_id)
+        self.player.set_fullscreen(fullscreen)
+        self.osd = ""
         self.media = None
         self.live = False
         self._ended_reported = False
@@ -68,6 +74,23 @@ class VlcPlayer:
     def set_volume(self, level: int, muted: bool) -> None:
         self.player.audio_set_volume(level)
         self.player.audio_set_mute(muted)
+
+    def show_osd(self, text: str) -> None:
+        """Text over the picture, in white at the bottom (the banner, digits typed, messages,
+        volume: what the UI draws over video); "" hides it."""
+        if text == self.osd:
+            return
+        self.osd = text
+        option = vlc.VideoMarqueeOption
+        if text:
+            self.player.video_set_marquee_string(option.Text, text)
+            for name, value in ((option.Position, 8 | 1), (option.X, OSD_MARGIN_PX), (option.Y, OSD_MARGIN_PX),
+                                (option.Color, 0xFFFFFF), (option.Opacity, 255), (option.Timeout, 0)):
+                self.player.video_set_marquee_int(name, value)  # 8 | 1: bottom left
+        self.player.video_set_marquee_int(option.Enable, 1 if text else 0)
+
+    def osd_shown(self) -> bool:
+        return bool(self.player.video_get_marquee_int(vlc.VideoMarqueeOption.Enable))
 
     def displayed_pictures(self) -> int:
         """Pictures shown since the current media started (libVLC's statistics)."""

@@ -85,5 +85,8 @@ def test_a_video_resumes_and_a_live_channel_survives_a_zap(client):
     press(remote, "ch_up")
     zapped = until(remote, lambda s: s["channel"] == 2 and s["displayed_pictures"] >= 25, "channel 2 after the zap")
     assert zapped["playback"]["url"].endswith("/live/2/master.m3u8")
+    # libVLC's own window shows the banner over the picture (its marquee is the on-screen display).
+    banner = until(remote, lambda s: s["osd"].startswith("2  "), "the banner over channel 2's picture")
+    assert banner["osd_shown"], "libVLC's marquee is on"
     # The administrators' list of boxes shows what this one is watching.
     wait_for(lambda: playing_reported(app, device) == "channel:2", 10, "the box to report channel 2")
