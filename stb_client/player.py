@@ -89,6 +89,10 @@ class VlcPlayer:
                 self.player.video_set_marquee_int(name, value)  # 8 | 1: bottom left
         self.player.video_set_marquee_int(option.Enable, 1 if text else 0)
 
+    def subtitle_track(self) -> int:
+        """The subtitle track on screen (-1: none)."""
+        return self.player.video_get_spu() if self.media is not None else -1
+
     def osd_shown(self) -> bool:
         return bool(self.player.video_get_marquee_int(vlc.VideoMarqueeOption.Enable))
 

@@ -16,7 +16,7 @@ from server.cards import find_cjk_font
 from server.channel_art import ensure_channel_art
 from server.channels_yaml import load_lineup
 from server.context import current_lineup, get_db
-from server.items import create_item
+from server.items import create_item, save_subtitles
 from server.positions import save_position
 from tests.conftest import REPO, pair_device
 from tests.stb_client.test_client_headless import press, screenshot, until
@@ -49,6 +49,7 @@ def client(tmp_path, encoded):
         item = create_item(db, lineup, kind="video", board_id="dangke", title="支部党课", duration_s=40.0)
         db.execute("UPDATE items SET hls_path = ?, state = 'published' WHERE id = ?",
                    [install(lesson_dir, media, f"vod/{item}"), item])
+        save_subtitles(db, media, item, "zh", "中文", "1\n00:00:19,000 --> 00:00:40,000\n同志们好\n".encode())
         device, token = pair_device(db, now)
         save_position(db, device, item, 20.0, 40.0, now)
         broadcast.keep_built(db, lineup, now - timedelta(seconds=30))  # both channels on the air: filler
@@ -78,6 +79,12 @@ def test_a_video_resumes_and_a_live_channel_survives_a_zap(client):
     press(remote, "5", "1")
     playing = until(remote, lambda s: s["view"] == "player" and s["displayed_pictures"] >= 25, "the video's pictures")
     assert playing["playback"]["position_s"] >= 19.0, "started from the resume point (20 s)"
+    subtitled = until(remote, lambda s: s["subtitle_track"] >= 0, "the subtitles on by default")
+    assert subtitled["playback"]["subtitles"]
+    press(remote, "yellow")  # the yellow key turns them off in libVLC, and on again
+    until(remote, lambda s: s["subtitle_track"] == -1 and not s["playback"]["subtitles"], "the subtitles off")
+    press(remote, "yellow")
+    until(remote, lambda s: s["subtitle_track"] >= 0, "the subtitles on again")
     screenshot(remote, "player")
     press(remote, "back", "home", "ch_up")
     live = until(remote, lambda s: s["view"] == "live" and s["displayed_pictures"] >= 25, "channel 1's pictures")
