@@ -264,6 +264,7 @@ MESSAGES: dict[str, str] = {
     "stb.live_retrying": "直播信号中断，正在重新连接……",
     "stb.unreachable": "连不上服务器 {server}。请检查网络，稍后再试。",
     "stb.evdev_missing": "没有安装 python-evdev，红外遥控器和 HDMI-CEC 按键不可用。请执行 pip install evdev。",
+    "stb.no_display": "无法打开屏幕（SDL 视频驱动 {driver}：{detail}）。有桌面时直接运行；没有桌面的机顶盒请设置 SDL_VIDEODRIVER=kmsdrm，并确认运行用户属于 video 组。",
 
     # web console (editors and administrators)
     "login.wrong_password": "用户名或密码不对，或账号已被停用。请再试一次；多次输错会暂时锁定。",

@@ -76,13 +76,20 @@ def run_tv(args, api: ServerApi) -> int:
     """The TV interface until stopped (SIGTERM or closing the window); it never stops by itself."""
     if args.headless:
         os.environ["SDL_VIDEODRIVER"] = "dummy"
+    import pygame
+
     from .app import ClientApp
     from .fonts import cjk_font
     from .player import VlcPlayer
     from .renderer import Screen
 
     width, height = (int(part) for part in args.size.lower().split("x"))
-    screen = Screen(cjk_font(), (width, height), fullscreen=not (args.windowed or args.headless))
+    try:
+        screen = Screen(cjk_font(), (width, height), fullscreen=not (args.windowed or args.headless))
+    except pygame.error as error:
+        driver = os.environ.get("SDL_VIDEODRIVER") or "auto"
+        print(text("stb.no_display", driver=driver, detail=error), file=sys.stderr)
+        return 2
     player = VlcPlayer(("--vout=dummy", "--aout=dummy") if args.headless else tuple(args.vlc_arg),
                        fullscreen=not (args.windowed or args.headless))
     from .cache import AnswerCache
