@@ -394,6 +394,7 @@ MESSAGES: dict[str, str] = {
     "console.live_state_retrying": "直播源中断，正在重试",
     "console.live_state_done": "已结束",
     "console.delete": "删除",
+    "console.change": "修改",
     "console.delete_entry_confirm": "确定从节目单删除这一条吗？",
     "console.delete_rule": "删除整个重复规则",
     "console.delete_rule_confirm": "确定删除这条重复规则以后的所有场次吗？",

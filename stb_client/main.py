@@ -76,8 +76,6 @@ def run_tv(args, api: ServerApi) -> int:
     """The TV interface until stopped (SIGTERM or closing the window); it never stops by itself."""
     if args.headless:
         os.environ["SDL_VIDEODRIVER"] = "dummy"
-    import pygame
-
     from .app import ClientApp
     from .fonts import cjk_font
     from .player import VlcPlayer
@@ -86,7 +84,7 @@ def run_tv(args, api: ServerApi) -> int:
     width, height = (int(part) for part in args.size.lower().split("x"))
     try:
         screen = Screen(cjk_font(), (width, height), fullscreen=not (args.windowed or args.headless))
-    except pygame.error as error:
+    except Exception as error:  # pygame.error (no such driver, no device): say it plainly
         driver = os.environ.get("SDL_VIDEODRIVER") or "auto"
         print(text("stb.no_display", driver=driver, detail=error), file=sys.stderr)
         return 2

@@ -41,7 +41,7 @@ def schedule_page():
     return page("console/schedule.html", grid=grid, channel=channel, channels=lineup.channels, monday=monday,
                 previous_week=(monday - timedelta(days=7)).isoformat(),
                 next_week=(monday + timedelta(days=7)).isoformat(), videos=ready,
-                default_start=(now.astimezone(zone()) + timedelta(hours=1)).strftime("%Y-%m-%dT%H:00"))
+                default_start=(now.astimezone(zone()) + timedelta(hours=1)).strftime("%Y-%m-%dT%H:00"), now=now)
 
 
 @bp.get("/devices")

@@ -20,11 +20,12 @@ def zone() -> ZoneInfo:
     return ZoneInfo(current_app.config["TIMEZONE"])
 
 
-def local_input(stored: str | None) -> str:
-    """A stored UTC time as the value of an <input type=datetime-local> in the server's zone."""
+def local_input(stored: str | datetime | None) -> str:
+    """A UTC time (stored text or datetime) as the value of an <input type=datetime-local> in the server's zone."""
     if not stored:
         return ""
-    return parse_time(stored).astimezone(zone()).strftime("%Y-%m-%dT%H:%M")
+    moment = parse_time(stored) if isinstance(stored, str) else stored
+    return moment.astimezone(zone()).strftime("%Y-%m-%dT%H:%M")
 
 
 def local_text(stored: str | datetime | None) -> str:

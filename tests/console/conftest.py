@@ -69,12 +69,25 @@ def clip(tmp_path_factory):
     return lecture_clip(tmp_path_factory.mktemp("clip") / "党课录像.mp4", seconds=4)
 
 
+def ready(page) -> None:
+    """Wait until console.js has wired the page (a click before that would submit a form natively)."""
+    page.wait_for_selector("body[data-ready]", state="attached")
+
+
 def log_in(page, url: str, username: str, password: str = "password123") -> None:
     page.goto(f"{url}/console/library")
     page.fill('input[name="username"]', username)
     page.fill('input[name="password"]', password)
     page.click('button[type="submit"]')
     page.wait_for_url(f"{url}/console/library")
+    ready(page)
+
+
+def open_menu(page, name: str) -> None:
+    """Follow a link of the console's menu and wait for the page to be ready."""
+    page.click(f"header nav >> text={name}")
+    page.wait_for_load_state()
+    ready(page)
 
 
 def screenshot(page, name: str) -> None:

@@ -9,7 +9,7 @@ from zoneinfo import ZoneInfo
 
 import pytest
 
-from tests.console.conftest import log_in, screenshot, wait_js
+from tests.console.conftest import log_in, open_menu, ready, screenshot, wait_js
 from tests.support.processes import wait_for
 
 pytestmark = pytest.mark.slow
@@ -19,7 +19,7 @@ TITLE = "支部党课：浏览器上传测试"
 def test_an_editor_uploads_watches_it_transcode_and_publishes(console_server, new_page, clip):
     page = new_page()
     log_in(page, console_server, "editor")
-    page.click("text=上传视频")
+    open_menu(page, "上传视频")
     page.select_option('select[name="board"]', "dangke")
     page.set_input_files("#file", str(clip))
     page.fill('input[name="title"]', TITLE)
@@ -32,6 +32,7 @@ def test_an_editor_uploads_watches_it_transcode_and_publishes(console_server, ne
     screenshot(page, "upload-done")
     page.click("#item-link")
     page.wait_for_selector("#preview")
+    ready(page)
     # hls.js, served by Keting, plays the ladder in the browser.
     wait_js(page, "document.getElementById('preview').readyState >= 2", 30, "the preview to show a picture")
     old_thumb = page.get_attribute("#current-thumb", "src")
@@ -60,6 +61,15 @@ def test_a_bad_file_is_refused_in_plain_words(console_server, new_page, tmp_path
     screenshot(page, "upload-refused")
 
 
+def save(page) -> None:
+    """Submit the schedule form and wait for the entry to be made (201)."""
+    def saved(response) -> bool:
+        return (response.request.method == "POST" and response.url.endswith("/api/v1/admin/schedule"))
+    with page.expect_response(saved) as answer:
+        page.click('#schedule-form button[type="submit"]')
+    assert answer.value.status == 201, answer.value.text()
+
+
 def test_an_administrator_schedules_it_on_channel_1(console_server, new_page):
     page = new_page()
     log_in(page, console_server, "admin")
@@ -69,13 +79,32 @@ def test_an_administrator_schedules_it_on_channel_1(console_server, new_page):
         f'select[name="item_id"] option:has-text("{TITLE}")').inner_text())
     page.fill('input[name="start"]', start.strftime("%Y-%m-%dT%H:%M"))
     page.wait_for_selector("#dry-run.ok:has-text('没有冲突')")
-    page.click('#schedule-form button[type="submit"]')
+    save(page)
+    page.goto(f"{console_server}/console/schedule?channel=1&week={start.date().isoformat()}")  # its week
     row = page.wait_for_selector(f"table.entries tr:has-text('{TITLE}')").inner_text()
     assert start.strftime("%H:%M") in row
+    # Marked important in place: the list says so (and boxes will get a reminder).
+    entry = page.locator(f"table.entries tr:has-text('{TITLE}')")
+    entry.locator('input[name="important"]').check()
+    entry.locator("form.entry-edit button").click()
+    page.wait_for_selector(f"table.entries tr:has-text('{TITLE}') .tag:has-text('重要')")
     # In the grid it is a scheduled programme at its time (the item also fills gaps as filler).
     block = page.wait_for_selector(f".block.kind-programme:has-text('{start.strftime('%H:%M')} {TITLE}')")
     assert block.is_visible()
     screenshot(page, "schedule-week")
+
+    # A live meeting tomorrow evening, from an RTMP input: listed with its address and state.
+    meeting = (datetime.now(UTC) + timedelta(days=1)).astimezone(ZoneInfo("Asia/Shanghai")).replace(hour=19, minute=0)
+    page.select_option("#source", "live")
+    page.fill('input[name="title"]', "全体党员大会")
+    page.fill('input[name="live_url"]', "rtmp://127.0.0.1/live/meeting")
+    page.fill('input[name="duration_minutes"]', "90")
+    page.fill('#schedule-form input[name="start"]', meeting.strftime("%Y-%m-%dT%H:%M"))
+    page.wait_for_selector("#dry-run.ok:has-text('没有冲突')")
+    save(page)
+    page.goto(f"{console_server}/console/schedule?channel=1&week={meeting.date().isoformat()}")
+    live_row = page.wait_for_selector("table.entries tr:has-text('全体党员大会')").inner_text()
+    assert "rtmp://127.0.0.1/live/meeting" in live_row and "等待开始" in live_row
 
     def in_guide() -> bool:
         with urllib.request.urlopen(f"{console_server}/epg.xml", timeout=10) as answer:
@@ -125,7 +154,7 @@ def test_an_editor_writes_an_article_with_a_picture_and_a_tv_preview(console_ser
     ffmpeg("-f", "lavfi", "-i", "testsrc2=s=800x450", "-frames:v", "1", str(picture))
     page = new_page()
     log_in(page, console_server, "editor")
-    page.click("text=写文章")
+    open_menu(page, "写文章")
     page.select_option('select[name="board_id"]', "banshi")
     page.fill('input[name="title"]', "医保报销指南")
     page.fill("#markdown", "# 报销要带的材料\n\n1. 身份证\n2. 医保卡")
@@ -139,6 +168,7 @@ def test_an_editor_writes_an_article_with_a_picture_and_a_tv_preview(console_ser
     assert "![](/media/images/" in page.input_value("#markdown")
     page.click('#article-form button[type="submit"]')
     page.wait_for_url("**/console/items/*")
+    ready(page)
     page.click("#publish")
     page.wait_for_selector("#item-state:has-text('已发布')")
     screenshot(page, "article")
@@ -153,16 +183,16 @@ def test_an_administrator_approves_a_box_sends_a_notice_and_adds_an_account(cons
     code = json.load(urllib.request.urlopen(request, timeout=10))["pairing_code"]
     page = new_page()
     log_in(page, console_server, "admin")
-    page.click("text=机顶盒")
+    open_menu(page, "机顶盒")
     page.click(f'form[data-pairing="{code}"] button[type="submit"]')
     page.wait_for_selector("table.devices tr:has-text('王大爷家'):has-text('已批准')")
     screenshot(page, "devices")
-    page.click("text=紧急通知")
+    open_menu(page, "紧急通知")
     page.fill('#notice-form input[name="title"]', "明天上午停水")
     page.fill('#notice-form textarea[name="body"]', "8:00 至 12:00 停水，请提前储水。")
     page.click('#notice-form button[type="submit"]')
     page.wait_for_selector("tr[data-notice]:has-text('明天上午停水')")
-    page.click("text=账号")
+    open_menu(page, "账号")
     page.fill('#account-form input[name="username"]', "editor")
     page.fill('#account-form input[name="password"]', "long-enough-password")
     page.click('#account-form button[type="submit"]')

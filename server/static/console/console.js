@@ -182,6 +182,11 @@ const Keting = (() => {
     }
   }
 
-  document.addEventListener("DOMContentLoaded", () => { wireForms(); placeBlocks(); wireJobs(); });
+  document.addEventListener("DOMContentLoaded", () => {
+    wireForms();
+    placeBlocks();
+    wireJobs();
+    document.body.dataset.ready = "1";  // the page's forms now go through the API
+  });
   return { t, say, api, formBody, localToIso, followJob, jobText, minutesText, csrf };
 })();
