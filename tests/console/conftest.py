@@ -85,8 +85,8 @@ def log_in(page, url: str, username: str, password: str = "password123") -> None
 
 def open_menu(page, name: str) -> None:
     """Follow a link of the console's menu and wait for the page to be ready."""
-    page.click(f"header nav >> text={name}")
-    page.wait_for_load_state()
+    with page.expect_navigation():  # waits for the new page's load, not the old one's
+        page.click(f"header nav >> text={name}")
     ready(page)
 
 

@@ -30,8 +30,8 @@ def test_an_editor_uploads_watches_it_transcode_and_publishes(console_server, ne
     page.wait_for_selector("#transcode-text:has-text('转码完成')", timeout=120_000)
     assert page.eval_on_selector("#transcode-bar", "bar => bar.value") == 100
     screenshot(page, "upload-done")
-    page.click("#item-link")
-    page.wait_for_selector("#preview")
+    with page.expect_navigation():
+        page.click("#item-link")
     ready(page)
     # hls.js, served by Keting, plays the ladder in the browser.
     wait_js(page, "document.getElementById('preview').readyState >= 2", 30, "the preview to show a picture")
@@ -62,10 +62,10 @@ def test_a_bad_file_is_refused_in_plain_words(console_server, new_page, tmp_path
 
 
 def save(page) -> None:
-    """Submit the schedule form and wait for the entry to be made (201)."""
+    """Submit the schedule form; wait for the entry to be made (201) and the page to reload."""
     def saved(response) -> bool:
         return (response.request.method == "POST" and response.url.endswith("/api/v1/admin/schedule"))
-    with page.expect_response(saved) as answer:
+    with page.expect_navigation(), page.expect_response(saved) as answer:
         page.click('#schedule-form button[type="submit"]')
     assert answer.value.status == 201, answer.value.text()
 
