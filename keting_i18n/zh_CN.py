@@ -165,6 +165,7 @@ MESSAGES: dict[str, str] = {
     "device.revoked": "这台机顶盒已被管理员停用。如需恢复，请联系街道管理员。",
     "device.no_such_pairing_code": "没有正在等待的配对码 “{code}”，或它已过期。请核对电视上显示的六位数字。",
     "device.not_found": "找不到编号为 {id} 的机顶盒。用 keting device list 查看。",
+    "device.too_many_registrations": "这个网络地址一小时内已登记了 {count} 台机顶盒，暂停登记。请 {minutes} 分钟后再试；如需批量安装，请联系管理员调高 KETING_DEVICE_REGISTRATIONS_PER_HOUR。",
     "device.token_missing": "请求缺少机顶盒凭证（Authorization: Bearer …）。请先完成配对。",
     "device.token_invalid": "机顶盒凭证无效或已被停用。请重新配对，或联系管理员。",
     # set-top API

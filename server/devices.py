@@ -13,6 +13,7 @@ does not let anyone act as a box.
 from __future__ import annotations
 
 import hashlib
+import math
 import secrets
 from dataclasses import dataclass
 from datetime import datetime, timedelta
@@ -77,12 +78,22 @@ def _clean_label(value: object, field: str, limit: int, required: bool) -> str:
 
 
 def register_device(db: Database, serial: object, name: object, client_version: object,
-                    now: datetime, ttl_seconds: int) -> Registration:
+                    now: datetime, ttl_seconds: int, address: str | None = None,
+                    per_hour: int | None = None) -> Registration:
     """Record a new pending registration and hand out its pairing and device codes.
 
     An earlier pending registration of the same serial is dropped: the box
-    lost its device code (a reboot mid-pairing) and starts over.
+    lost its device code (a reboot mid-pairing) and starts over. With `per_hour`,
+    an address that registered that many boxes in the last hour is refused (429).
     """
+    if address is not None and per_hour:
+        since = format_utc(now - timedelta(hours=1))
+        recent = db.execute("SELECT registered_at FROM devices WHERE registered_from = ? AND registered_at > ? "
+                            "ORDER BY registered_at", [address, since]).fetchall()
+        if len(recent) >= per_hour:
+            wait_s = (parse_time(recent[-per_hour]["registered_at"]) + timedelta(hours=1) - now).total_seconds()
+            raise UserError("device.too_many_registrations", status=429, error_code="rate_limited",
+                            count=len(recent), minutes=max(1, math.ceil(wait_s / 60)))
     serial = _clean_label(serial, "serial", MAX_SERIAL, required=True)
     name = _clean_label(name, "name", MAX_NAME, required=False) or serial
     client_version = _clean_label(client_version, "client_version", MAX_NAME, required=False)
@@ -98,9 +109,10 @@ def register_device(db: Database, serial: object, name: object, client_version: 
                 break
         cursor = db.execute(
             """INSERT INTO devices (serial, name, state, pairing_code, pairing_expires_at,
-                   device_code_hash, client_version, registered_at)
-               VALUES (?, ?, 'pending', ?, ?, ?, ?, ?)""",
-            [serial, name, code, format_utc(expires_at), _hash(device_code), client_version, format_utc(now)])
+                   device_code_hash, client_version, registered_at, registered_from)
+               VALUES (?, ?, 'pending', ?, ?, ?, ?, ?, ?)""",
+            [serial, name, code, format_utc(expires_at), _hash(device_code), client_version, format_utc(now),
+             address])
     return Registration(cursor.lastrowid, code, device_code, expires_at)
 
 

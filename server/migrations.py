@@ -390,6 +390,14 @@ def m013_finished_uploads(db: Database) -> None:
     _run(db, "ALTER TABLE uploads ADD COLUMN item_id INTEGER REFERENCES items(id) ON DELETE SET NULL",
          "ALTER TABLE uploads ADD COLUMN job_id INTEGER")
 
+
+@migration
+def m014_registration_address(db: Database) -> None:
+    # Where each registration came from, so one address cannot flood the pending list
+    # (and the six-digit code space) with made-up boxes.
+    _run(db, "ALTER TABLE devices ADD COLUMN registered_from TEXT",
+         "CREATE INDEX devices_registered_from ON devices (registered_from, registered_at)")
+
 def applied_migrations(db: Database) -> list[str]:
     """Names of the migrations already applied, in the order they ran."""
     if not db["_migrations"].exists():

@@ -47,6 +47,8 @@ SETTINGS: tuple[Setting, ...] = (
             "Seconds a set-top box's pairing code stays valid while waiting for approval."),
     Setting("PAIRING_POLL_INTERVAL", float, 5.0,
             "Seconds a pending box waits between polls for its token (raise it for many boxes)."),
+    Setting("DEVICE_REGISTRATIONS_PER_HOUR", int, 20,
+            "Boxes one address may register in an hour (a flood would fill the pending list); 0: no limit."),
     Setting("DEVICE_SEEN_INTERVAL", int, 60,
             "Seconds between writes of a device's last-seen time (saves a write per request)."),
     Setting("ORIGINALS_DIR", str, "",

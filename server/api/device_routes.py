@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from flask import current_app, jsonify
+from flask import current_app, jsonify, request
 
 from ..context import get_db
 from ..devices import claim_token, register_device, report_playing
@@ -19,7 +19,8 @@ def register():
     now = clock()
     registration = register_device(get_db(), body.get("serial"), body.get("name"),
                                    body.get("client_version"), now,
-                                   current_app.config["PAIRING_CODE_TTL"])
+                                   current_app.config["PAIRING_CODE_TTL"], request.remote_addr or "unknown",
+                                   current_app.config["DEVICE_REGISTRATIONS_PER_HOUR"])
     response = jsonify({
         "device_id": registration.device_id,
         "pairing_code": registration.pairing_code,

@@ -144,3 +144,17 @@ def test_bad_registration_is_refused_with_the_field_named(client, body):
 @pytest.mark.parametrize("body", [{}, {"device_code": ""}, {"device_code": 5}])
 def test_bad_token_poll_is_refused(client, body):
     assert client.post("/api/v1/devices/token", json=body).status_code == 400
+
+
+def test_one_address_may_not_flood_the_pending_list(client, clock):
+    def register(n: int, address: str = "192.0.2.7"):
+        return client.post("/api/v1/devices", json={"serial": f"SN-FLOOD-{n}"},
+                           environ_base={"REMOTE_ADDR": address})
+    for n in range(20):
+        assert register(n).status_code == 201
+    refused = register(20)
+    assert refused.status_code == 429 and refused.json["error"]["code"] == "rate_limited"
+    assert "20 台" in refused.json["error"]["message"] and "60 分钟" in refused.json["error"]["message"]
+    assert register(21, "192.0.2.8").status_code == 201  # another address is not held up
+    clock.advance(minutes=60, seconds=1)
+    assert register(22).status_code == 201
