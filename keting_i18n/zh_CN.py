@@ -63,7 +63,7 @@ MESSAGES: dict[str, str] = {
     "item.bad_targets": "面向的组织应当是组织编号的列表，例如 [1, 3]，现在是 “{value}”。",
     "item.unknown_field": "不能修改 “{value}”。可以修改的有：{allowed}。",
     "item.board_not_yours": "你没有板块 “{value}” 的编辑权限，不能把内容移到那里。请联系管理员。",
-    "item.body_not_article": "内容 {id} 是视频，没有文章正文。",
+    "item.body_not_article": "内容 {id} 是视频，没有文章正文。视频请修改标题和简介；正文只能写在图文内容里。",
     # accounts
     "user.bad_username": "用户名 “{value}” 不可用：需要 2 到 64 个字符，只能用英文字母、数字和 _ . @ -。",
     "user.bad_role": "角色 “{value}” 不可用，应当是 admin（管理员）或 editor（编辑）。",

@@ -34,6 +34,28 @@ def _time_or_none(moment: datetime | None) -> str | None:
     return format_utc(moment) if moment is not None else None
 
 
+def _check_window(publish_at: str | None, expire_at: str | None) -> None:
+    """Stored UTC texts compare as times."""
+    if publish_at and expire_at and expire_at <= publish_at:
+        raise UserError("item.bad_window", publish_at=publish_at, expire_at=expire_at)
+
+
+def _check_state(state: str, kind: str, hls_path: str | None) -> None:
+    if state not in STATES:
+        raise UserError("item.bad_state", value=state, allowed=", ".join(STATES))
+    if state == "published" and kind == "video" and not hls_path:
+        raise UserError("item.video_not_ready", status=409)
+
+
+def _article_columns(markdown: str | None) -> dict:
+    """An article's body in the three forms kept: Markdown, sanitised HTML, plain text (and its pictures)."""
+    if not (markdown or "").strip():
+        raise UserError("item.empty_body")
+    rendered = render_markdown(markdown)
+    return {"body_markdown": markdown, "body_html": rendered.html, "body_text": rendered.text,
+            "body_images": json.dumps(list(rendered.images))}
+
+
 def create_item(
     db: Database,
     lineup: Lineup,
@@ -61,18 +83,12 @@ def create_item(
     _check_board(lineup, board_id, kind)
     if not title.strip():
         raise UserError("item.empty_title")
-    if state not in STATES:
-        raise UserError("item.bad_state", value=state, allowed=", ".join(STATES))
-    if publish_at and expire_at and expire_at <= publish_at:
-        raise UserError("item.bad_window", publish_at=format_utc(publish_at), expire_at=format_utc(expire_at))
-    if kind == "video" and state == "published" and not hls_path:
-        raise UserError("item.video_not_ready", status=409)
+    _check_state(state, kind, hls_path)
+    _check_window(_time_or_none(publish_at), _time_or_none(expire_at))
     html = text = images = None
     if kind == "article":
-        if not (body_markdown or "").strip():
-            raise UserError("item.empty_body")
-        rendered = render_markdown(body_markdown)
-        html, text, images = rendered.html, rendered.text, json.dumps(list(rendered.images))
+        article = _article_columns(body_markdown)
+        html, text, images = article["body_html"], article["body_text"], article["body_images"]
     now = format_utc(utc_now())
     with db.atomic():
         cursor = db.execute(
@@ -101,13 +117,10 @@ def set_targets(db: Database, item_id: int, org_ids: tuple[int, ...] | list[int]
 
 def set_state(db: Database, item_id: int, state: str) -> None:
     """Move an item to draft, published or archived."""
-    if state not in STATES:
-        raise UserError("item.bad_state", value=state, allowed=", ".join(STATES))
     row = db.execute("SELECT kind, hls_path FROM items WHERE id = ?", [item_id]).fetchone()
     if row is None:
         raise NotFound("item.not_found", id=item_id)
-    if state == "published" and row["kind"] == "video" and not row["hls_path"]:
-        raise UserError("item.video_not_ready", status=409)
+    _check_state(state, row["kind"], row["hls_path"])
     db.execute("UPDATE items SET state = ?, updated_at = ? WHERE id = ?",
                [state, format_utc(utc_now()), item_id])
 
@@ -160,7 +173,6 @@ def update_item(db: Database, lineup: Lineup, item_id: int, changes: dict, *,
     row = db.execute("SELECT * FROM items WHERE id = ?", [item_id]).fetchone()
     if row is None or not may_edit(row["board_id"]):
         raise NotFound("item.not_found", id=item_id)
-    merged = {key: row[key] for key in row.keys()}
     columns: dict[str, object] = {}
     for key in ("title", "speaker", "description"):
         if key in changes:
@@ -175,10 +187,7 @@ def update_item(db: Database, lineup: Lineup, item_id: int, changes: dict, *,
     for key in ("publish_at", "expire_at"):
         if key in changes:
             columns[key] = _time_or_none(changes[key])
-    publish_at = columns.get("publish_at", merged["publish_at"])
-    expire_at = columns.get("expire_at", merged["expire_at"])
-    if publish_at and expire_at and expire_at <= publish_at:
-        raise UserError("item.bad_window", publish_at=publish_at, expire_at=expire_at)
+    _check_window(columns.get("publish_at", row["publish_at"]), columns.get("expire_at", row["expire_at"]))
     if "pinned" in changes:
         columns["pinned"] = int(bool(changes["pinned"]))
     if "sort_order" in changes:
@@ -186,16 +195,9 @@ def update_item(db: Database, lineup: Lineup, item_id: int, changes: dict, *,
     if "body_markdown" in changes:
         if row["kind"] != "article":
             raise UserError("item.body_not_article", id=item_id)
-        if not str(changes["body_markdown"] or "").strip():
-            raise UserError("item.empty_body")
-        rendered = render_markdown(str(changes["body_markdown"]))
-        columns.update(body_markdown=str(changes["body_markdown"]), body_html=rendered.html,
-                       body_text=rendered.text, body_images=json.dumps(list(rendered.images)))
+        columns.update(_article_columns(str(changes["body_markdown"] or "")))
     if "state" in changes:
-        if changes["state"] not in STATES:
-            raise UserError("item.bad_state", value=changes["state"], allowed=", ".join(STATES))
-        if changes["state"] == "published" and row["kind"] == "video" and not row["hls_path"]:
-            raise UserError("item.video_not_ready", status=409)
+        _check_state(changes["state"], row["kind"], row["hls_path"])
         columns["state"] = changes["state"]
     with db.atomic():
         if columns:

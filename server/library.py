@@ -9,10 +9,10 @@ from sqlite_utils import Database
 
 from .channels_yaml import Lineup
 from .errors import NotFound
+from .items import STATES
 from .users import User
 
 KINDS = ("video", "article")
-STATES = ("draft", "published", "archived")
 MAX_ROWS = 500
 
 

@@ -12,7 +12,7 @@ from ..users import User
 from . import bp
 from .auth import clock
 from .editor_auth import current_user, require_admin
-from .responses import json_body
+from .responses import int_field, json_body
 
 
 def device_json(row) -> dict:
@@ -28,15 +28,6 @@ def user_json(user: User) -> dict:
             "disabled": user.disabled, "boards": list(user.boards)}
 
 
-def _optional_int(body: dict, name: str) -> int | None:
-    raw = body.get(name)
-    if raw in (None, ""):
-        return None
-    if isinstance(raw, bool) or not isinstance(raw, int):
-        raise UserError("schedule.bad_number", field=name, value=raw)
-    return raw
-
-
 @bp.get("/admin/devices")
 @require_admin
 def admin_devices():
@@ -48,8 +39,8 @@ def admin_devices():
 def approve_device():
     """Body: {"pairing_code": "123456", "org_id": 3} (org_id may be null: the whole subdistrict)."""
     body = json_body()
-    device = devices.approve_device(get_db(), str(body.get("pairing_code") or ""), _optional_int(body, "org_id"),
-                                    clock())
+    org_id = int_field(body, "org_id", required=False)
+    device = devices.approve_device(get_db(), str(body.get("pairing_code") or ""), org_id, clock())
     return jsonify({"id": device.id, "state": device.state, "org_id": device.org_id})
 
 

@@ -13,10 +13,10 @@ from ..context import current_lineup, get_db
 from ..errors import UserError
 from ..guide_routes import base_url, media_base
 from ..playout_store import builds_version
-from ..timestamps import format_utc, parse_time
+from ..timestamps import format_utc
 from . import bp
 from .auth import clock, require_device
-from .responses import conditional_json
+from .responses import conditional_json, time_field
 
 MAX_GRID_HOURS = 8 * 24
 
@@ -59,23 +59,13 @@ def _tag(*parts: object) -> str:
     return hashlib.sha256(repr(parts).encode()).hexdigest()[:24]
 
 
-def _time_arg(name: str, default):
-    raw = request.args.get(name)
-    if not raw:
-        return default
-    try:
-        return parse_time(raw)
-    except ValueError:
-        raise UserError("schedule.bad_time", field=name, value=raw) from None
-
-
 @bp.get("/epg")
 @require_device
 def epg():
     """The guide grid: programmes of every channel (or ?channel=N) overlapping [from, to)."""
     db, lineup, now = get_db(), current_lineup(), clock()
-    start = _time_arg("from", now - timedelta(hours=1))
-    end = _time_arg("to", start + timedelta(hours=24))
+    start = time_field(request.args, "from", required=False) or now - timedelta(hours=1)
+    end = time_field(request.args, "to", required=False) or start + timedelta(hours=24)
     if end <= start or end - start > timedelta(hours=MAX_GRID_HOURS):
         raise UserError("api.bad_epg_range", hours=MAX_GRID_HOURS)
     wanted = request.args.get("channel")

@@ -6,11 +6,10 @@ from flask import current_app, jsonify, request
 
 from ..context import get_db
 from ..devices import claim_token, register_device, report_playing
-from ..errors import UserError
 from ..timestamps import format_utc
 from . import bp
 from .auth import clock, current_device, require_device
-from .responses import json_body
+from .responses import int_field, json_body
 
 
 @bp.post("/devices")
@@ -58,10 +57,8 @@ def put_playing():
     body = json_body()
     playing = None
     for key, prefix in (("channel", "channel"), ("item_id", "item")):
-        value = body.get(key)
+        value = int_field(body, key, required=False)
         if value is not None:
-            if isinstance(value, bool) or not isinstance(value, int) or value < 0:
-                raise UserError("schedule.bad_number", field=key, value=value)
             playing = f"{prefix}:{value}"
     report_playing(get_db(), current_device().id, playing, clock())
     return jsonify({"playing": playing})

@@ -7,15 +7,14 @@ from pathlib import Path
 from flask import current_app, jsonify, request
 
 from .. import items, library
-from ..article_images import save_image, thumbnail_at
 from ..articles import render_markdown
 from ..context import current_lineup, get_db
 from ..errors import UserError
 from ..library import LibraryItem
-from ..timestamps import parse_time
+from ..pictures import save_image, thumbnail_at
 from . import bp
 from .editor_auth import current_user, require_editor
-from .responses import json_body, media_url
+from .responses import int_field, json_body, media_url, time_field
 
 
 def item_json(item: LibraryItem) -> dict:
@@ -47,29 +46,18 @@ def editor_item(item_id: int):
     return jsonify(item_json(library.get_item(get_db(), current_user(), item_id)))
 
 
-def _optional_time(body: dict, name: str):
-    raw = body[name]
-    if raw in (None, ""):
-        return None
-    try:
-        return parse_time(str(raw))
-    except ValueError:
-        raise UserError("schedule.bad_time", field=name, value=raw) from None
-
-
 def _changes(body: dict) -> dict:
     """The JSON body as typed changes for items.update_item (unknown names are refused there)."""
     changes = dict(body)
     for name in ("publish_at", "expire_at"):
         if name in changes:
-            changes[name] = _optional_time(body, name)
+            changes[name] = time_field(body, name, required=False)
     if "targets" in changes:
         targets = changes["targets"]
         if not isinstance(targets, list) or any(isinstance(t, bool) or not isinstance(t, int) for t in targets):
             raise UserError("item.bad_targets", value=targets)
-    if "sort_order" in changes and (isinstance(changes["sort_order"], bool)
-                                    or not isinstance(changes["sort_order"], int)):
-        raise UserError("schedule.bad_number", field="sort_order", value=changes["sort_order"])
+    if "sort_order" in changes:
+        int_field(changes, "sort_order")
     return changes
 
 

@@ -9,12 +9,11 @@ from flask import current_app, jsonify, request
 
 from .. import notices
 from ..context import current_lineup, get_db
-from ..errors import UserError
-from ..timestamps import format_utc, parse_time
+from ..timestamps import format_utc
 from . import bp
 from .auth import clock, current_device, require_device
 from .editor_auth import current_user, require_admin
-from .responses import conditional_json, json_body
+from .responses import conditional_json, int_field, json_body, time_field
 
 
 def notice_json(notice: notices.Notice) -> dict:
@@ -36,16 +35,6 @@ def box_notices():
     return conditional_json(tag, lambda: answer)
 
 
-def _time(body: dict, name: str, default=None):
-    raw = body.get(name)
-    if raw is None and default is not None:
-        return default
-    try:
-        return parse_time(str(raw))
-    except (TypeError, ValueError):
-        raise UserError("schedule.bad_time", field=name, value=raw if raw is not None else "") from None
-
-
 @bp.get("/admin/notices")
 @require_admin
 def admin_notices():
@@ -59,13 +48,11 @@ def admin_notices():
 def publish_notice():
     """{"title", "body", "org_id" (optional), "starts_at" (default now), "expires_at"}."""
     body = json_body()
-    org_id = body.get("org_id")
-    if org_id is not None and (isinstance(org_id, bool) or not isinstance(org_id, int)):
-        raise UserError("schedule.bad_number", field="org_id", value=org_id)
+    org_id = int_field(body, "org_id", required=False)
     now = clock()
     notice_id = notices.add_notice(get_db(), title=str(body.get("title") or ""), body=str(body.get("body") or ""),
-                                   org_id=org_id, starts_at=_time(body, "starts_at", now),
-                                   expires_at=_time(body, "expires_at"), now=now, user_id=current_user().id)
+                                   org_id=org_id, starts_at=time_field(body, "starts_at", required=False) or now,
+                                   expires_at=time_field(body, "expires_at"), now=now, user_id=current_user().id)
     return jsonify({"id": notice_id}), 201
 
 

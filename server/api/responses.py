@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from datetime import datetime
 from urllib.parse import urljoin
 
 from flask import Flask, Response, current_app, jsonify, request
@@ -10,6 +11,7 @@ from werkzeug.exceptions import HTTPException
 from keting_i18n import text
 
 from ..errors import UserError
+from ..timestamps import parse_time
 
 
 def error_response(status: int, code: str, message: str) -> Response:
@@ -75,6 +77,32 @@ def int_param(name: str, default: int, low: int, high: int) -> int:
     if not low <= value <= high:
         raise UserError("api.bad_int_param", name=name, value=raw, low=low, high=high)
     return value
+
+
+def time_field(source, name: str, required: bool = True) -> datetime | None:
+    """An ISO 8601 time with a zone from a JSON body or the query string. Absent (or empty)
+    gives None when not required; anything else that is not such a time is a 400 naming the field."""
+    raw = source.get(name)
+    if raw is None or raw == "":
+        if required:
+            raise UserError("schedule.bad_time", field=name, value="")
+        return None
+    if not isinstance(raw, str):
+        raise UserError("schedule.bad_time", field=name, value=raw)
+    try:
+        return parse_time(raw)
+    except ValueError:
+        raise UserError("schedule.bad_time", field=name, value=raw) from None
+
+
+def int_field(source: dict, name: str, required: bool = True) -> int | None:
+    """A whole number from a JSON body; absent (null) gives None when not required; 400 naming the field."""
+    raw = source.get(name)
+    if raw is None and not required:
+        return None
+    if isinstance(raw, bool) or not isinstance(raw, int):
+        raise UserError("schedule.bad_number", field=name, value=raw if raw is not None else "")
+    return raw
 
 
 def json_body() -> dict:

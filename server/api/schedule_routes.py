@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from datetime import date, datetime, timedelta
+from datetime import date, timedelta
 from zoneinfo import ZoneInfo
 
 from flask import current_app, jsonify, request
@@ -12,11 +12,11 @@ from ..context import current_lineup, get_db
 from ..errors import UserError
 from ..recurrence import cron_from_request
 from ..schedule import Entry, Outcome
-from ..timestamps import format_utc, parse_time
+from ..timestamps import format_utc
 from . import bp
 from .auth import clock
 from .editor_auth import current_user, require_admin
-from .responses import json_body
+from .responses import int_field, json_body, time_field
 
 MAX_LIST_DAYS = 62
 
@@ -38,27 +38,6 @@ def _outcome_json(outcome: Outcome, dry_run: bool) -> dict:
     return {"entries": [entry_json(e) for e in outcome.entries], "rule_id": outcome.rule_id,
             "preempted": [entry_json(e) for e in outcome.preempted], "cut": [entry_json(e) for e in outcome.cut],
             "dry_run": dry_run}
-
-
-def _time_field(body: dict, name: str, required: bool = True) -> datetime | None:
-    raw = body.get(name)
-    if raw is None and not required:
-        return None
-    if not isinstance(raw, str):
-        raise UserError("schedule.bad_time", field=name, value=raw if raw is not None else "")
-    try:
-        return parse_time(raw)
-    except ValueError:
-        raise UserError("schedule.bad_time", field=name, value=raw) from None
-
-
-def _int_field(body: dict, name: str, required: bool = True) -> int | None:
-    raw = body.get(name)
-    if raw is None and not required:
-        return None
-    if isinstance(raw, bool) or not isinstance(raw, int):
-        raise UserError("schedule.bad_number", field=name, value=raw if raw is not None else "")
-    return raw
 
 
 def _date_field(body: dict, name: str) -> date | None:
@@ -84,8 +63,8 @@ def _rebuild_after_change() -> None:
 def list_schedule():
     """Entries overlapping [from, to) (default: the coming 7 days), optionally of one channel."""
     now = clock()
-    start = _time_field(request.args, "from", required=False) or now - timedelta(hours=1)
-    end = _time_field(request.args, "to", required=False) or start + timedelta(days=7)
+    start = time_field(request.args, "from", required=False) or now - timedelta(hours=1)
+    end = time_field(request.args, "to", required=False) or start + timedelta(days=7)
     if end <= start or end - start > timedelta(days=MAX_LIST_DAYS):
         raise UserError("schedule.bad_range", days=MAX_LIST_DAYS)
     channel = request.args.get("channel")
@@ -102,17 +81,17 @@ def create_entry():
     with "live_url" (and title, duration_minutes) a live event."""
     body = json_body()
     db, lineup, now = get_db(), current_lineup(), clock()
-    channel = _int_field(body, "channel")
+    channel = int_field(body, "channel")
     important, dry_run = bool(body.get("important", False)), _dry_run()
     if body.get("live_url") is not None:
         outcome = schedule.add_live_entry(
             db, lineup, channel=channel, live_url=str(body["live_url"]), title=str(body.get("title") or ""),
-            start=_time_field(body, "start"), duration=timedelta(minutes=_int_field(body, "duration_minutes")),
+            start=time_field(body, "start"), duration=timedelta(minutes=int_field(body, "duration_minutes")),
             important=important, now=now, zone=_zone(), user_id=current_user().id, dry_run=dry_run)
         if not dry_run:
             _rebuild_after_change()
         return jsonify(_outcome_json(outcome, dry_run)), 200 if dry_run else 201
-    item_id = _int_field(body, "item_id")
+    item_id = int_field(body, "item_id")
     if body.get("repeat"):
         cron = cron_from_request(str(body["repeat"]), body.get("time"), body.get("days"), body.get("cron"))
         first = _date_field(body, "first_date") or now.astimezone(ZoneInfo(_zone())).date()
@@ -121,7 +100,7 @@ def create_entry():
                                     horizon_days=current_app.config["RULE_HORIZON_DAYS"],
                                     user_id=current_user().id, dry_run=dry_run)
     else:
-        outcome = schedule.add_entry(db, lineup, channel=channel, item_id=item_id, start=_time_field(body, "start"),
+        outcome = schedule.add_entry(db, lineup, channel=channel, item_id=item_id, start=time_field(body, "start"),
                                      important=important, now=now, zone=_zone(), user_id=current_user().id,
                                      dry_run=dry_run)
     if not dry_run:
@@ -137,8 +116,8 @@ def edit_entry(entry_id: int):
     dry_run = _dry_run()
     important = body.get("important")
     outcome = schedule.update_entry(get_db(), current_lineup(), entry_id, now=clock(), zone=_zone(),
-                                    start=_time_field(body, "start", required=False),
-                                    item_id=_int_field(body, "item_id", required=False),
+                                    start=time_field(body, "start", required=False),
+                                    item_id=int_field(body, "item_id", required=False),
                                     important=None if important is None else bool(important), dry_run=dry_run)
     if not dry_run:
         _rebuild_after_change()

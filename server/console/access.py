@@ -8,6 +8,7 @@ from urllib.parse import urlsplit
 from flask import g, redirect, request, url_for
 
 from ..api.editor_auth import session_user
+from .views import page
 
 
 def safe_next(target: str | None) -> str:
@@ -36,7 +37,6 @@ def admin_required(view):
     @wraps(view)
     def wrapper(*args, **kwargs):
         if g.user.role != "admin":
-            from .views import page
             return page("console/refused.html"), 403
         return view(*args, **kwargs)
     return wrapper

@@ -47,14 +47,14 @@ def schedule_page():
 @bp.get("/devices")
 @admin_required
 def devices_page():
-    db, now = get_db(), clock()
+    db = get_db()
     rows = devices.list_devices(db)
     titles = dict(db.execute("SELECT 'item:' || id, title FROM items WHERE id IN "
                              "(SELECT CAST(substr(playing, 6) AS INTEGER) FROM devices WHERE playing LIKE 'item:%')"))
     channels = {f"channel:{c.number}": f"{c.number} {c.name}" for c in current_lineup().channels}
     return page("console/devices.html", pending=[r for r in rows if r["state"] == "pending"],
                 boxes=[r for r in rows if r["state"] != "pending"], organisations=list_organisations(db),
-                playing_names={**titles, **channels}, now=now)
+                playing_names={**titles, **channels})
 
 
 @bp.get("/notices")

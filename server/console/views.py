@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import functools
 from datetime import datetime
 from zoneinfo import ZoneInfo
 
@@ -43,12 +44,17 @@ def duration_text(seconds: float | None) -> str:
     return f"{hours}:{rest // 60:02d}:{rest % 60:02d}" if hours else f"{rest // 60}:{rest % 60:02d}"
 
 
+@functools.cache
+def script_messages(lang: str) -> dict[str, str]:
+    """The console.js.* messages of a language, without their prefix (made once per language)."""
+    return {key[len(SCRIPT_MESSAGES):]: value for key, value in catalogue_for(lang).items()
+            if key.startswith(SCRIPT_MESSAGES)}
+
+
 def page(template: str, **values):
     """Render a console page with what every page needs: the user, boards, script messages."""
-    lang = current_app.config["LANGUAGE"]
-    messages = {key[len(SCRIPT_MESSAGES):]: value for key, value in catalogue_for(lang).items()
-                if key.startswith(SCRIPT_MESSAGES)}
-    return render_template(template, user=g.get("user"), lineup=current_lineup(), script_text=messages,
+    return render_template(template, user=g.get("user"), lineup=current_lineup(),
+                           script_text=script_messages(current_app.config["LANGUAGE"]),
                            timezone=current_app.config["TIMEZONE"], local_input=local_input,
                            local_text=local_text, duration_text=duration_text, **values)
 

@@ -1,6 +1,7 @@
-"""Pictures for articles: checked by ffprobe, re-encoded to JPEG, stored by content hash under media/images/.
+"""Pictures: those put in articles, and thumbnails taken from a video's ladder.
 
-Re-encoding means what is served is always a plain JPEG that ffmpeg wrote:
+Article pictures are checked by ffprobe, re-encoded to JPEG and stored by content
+hash under media/images/. Re-encoding means what is served is always a plain JPEG that ffmpeg wrote:
 no EXIF (phone photos carry GPS positions), no file that is also HTML or a
 script, whatever the editor uploaded. The picture is shrunk to fit 1920x1080.
 """
