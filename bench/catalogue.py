@@ -29,11 +29,11 @@ sys.path.insert(0, str(REPO / "bench"))
 from local_server import start_server  # noqa: E402
 
 from server import create_app  # noqa: E402
-from server.context import current_lineup, get_db  # noqa: E402
-from server.devices import approve_device, claim_token, register_device  # noqa: E402
-from server.items import create_item  # noqa: E402
-from server.organisations import add_organisation  # noqa: E402
-from server.timestamps import utc_now  # noqa: E402
+from server.accounts.devices import approve_device, claim_token, register_device  # noqa: E402
+from server.accounts.organisations import add_organisation  # noqa: E402
+from server.catalogue.items import create_item  # noqa: E402
+from server.core.timestamps import utc_now  # noqa: E402
+from server.web.context import current_lineup, get_db  # noqa: E402
 
 
 def build_catalogue(folder: Path, items: int) -> str:
@@ -91,6 +91,7 @@ def load(port: int, paths: list[str], headers_for, requests: int, clients: int) 
 
 
 def main() -> None:
+    """Measure full against cached (304) catalogue requests and print the results."""
     parser = argparse.ArgumentParser()
     parser.add_argument("--items", type=int, default=5000)
     parser.add_argument("--requests", type=int, default=2000)

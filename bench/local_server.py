@@ -13,6 +13,7 @@ REPO = Path(__file__).resolve().parent.parent
 
 
 def free_port() -> int:
+    """A loopback TCP port that is free at the moment of asking."""
     with socket.socket() as probe:
         probe.bind(("127.0.0.1", 0))
         return probe.getsockname()[1]

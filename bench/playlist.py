@@ -38,11 +38,15 @@ sys.path.insert(0, str(REPO / "bench"))
 
 from local_server import free_port, start_server  # noqa: E402
 
-from server import broadcast, create_app  # noqa: E402
-from server.cards import find_cjk_font  # noqa: E402
-from server.context import current_lineup, get_db  # noqa: E402
-from server.items import create_item  # noqa: E402
-from server.timestamps import format_utc  # noqa: E402
+from server import create_app  # noqa: E402
+from server.catalogue.items import create_item  # noqa: E402
+from server.core.timestamps import format_utc  # noqa: E402
+from server.ingest.cards import find_cjk_font  # noqa: E402
+from server.web.context import (  # noqa: E402
+    current_lineup,
+    get_db,
+    station,  # noqa: E402
+)
 from tests.support.fake_vod import write_vod  # noqa: E402
 
 ITEM_SECONDS = 540  # 9-minute programmes every 10 minutes: a minute of filler or slate between
@@ -74,7 +78,7 @@ def build(folder: Path, entries: int, now: datetime) -> tuple[float, int]:
                      clock=lambda: now)
     with app.app_context():
         db, lineup = get_db(), current_lineup()
-        broadcast.ensure_art(lineup, find_cjk_font(app.config["CJK_FONT"]))
+        station().ensure_art(lineup, find_cjk_font(app.config["CJK_FONT"]))
         items = []
         for index in range(20):
             item = create_item(db, lineup, kind="video", board_id="dangke", title=f"党课第{index + 1}讲",
@@ -90,7 +94,7 @@ def build(folder: Path, entries: int, now: datetime) -> tuple[float, int]:
             db.conn.executemany("""INSERT INTO schedule_entries (channel, item_id, title, start_at, end_at,
                                    created_at, updated_at) VALUES (?, ?, ?, ?, ?, ?, ?)""", rows)
         started = time.perf_counter()
-        broadcast.keep_built(db, lineup, now)
+        station().keep_built(db, lineup, now)
         seconds = time.perf_counter() - started
         count = db.execute("SELECT count(*) FROM playout WHERE channel = 1").fetchone()[0]
     return seconds, count
@@ -105,11 +109,11 @@ def compute_times(folder: Path, entries: int, now: datetime, samples: int) -> li
     with app.app_context():
         db, lineup = get_db(), current_lineup()
         channel = lineup.channels[0]
-        broadcast.channel_window(db, lineup, channel, now)  # warm the segment cache
+        station().channel_window(db, lineup, channel, now)  # warm the segment cache
         for _ in range(samples):
             moment = now + timedelta(seconds=chance.uniform(60, span))
             started = time.perf_counter()
-            answer = broadcast.channel_window(db, lineup, channel, moment)
+            answer = station().channel_window(db, lineup, channel, moment)
             times.append(time.perf_counter() - started)
             assert answer is not None and "#EXTINF" in answer.media("720p")
     return times
@@ -132,6 +136,7 @@ def wrk(url: str, seconds: int, connections: int) -> float:
 
 
 def start_nginx(root: Path, media: Path) -> tuple[subprocess.Popen, int]:
+    """Start nginx with a config of its own serving `media` on a free loopback port; return it and the port."""
     port = free_port()
     (root / "tmp").mkdir(exist_ok=True)
     conf = root / "nginx.conf"
@@ -142,6 +147,7 @@ def start_nginx(root: Path, media: Path) -> tuple[subprocess.Popen, int]:
 
 
 def wait_for_file(path: Path, deadline_s: float) -> None:
+    """Wait until `path` exists, failing the benchmark after `deadline_s` seconds."""
     end = time.monotonic() + deadline_s
     while not path.is_file():
         if time.monotonic() > end:
@@ -150,6 +156,7 @@ def wait_for_file(path: Path, deadline_s: float) -> None:
 
 
 def main() -> None:
+    """Measure the live playlist's computation cost and throughput against nginx, and print the results."""
     parser = argparse.ArgumentParser(description=__doc__.split("\n")[0])
     parser.add_argument("--entries", type=int, default=100_000)
     parser.add_argument("--seconds", type=int, default=5)

@@ -34,12 +34,16 @@ from pathlib import Path
 REPO = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(REPO))
 
-from server import broadcast, create_app  # noqa: E402
-from server.cards import find_cjk_font  # noqa: E402
-from server.channel_art import ensure_channel_art  # noqa: E402
-from server.context import current_lineup, get_db  # noqa: E402
-from server.devices import approve_device, claim_token, register_device  # noqa: E402
-from server.items import create_item  # noqa: E402
+from server import create_app  # noqa: E402
+from server.accounts.devices import approve_device, claim_token, register_device  # noqa: E402
+from server.broadcast.channel_art import ensure_channel_art  # noqa: E402
+from server.catalogue.items import create_item  # noqa: E402
+from server.ingest.cards import find_cjk_font  # noqa: E402
+from server.web.context import (  # noqa: E402
+    current_lineup,
+    get_db,
+    station,  # noqa: E402
+)
 from tests.support.channel_media import encode_programme, install  # noqa: E402
 from tests.support.http_server import serve_in_thread  # noqa: E402
 
@@ -64,19 +68,22 @@ def prepare(root: Path):
         registration = register_device(db, "BENCH", "bench", "bench", now, 3600)
         approve_device(db, registration.pairing_code, None, now)
         token = claim_token(db, registration.device_code, now).token
-        broadcast.keep_built(db, lineup, now - timedelta(seconds=30))
+        station().keep_built(db, lineup, now - timedelta(seconds=30))
     return app, token
 
 
 def status(remote: str) -> dict:
+    """The client's state as its HTTP remote's /status reports it."""
     return json.loads(urllib.request.urlopen(f"{remote}/status", timeout=5).read())
 
 
 def press(remote: str, key: str) -> None:
+    """Press `key` on the client through its HTTP remote."""
     urllib.request.urlopen(urllib.request.Request(f"{remote}/keys/{key}", method="POST"), timeout=5)
 
 
 def wait(remote: str, condition, deadline_s: float = 30.0, step_s: float = 0.005) -> dict:
+    """Poll the client's status until `condition` holds and return it; fail after `deadline_s`."""
     end = time.monotonic() + deadline_s
     while time.monotonic() < end:
         current = status(remote)
@@ -87,6 +94,7 @@ def wait(remote: str, condition, deadline_s: float = 30.0, step_s: float = 0.005
 
 
 def start_client(url: str, state: Path) -> tuple[subprocess.Popen, str, float]:
+    """Start the headless client with an HTTP remote; return it, the remote's URL and seconds to Home with boards."""
     started = time.monotonic()
     process = subprocess.Popen([sys.executable, "-m", "stb_client.main", "--server", url, "run", "--headless",
                                 "--remote-port", "0"], cwd=REPO, env={**os.environ, "KETING_STB_STATE": str(state)},
@@ -101,6 +109,7 @@ def start_client(url: str, state: Path) -> tuple[subprocess.Popen, str, float]:
 
 
 def rss_mib(pid: int) -> float:
+    """Resident memory of process `pid` in MiB, from /proc (0 if not reported)."""
     for line in Path(f"/proc/{pid}/status").read_text().splitlines():
         if line.startswith("VmRSS:"):
             return int(line.split()[1]) / 1024
@@ -171,6 +180,7 @@ def plain_vlc_zaps(urls: list[str], zaps: int) -> list[float]:
 
 
 def main() -> None:
+    """Measure the client's start, key latency, zaps, memory and CPU against plain libVLC, and print the results."""
     import logging
 
     logging.getLogger("werkzeug").setLevel(logging.WARNING)

@@ -28,14 +28,15 @@ from pathlib import Path
 REPO = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(REPO))
 
-from server.audio_prep import prepare_audio  # noqa: E402
-from server.channels_yaml import load_lineup  # noqa: E402
-from server.hls_ladder import renditions_for  # noqa: E402
-from server.probe import probe_source  # noqa: E402
-from server.transcoder import plan_ladder, prepare_source_audio, run_with_progress  # noqa: E402
+from server.core.channels_yaml import load_lineup  # noqa: E402
+from server.ingest.audio_prep import prepare_audio  # noqa: E402
+from server.ingest.hls_ladder import renditions_for  # noqa: E402
+from server.ingest.probe import probe_source  # noqa: E402
+from server.ingest.transcoder import plan_ladder, prepare_source_audio, run_with_progress  # noqa: E402
 
 
 def run(*args: str) -> None:
+    """Run ffmpeg quietly with `args`, overwriting outputs; fail if it fails."""
     subprocess.run(["ffmpeg", "-v", "error", "-y", "-nostdin", *args], check=True)
 
 
@@ -52,6 +53,7 @@ def lecture(path: Path, seconds: int, size: str, rate: int, video_args: list[str
 
 
 def encode(output) -> None:
+    """Run a planned ladder's ffmpeg to the end, ignoring its progress."""
     run_with_progress(output, "ffmpeg", 1.0, lambda _percent, _eta: True)
 
 
@@ -83,6 +85,7 @@ def naive_rendition(camera: Path, ladder, rung, out: Path) -> float:
 
 
 def main() -> None:
+    """Time the project's ladder, the naive per-rendition way and the copy paths, and print the results."""
     parser = argparse.ArgumentParser()
     parser.add_argument("--seconds", type=int, default=60)
     parser.add_argument("--runs", type=int, default=3)

@@ -29,9 +29,9 @@ sys.path.insert(0, str(REPO / "bench"))
 from local_server import start_server  # noqa: E402
 
 from server import create_app  # noqa: E402
-from server.context import current_lineup, get_db  # noqa: E402
-from server.timestamps import utc_now  # noqa: E402
-from server.users import add_user, create_api_token  # noqa: E402
+from server.accounts.users import add_user, create_api_token  # noqa: E402
+from server.core.timestamps import utc_now  # noqa: E402
+from server.web.context import current_lineup, get_db  # noqa: E402
 
 MIB = 1024 * 1024
 
@@ -62,12 +62,14 @@ class PeakSampler(threading.Thread):
         self.pid, self.peak, self.running = pid, 0.0, True
 
     def run(self) -> None:
+        """Record the peak resident memory until `running` is cleared."""
         while self.running:
             self.peak = max(self.peak, rss_mib(self.pid))
             time.sleep(0.02)
 
 
 def random_file(path: Path, mib: int) -> Path:
+    """A file of `mib` MiB of random bytes at `path`."""
     with path.open("wb") as out:
         for _ in range(mib):
             out.write(os.urandom(MIB))
@@ -108,6 +110,7 @@ def tus_upload(port: int, token: str, path: Path, chunk: int) -> int:
 
 
 def main() -> None:
+    """Measure the server's memory and speed uploading a small and a large file, and print the results."""
     parser = argparse.ArgumentParser()
     parser.add_argument("--small-mib", type=int, default=64)
     parser.add_argument("--large-mib", type=int, default=512)

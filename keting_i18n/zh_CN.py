@@ -170,6 +170,8 @@ MESSAGES: dict[str, str] = {
     "device.token_invalid": "机顶盒凭证无效或已被停用。请重新配对，或联系管理员。",
     # set-top API
     "api.bad_int_param": "参数 {name} 的值 “{value}” 不可用，应当是 {low} 到 {high} 之间的整数。",
+    "api.bad_id_param": "参数 {name} 的值 “{value}” 不可用，应当是不小于 {low} 的整数。",
+    "api.bad_flag_param": "参数 {name} 的值 “{value}” 不可用，应当是 1 或 0（true 或 false）。",
     "api.body_not_json_object": "请求内容应当是 JSON 对象，并带有 Content-Type: application/json。",
     "api.bad_item_id": "内容编号 “{value}” 不可用，应当是正整数。",
     "api.unknown_board": "板块 “{value}” 不存在。可用的板块：{known}。",

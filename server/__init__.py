@@ -9,12 +9,14 @@ from pathlib import Path
 from flask import Flask
 
 from keting_i18n import text
-
-from . import context, settings
-from .channels_yaml import load_lineup
-from .db import connect
-from .migrations import migrate
-from .timestamps import utc_now
+from server.broadcast.station import Station, StationSettings
+from server.core import settings
+from server.core.channels_yaml import load_lineup
+from server.core.db import connect
+from server.core.migrations import migrate
+from server.core.site import Site
+from server.core.timestamps import utc_now
+from server.web import context
 
 
 def _apply_settings(app: Flask, test_config: Mapping | None) -> None:
@@ -38,7 +40,7 @@ def create_app(test_config: Mapping | None = None, clock: Callable[[], datetime]
     Raises channels_yaml.ConfigError when channels.yaml is wrong, so a bad
     line-up never starts serving. `clock` lets tests fix "now".
     """
-    app = Flask(__name__, instance_relative_config=True)
+    app = Flask(__name__, instance_relative_config=True, template_folder="web/templates", static_folder="web/static")
     _apply_settings(app, test_config)
     app.json.ensure_ascii = False  # Chinese stays readable in JSON
     lineup = load_lineup(app.config["CHANNELS_FILE"])
@@ -48,13 +50,13 @@ def create_app(test_config: Mapping | None = None, clock: Callable[[], datetime]
         migrate(db)
     finally:
         db.close()
-    context.init_app(app, lineup)
-    app.extensions["keting"]["clock"] = clock
+    context.init_app(app, Site(app.config, lineup, clock), Station(StationSettings.from_config(app.config)))
     app.jinja_env.globals["t"] = lambda message_id, **params: text(
         message_id, lang=app.config["LANGUAGE"], **params)
 
-    from . import api, console, guide_routes, media_files, pages, web_security
-    from .api.responses import register_error_handlers
+    from server.web import api, console, guide_routes, media_files, pages
+    from server.web import security as web_security
+    from server.web.api.responses import register_error_handlers
 
     web_security.init_app(app)
     app.register_blueprint(api.bp)

@@ -11,13 +11,12 @@ import click
 from flask import Flask, current_app
 
 from keting_i18n import text
-
-from . import create_app
-from .channels_yaml import ConfigError
-from .context import current_lineup, get_db
-from .errors import UserError
-from .settings import SETTINGS, SettingError
-from .timestamps import utc_now
+from server import create_app
+from server.core.channels_yaml import ConfigError
+from server.core.errors import UserError
+from server.core.settings import SETTINGS, SettingError
+from server.web.context import clock, current_lineup, get_db, site, station
+from server.web.urls import media_url, site_url
 
 # Where keting-stb looks when KETING_STB_STATE=instance/demo-stb.
 DEMO_TOKEN_FILE = "demo-stb/token"
@@ -57,6 +56,7 @@ def with_app(command):
 
 @click.group(help="Keting 客厅党建 TV server administration.")
 def main() -> None:
+    """The `keting` command group."""
     pass
 
 
@@ -64,9 +64,10 @@ def main() -> None:
 @click.option("--host", default=None, help="Listen address (setting HOST).")
 @click.option("--port", type=int, default=None, help="Listen port (setting PORT).")
 def serve(host: str | None, port: int | None) -> None:
-    from .broadcast_runner import BroadcastRunner
-    from .http_server import KetingServer
-    from .job_runner import JobRunner
+    """Serve the app under gunicorn on --host/--port (settings HOST, PORT), the runners in its worker."""
+    from server.broadcast.runner import BroadcastRunner
+    from server.ingest.job_runner import JobRunner
+    from server.web.http_server import KetingServer
 
     app = build_app()
     host = host or app.config["HOST"]
@@ -74,10 +75,12 @@ def serve(host: str | None, port: int | None) -> None:
 
     def start_runners():
         """In the worker process: transcoding and the channels."""
-        jobs = JobRunner(app)
+        with app.app_context():
+            this_site, this_station = site(), station()
+        jobs = JobRunner(this_site)
         app.extensions["keting"]["job_runner"] = jobs
         jobs.start()
-        channels = BroadcastRunner(app)
+        channels = BroadcastRunner(this_site, this_station, jobs.wake)
         channels.start()
         return [jobs, channels]
 
@@ -98,34 +101,37 @@ def serve(host: str | None, port: int | None) -> None:
 @with_app
 def import_command(path: Path, board: str, title: str, speaker: str, subtitles_path: Path | None,
                    publish: bool, queue_only: bool) -> None:
-    from .items import save_subtitles, set_state
-    from .job_runner import run_job
-    from .transcode_jobs import get_job
-    from .uploads import import_file
+    """Import a local file onto a board and, unless --queue, transcode it here (and publish it with --publish)."""
+    from server.catalogue.items import set_state
+    from server.ingest.job_runner import run_job
+    from server.ingest.subtitles import save_subtitles
+    from server.ingest.transcode_jobs import get_job
+    from server.ingest.uploads import import_file
 
-    accepted = import_file(get_db(), current_lineup(), path, board, title, speaker, utc_now(), current_app.config)
+    accepted = import_file(get_db(), current_lineup(), path, board, title, speaker, clock(), current_app.config)
     _say("cli.imported", item=accepted.item_id, job=accepted.job_id)
     if subtitles_path:
         save_subtitles(get_db(), Path(current_app.config["MEDIA_ROOT"]), accepted.item_id, "zh",
                        text("cli.subtitles_label_zh"), subtitles_path.read_bytes())
     if queue_only:
         return
-    state = run_job(accepted.job_id)
+    state = run_job(get_db(), site(), accepted.job_id)
     while state == "queued":  # ffmpeg was killed; run_job allows a few attempts
-        state = run_job(accepted.job_id)
+        state = run_job(get_db(), site(), accepted.job_id)
     if state != "done":
         raise UserError("cli.import_failed", job=accepted.job_id,
                         detail=get_job(get_db(), accepted.job_id).error_tail or state)
     if publish:
-        set_state(get_db(), accepted.item_id, "published")
+        set_state(get_db(), accepted.item_id, "published", clock())
     _say("cli.import_done", item=accepted.item_id)
 
 
 @main.command(help="Apply pending database migrations (start-up does this too).")
 @with_app
 def migrate() -> None:
-    from .migrations import applied_migrations
-    from .migrations import migrate as apply
+    """Apply the pending migrations and say how many ran."""
+    from server.core.migrations import applied_migrations
+    from server.core.migrations import migrate as apply
 
     applied = apply(get_db())
     _say("cli.migrated", count=len(applied), total=len(applied_migrations(get_db())))
@@ -135,42 +141,41 @@ def migrate() -> None:
 @click.option("--remove", is_flag=True, help="Delete the demo items and their media instead.")
 @with_app
 def demo(remove: bool) -> None:
-    from . import broadcast
-    from .cards import find_cjk_font
-    from .demo import load_demo, remove_demo
+    """Load the demo (items, schedule, a paired box and a console administrator), or remove it with --remove."""
+    from server.demo import load_demo, remove_demo
+    from server.ingest.cards import find_cjk_font
 
     config = current_app.config
     media_root = Path(config["MEDIA_ROOT"])
     if remove:
         _say("cli.demo_removed", count=remove_demo(get_db(), media_root))
-        broadcast.keep_built(get_db(), current_lineup(), utc_now())
+        station().keep_built(get_db(), current_lineup(), clock())
         return
-    from .demo import schedule_demo
-    from .hls_ladder import EncodeError
+    from server.demo import schedule_demo
+    from server.ingest.hls_ladder import EncodeError
 
     try:
         font = find_cjk_font(config["CJK_FONT"])
         report = load_demo(get_db(), current_lineup(), media_root, config["FFMPEG"], font, log=click.echo)
-        broadcast.ensure_art(current_lineup(), font)
+        station().ensure_art(current_lineup(), font)
     except EncodeError as error:
         raise UserError("demo.encode_failed", detail=error.stderr_tail) from None
     except FileNotFoundError as error:
         raise UserError("demo.ffmpeg_missing", path=error.filename) from None
     _say("cli.demo_done", created=len(report.created), kept=len(report.kept), skipped=len(report.skipped))
-    schedule_demo(get_db(), current_lineup(), utc_now(), config["TIMEZONE"], config["RULE_HORIZON_DAYS"])
-    broadcast.keep_built(get_db(), current_lineup(), utc_now())
+    schedule_demo(get_db(), current_lineup(), clock(), config["TIMEZONE"], config["RULE_HORIZON_DAYS"])
+    station().keep_built(get_db(), current_lineup(), clock())
     token_file = Path(current_app.instance_path) / DEMO_TOKEN_FILE
     if _ensure_demo_device(token_file):
         _say("cli.demo_device", path=token_file)
     sample = get_db().execute(
         "SELECT hls_path FROM items WHERE demo_key IS NOT NULL AND hls_path IS NOT NULL ORDER BY id LIMIT 1").fetchone()
-    base = f"http://{config['HOST']}:{config['PORT']}"
     if sample:
-        _say("cli.demo_sample", url=base + config["MEDIA_URL"] + sample[0])
-    _say("cli.demo_channels", url=f"{base}/channels.m3u")
+        _say("cli.demo_sample", url=media_url(sample[0]))
+    _say("cli.demo_channels", url=site_url("channels.m3u"))
     password_file = Path(current_app.instance_path) / DEMO_PASSWORD_FILE
     _ensure_demo_admin(password_file)
-    _say("cli.demo_console", url=f"{base}/console/", username=DEMO_ADMIN, path=password_file)
+    _say("cli.demo_console", url=site_url("console/"), username=DEMO_ADMIN, path=password_file)
 
 
 def _ensure_demo_admin(password_file: Path) -> None:
@@ -181,7 +186,7 @@ def _ensure_demo_admin(password_file: Path) -> None:
     import os
     import secrets
 
-    from .users import add_user
+    from server.accounts.users import add_user
 
     db = get_db()
     if db.execute("SELECT 1 FROM users WHERE username = ?", [DEMO_ADMIN]).fetchone():
@@ -191,7 +196,7 @@ def _ensure_demo_admin(password_file: Path) -> None:
     descriptor = os.open(password_file, os.O_WRONLY | os.O_CREAT | os.O_TRUNC, 0o600)
     with os.fdopen(descriptor, "w") as handle:
         handle.write(password + "\n")
-    add_user(db, current_lineup(), DEMO_ADMIN, password, "admin", utc_now(),
+    add_user(db, current_lineup(), DEMO_ADMIN, password, "admin", clock(),
              display_name=text("cli.demo_admin_name", lang=current_app.config["LANGUAGE"]))
 
 
@@ -201,17 +206,17 @@ def _ensure_demo_device(token_file: Path) -> bool:
     It goes through the real register/approve/claim functions. Returns
     whether a new token was written.
     """
-    from .devices import approve_device, authenticate, claim_token, register_device
+    from server.accounts.devices import approve_device, authenticate, claim_token, register_device
 
     db = get_db()
     if token_file.exists():
         try:
-            authenticate(db, token_file.read_text().strip(), utc_now(), 0)
+            authenticate(db, token_file.read_text().strip(), clock(), 0)
             return False
         except UserError:
             pass
     org = db.execute("SELECT id FROM organisations WHERE kind = 'community' ORDER BY id LIMIT 1").fetchone()
-    now = utc_now()
+    now = clock()
     registration = register_device(db, "DEMO-STB-0001", text("cli.demo_device_name"), "demo", now, 3600)
     approve_device(db, registration.pairing_code, org["id"] if org else None, now)
     token = claim_token(db, registration.device_code, now).token
@@ -223,13 +228,15 @@ def _ensure_demo_device(token_file: Path) -> bool:
 
 @main.group(help="Organisations: 街道 -> 社区/村 -> 党支部.")
 def org() -> None:
+    """The `keting org` commands."""
     pass
 
 
 @org.command("list", help="Show the organisation tree with ids.")
 @with_app
 def org_list() -> None:
-    from .organisations import list_organisations
+    """Print the organisation tree, indented, with ids and kinds."""
+    from server.accounts.organisations import list_organisations
 
     for depth, organisation in list_organisations(get_db()):
         click.echo(f"{'  ' * depth}{organisation.id:>4}  {organisation.name}  ({organisation.kind})")
@@ -241,22 +248,25 @@ def org_list() -> None:
 @click.option("--parent", default=None, help="Parent organisation, by id or name.")
 @with_app
 def org_add(name: str, kind: str, parent: str | None) -> None:
-    from .organisations import add_organisation, find_organisation
+    """Add an organisation of a kind under a parent given by id or name."""
+    from server.accounts.organisations import add_organisation, find_organisation
 
     parent_id = find_organisation(get_db(), parent).id if parent else None
-    created = add_organisation(get_db(), name, kind, parent_id)
+    created = add_organisation(get_db(), name, kind, parent_id, clock())
     _say("cli.org_added", name=created.name, id=created.id)
 
 
 @main.group(help="Set-top boxes: list, approve pairing codes, revoke.")
 def device() -> None:
+    """The `keting device` commands."""
     pass
 
 
 @device.command("list", help="All boxes, pending ones first.")
 @with_app
 def device_list() -> None:
-    from .devices import list_devices
+    """Print every box with its state, pairing code, serial, name, organisation and last-seen time."""
+    from server.accounts.devices import list_devices
 
     for row in list_devices(get_db()):
         code = row["pairing_code"] or "-"
@@ -269,11 +279,12 @@ def device_list() -> None:
 @click.option("--org", "org_ref", default=None, help="Organisation the box belongs to, by id or name.")
 @with_app
 def device_approve(code: str, org_ref: str | None) -> None:
-    from .devices import approve_device
-    from .organisations import find_organisation
+    """Approve the box showing a pairing code, optionally into an organisation given by id or name."""
+    from server.accounts.devices import approve_device
+    from server.accounts.organisations import find_organisation
 
     org_id = find_organisation(get_db(), org_ref).id if org_ref else None
-    approved = approve_device(get_db(), code, org_id, utc_now())
+    approved = approve_device(get_db(), code, org_id, clock())
     _say("cli.device_approved", id=approved.id, serial=approved.serial)
 
 
@@ -281,14 +292,16 @@ def device_approve(code: str, org_ref: str | None) -> None:
 @click.argument("device_id", type=int)
 @with_app
 def device_revoke(device_id: int) -> None:
-    from .devices import revoke_device
+    """Revoke a box by id."""
+    from server.accounts.devices import revoke_device
 
-    revoked = revoke_device(get_db(), device_id, utc_now())
+    revoked = revoke_device(get_db(), device_id, clock())
     _say("cli.device_revoked", id=revoked.id, serial=revoked.serial)
 
 
 @main.group(help="Editor and administrator accounts.")
 def user() -> None:
+    """The `keting user` commands."""
     pass
 
 
@@ -314,9 +327,10 @@ def _role_options(command):
 @click.option("--password-stdin", is_flag=True, help="Read the password from standard input.")
 @with_app
 def user_add(username: str, role: str, boards: tuple[str, ...], display_name: str, password_stdin: bool) -> None:
-    from .users import add_user
+    """Create an account with a role, board limits and a password that is asked for or read from stdin."""
+    from server.accounts.users import add_user
 
-    created = add_user(get_db(), current_lineup(), username, _read_password(password_stdin), role, utc_now(),
+    created = add_user(get_db(), current_lineup(), username, _read_password(password_stdin), role, clock(),
                        display_name, boards)
     _say("cli.user_added", username=created.username, role=created.role)
 
@@ -324,7 +338,8 @@ def user_add(username: str, role: str, boards: tuple[str, ...], display_name: st
 @user.command("list", help="All accounts with role, board limits and state.")
 @with_app
 def user_list() -> None:
-    from .users import list_users
+    """Print every account with its role, state, boards (* for all) and display name."""
+    from server.accounts.users import list_users
 
     for account in list_users(get_db()):
         state = "disabled" if account.disabled else "active"
@@ -337,10 +352,11 @@ def user_list() -> None:
 @click.option("--password-stdin", is_flag=True, help="Read the password from standard input.")
 @with_app
 def user_password(username: str, password_stdin: bool) -> None:
-    from .users import get_user, set_password
+    """Set an account's password, asked for or read from stdin."""
+    from server.accounts.users import get_user, set_password
 
     get_user(get_db(), username)  # say "no such user" before asking for a password
-    set_password(get_db(), username, _read_password(password_stdin), utc_now())
+    set_password(get_db(), username, _read_password(password_stdin), clock())
     _say("cli.user_password_set", username=username)
 
 
@@ -349,9 +365,10 @@ def user_password(username: str, password_stdin: bool) -> None:
 @_role_options
 @with_app
 def user_role(username: str, role: str, boards: tuple[str, ...]) -> None:
-    from .users import set_role
+    """Change an account's role and board limits."""
+    from server.accounts.users import set_role
 
-    changed = set_role(get_db(), current_lineup(), username, role, boards, utc_now())
+    changed = set_role(get_db(), current_lineup(), username, role, boards, clock())
     _say("cli.user_role_set", username=changed.username, role=changed.role)
 
 
@@ -360,18 +377,20 @@ def user_role(username: str, role: str, boards: tuple[str, ...]) -> None:
 @click.option("--label", default="", help="What the token is for, e.g. 录播电脑.")
 @with_app
 def user_token(username: str, label: str) -> None:
-    from .users import create_api_token
+    """Print a new API token for an account."""
+    from server.accounts.users import create_api_token
 
-    click.echo(create_api_token(get_db(), username, label, utc_now()))
+    click.echo(create_api_token(get_db(), username, label, clock()))
 
 
 @user.command("disable", help="Disable an account (it can no longer log in).")
 @click.argument("username")
 @with_app
 def user_disable(username: str) -> None:
-    from .users import set_disabled
+    """Disable an account."""
+    from server.accounts.users import set_disabled
 
-    set_disabled(get_db(), username, True, utc_now())
+    set_disabled(get_db(), username, True, clock())
     _say("cli.user_disabled", username=username)
 
 
@@ -379,15 +398,17 @@ def user_disable(username: str) -> None:
 @click.argument("username")
 @with_app
 def user_enable(username: str) -> None:
-    from .users import set_disabled
+    """Enable a disabled account."""
+    from server.accounts.users import set_disabled
 
-    set_disabled(get_db(), username, False, utc_now())
+    set_disabled(get_db(), username, False, clock())
     _say("cli.user_enabled", username=username)
 
 
 @main.command("settings", help="List every setting with its current value and help.")
 @with_app
 def show_settings() -> None:
+    """Print every setting as KETING_<NAME>=value, with its help below."""
     for setting in SETTINGS:
         click.echo(f"KETING_{setting.name}={current_app.config[setting.name]}")
         click.echo(f"    {setting.help}")

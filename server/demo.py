@@ -24,14 +24,13 @@ import yaml
 from sqlite_utils import Database
 
 from keting_i18n import text
-
-from . import schedule
-from .audio_prep import prepare_audio
-from .cards import CARD_HEIGHT, board_card, title_lines
-from .channels_yaml import Board, Lineup
-from .hls_ladder import MASTER_PLAYLIST, ladder_output, make_thumbnail, renditions_for, run_ffmpeg
-from .items import create_item
-from .organisations import add_organisation
+from server.accounts.organisations import add_organisation
+from server.broadcast import schedule
+from server.catalogue.items import create_item
+from server.core.channels_yaml import Board, Lineup
+from server.ingest.audio_prep import prepare_audio
+from server.ingest.cards import CARD_HEIGHT, board_card, title_lines
+from server.ingest.hls_ladder import MASTER_PLAYLIST, ladder_output, make_thumbnail, renditions_for, run_ffmpeg
 
 CONTENT_FILE = Path(__file__).with_name("demo_content.yaml")
 TITLE_PREFIX = "【演示】"

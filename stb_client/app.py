@@ -13,23 +13,22 @@ import queue
 import threading
 import time
 from collections.abc import Callable
+from dataclasses import dataclass, field
 from datetime import datetime
 from pathlib import Path
 from zoneinfo import ZoneInfo
 
-from .cache import AnswerCache
-from .key_input import KeyTranslator
-from .keys import KEYBOARD, Key
-from .model import (
-    FetchBoards,
-    FetchChannels,
-    FetchGuide,
-    FetchItem,
-    FetchItems,
+from stb_client.hardware.interfaces import Player, Screen
+from stb_client.hardware.key_input import KeyTranslator
+from stb_client.link.cache import AnswerCache
+from stb_client.link.server_api import ApiError, ServerApi, Unreachable
+from stb_client.link.sync import ServerSync
+from stb_client.ui.keys import KEYBOARD, Key
+from stb_client.ui.model import (
     Paired,
     PairingStarted,
     Play,
-    ReportPosition,
+    ReportPlaying,
     SeekTo,
     SetPaused,
     SetVolume,
@@ -38,10 +37,8 @@ from .model import (
     Stop,
     Tick,
 )
-from .navigation import reduce
-from .render_model import render
-from .server_api import ApiError, ServerApi, Unreachable
-from .sync import ServerSync
+from stb_client.ui.navigation import reduce
+from stb_client.ui.render_model import render
 
 log = logging.getLogger(__name__)
 TICK_SECONDS = 0.1
@@ -57,11 +54,28 @@ def clock_text(zone: str) -> str:
     return time.strftime("%H:%M")
 
 
+@dataclass(frozen=True)
+class KeyPressed:
+    """A key from any remote, with when it arrived (the key-to-frame measure starts there)."""
+
+    key: Key
+    at: float
+
+
+@dataclass(frozen=True)
+class ScreenshotWanted:
+    """The HTTP remote asks for the screen as a PNG at `path`; `done` is set once it is saved."""
+
+    path: str
+    done: threading.Event = field(compare=False)
+
+
 class ClientApp:
     """The box: `screen` draws frames (None: render only), `player` plays, `api` talks to the server."""
 
-    def __init__(self, api: ServerApi, screen, player, save_token: Callable[[str], None] = lambda _t: None,
-                 remote_port: int | None = None, serial: str = "keting-stb", version: str = "dev",
+    def __init__(self, api: ServerApi, screen: Screen | None, player: Player | None,
+                 save_token: Callable[[str], None] = lambda _t: None, remote_port: int | None = None,
+                 serial: str = "keting-stb", version: str = "dev",
                  cache: AnswerCache | None = None):
         self.api, self.screen, self.player = api, screen, player
         self.save_token, self.serial, self.version = save_token, serial, version
@@ -79,7 +93,7 @@ class ClientApp:
         self.keyboard_keys = KeyTranslator(self.press)
         self.remote = None
         if remote_port is not None:
-            from .http_remote import HttpRemote
+            from stb_client.hardware.http_remote import HttpRemote
 
             self.remote = HttpRemote(self.press, lambda: self.snapshot, self._screenshot, remote_port)
 
@@ -87,11 +101,11 @@ class ClientApp:
 
     def press(self, key: Key) -> None:
         """A key from any remote (thread-safe); its arrival time starts the key-to-frame measure."""
-        self.events.put(("key", key, time.monotonic()))
+        self.events.put(KeyPressed(key, time.monotonic()))
 
     def _screenshot(self, path: str) -> None:
         done = threading.Event()
-        self.events.put(("screenshot", path, done))
+        self.events.put(ScreenshotWanted(path, done))
         done.wait(10)
 
     def _keyboard(self) -> None:
@@ -128,29 +142,20 @@ class ClientApp:
     # ---- effects -----------------------------------------------------------------------
 
     def _carry_out(self, effect: object) -> None:
+        if self.sync.handles(effect):  # fetches and reports go to the server, off this thread
+            self.sync.request(effect)
+            return
         playing_live = self.state.playback is not None and self.state.playback.channel is not None
         match effect:
-            case FetchBoards():
-                self.sync.request("boards")
-            case FetchItems(board_id=board_id):
-                self.sync.request("items", board_id)
-            case FetchItem(item_id=item_id):
-                self.sync.request("item", item_id)
-            case FetchChannels():
-                self.sync.request("channels")
-            case FetchGuide():
-                self.sync.request("guide")
-            case ReportPosition(item_id=item_id, position_s=position):
-                self.sync.request("position", item_id, position)
             case Play(url=url, start_s=start, subtitles_url=subtitles):
                 self.player.play(url, start, subtitles, live=playing_live)
                 self._awaiting_picture = self._last_key_at or time.monotonic()
                 playback = self.state.playback
                 if playback is not None:  # for the administrators' list of boxes
-                    self.sync.request("playing", playback.channel, playback.item_id)
+                    self.sync.request(ReportPlaying(playback.channel, playback.item_id))
             case Stop():
                 self.player.stop()
-                self.sync.request("playing", None, None)
+                self.sync.request(ReportPlaying(None, None))
             case SeekTo(position_s=position):
                 self.player.seek(position)
             case SetPaused(paused=paused):
@@ -159,8 +164,11 @@ class ClientApp:
                 self.player.show_subtitles(on)
             case SetVolume(level=level, muted=muted):
                 self.player.set_volume(level, muted)
+            case _:
+                log.warning("no one carries out %r", effect)
 
     def apply(self, event: object, now: float) -> None:
+        """Reduce `event` into the state and carry out its effects; a failing effect is logged, not raised."""
         self.state, effects = reduce(self.state, event, now)
         for effect in effects:
             try:
@@ -223,15 +231,15 @@ class ClientApp:
                 except queue.Empty:
                     item = None
                 now = time.monotonic()
-                if isinstance(item, tuple) and item[0] == "screenshot":
+                if isinstance(item, ScreenshotWanted):
                     self._draw(now)
                     if self.screen is not None:
-                        self.screen.save(Path(item[1]))
-                    item[2].set()
-                elif isinstance(item, tuple) and item[0] == "key":
-                    self._pending_keys.append(item[2])
-                    self._last_key_at = item[2]
-                    self.apply(item[1], now)
+                        self.screen.save(Path(item.path))
+                    item.done.set()
+                elif isinstance(item, KeyPressed):
+                    self._pending_keys.append(item.at)
+                    self._last_key_at = item.at
+                    self.apply(item.key, now)
                     self._last_key_at = None
                 elif item is not None:
                     self.apply(item, now)
@@ -252,4 +260,5 @@ class ClientApp:
                 self.remote.stop()
 
     def stop(self) -> None:
+        """Ask run()'s loop to end."""
         self.stopping.set()

@@ -17,8 +17,7 @@ import time
 from pathlib import Path
 
 from keting_i18n import text
-
-from .server_api import ApiError, ServerApi, Unreachable
+from stb_client.link.server_api import ApiError, ServerApi, Unreachable
 
 CLIENT_VERSION = "0.1.0"
 
@@ -67,7 +66,7 @@ def _start_evdev(press) -> None:
     except ImportError:
         print(text("stb.evdev_missing"), file=sys.stderr)
         return
-    from .key_input import EvdevInput
+    from stb_client.hardware.key_input import EvdevInput
 
     EvdevInput(press).start()
 
@@ -76,10 +75,10 @@ def run_tv(args, api: ServerApi) -> int:
     """The TV interface until stopped (SIGTERM or closing the window); it never stops by itself."""
     if args.headless:
         os.environ["SDL_VIDEODRIVER"] = "dummy"
-    from .app import ClientApp
-    from .fonts import cjk_font
-    from .player import VlcPlayer
-    from .renderer import Screen
+    from stb_client.app import ClientApp
+    from stb_client.hardware.fonts import cjk_font
+    from stb_client.hardware.player import VlcPlayer
+    from stb_client.hardware.renderer import Screen
 
     width, height = (int(part) for part in args.size.lower().split("x"))
     try:
@@ -90,7 +89,7 @@ def run_tv(args, api: ServerApi) -> int:
         return 2
     player = VlcPlayer(("--vout=dummy", "--aout=dummy") if args.headless else tuple(args.vlc_arg),
                        fullscreen=not (args.windowed or args.headless))
-    from .cache import AnswerCache
+    from stb_client.link.cache import AnswerCache
 
     app = ClientApp(api, screen, player, _save_token, args.remote_port, args.serial, CLIENT_VERSION,
                     AnswerCache(state_dir() / "cache.sqlite3"))
@@ -108,6 +107,7 @@ def run_tv(args, api: ServerApi) -> int:
 
 
 def main(argv: list[str] | None = None) -> int:
+    """The `keting-stb` command: pair, list boards or a board's items, show an item, or run the TV interface."""
     parser = argparse.ArgumentParser(prog="keting-stb", description="Keting set-top client.")
     parser.add_argument("--server", default=os.environ.get("KETING_STB_SERVER", "http://127.0.0.1:8080"))
     commands = parser.add_subparsers(dest="command", required=True)

@@ -11,8 +11,8 @@ from pathlib import Path
 import pytest
 
 from server import create_app
-from server.context import current_lineup, get_db
-from server.devices import approve_device, claim_token, register_device
+from server.accounts.devices import approve_device, claim_token, register_device
+from server.web.context import current_lineup, get_db
 from tests.support.http_server import serve_in_thread
 
 REPO = Path(__file__).resolve().parent.parent
@@ -77,7 +77,7 @@ def auth(device_token) -> dict[str, str]:
 
 def editor_token(db, lineup, now, username="editor", role="editor", boards=()) -> str:
     """An account and an API token for it, through the real functions."""
-    from server.users import add_user, create_api_token
+    from server.accounts.users import add_user, create_api_token
 
     add_user(db, lineup, username, "password123", role, now, boards=boards)
     return create_api_token(db, username, "tests", now)

@@ -33,9 +33,9 @@ def test_org_tree(run):
 
 
 def test_approve_and_revoke_a_box(run, tmp_path):
-    from server.db import connect
-    from server.devices import register_device
-    from server.timestamps import utc_now
+    from server.accounts.devices import register_device
+    from server.core.db import connect
+    from server.core.timestamps import utc_now
 
     run("migrate")
     run("org", "add", "太平街道", "--kind", "subdistrict")
@@ -75,7 +75,7 @@ def test_bad_setting_exits_2_naming_the_variable(run, monkeypatch):
 
 
 def test_settings_lists_every_setting(run):
-    from server.settings import SETTINGS
+    from server.core.settings import SETTINGS
 
     output = run("settings").output
     assert all(f"KETING_{s.name}=" in output for s in SETTINGS)

@@ -8,7 +8,7 @@ from click.testing import CliRunner
 
 from server import create_app
 from server.cli import DEMO_TOKEN_FILE, main
-from stb_client.server_api import ServerApi
+from stb_client.link.server_api import ServerApi
 from tests.support.http_server import serve_in_thread
 from tests.support.media_probe import extinf_durations, first_frame_is_key, keyframe_times, play_until_pictures, streams
 
@@ -156,7 +156,7 @@ def test_an_encode_that_crashes_says_why_and_leaves_nothing_half_made(tmp_path, 
     result = CliRunner(env=env).invoke(main, ["demo"])
     assert result.exit_code == 1, result.output
     assert "生成演示视频失败" in result.output and "Traceback" not in result.output
-    from server.db import connect
+    from server.core.db import connect
 
     db = connect(tmp_path / "k.db")
     assert db.execute("SELECT count(*) FROM items WHERE kind = 'video'").fetchone()[0] == 0
@@ -174,8 +174,8 @@ def test_missing_ffmpeg_is_named(tmp_path, monkeypatch):
 
 
 def test_demo_makes_a_console_administrator_with_a_private_password(demo):
-    from server.context import get_db
-    from server.users import verify_password
+    from server.accounts.users import verify_password
+    from server.web.context import get_db
 
     env, instance, media, result = demo
     password_file = instance / "demo-console-password"

@@ -13,8 +13,8 @@ from pathlib import Path
 
 import pytest
 
-from server.context import current_lineup, get_db
-from server.items import create_item
+from server.catalogue.items import create_item
+from server.web.context import clock, current_lineup, get_db
 from tests.conftest import REPO, pair_device
 from tests.support.fake_vod import add_video, prepare_channels
 from tests.support.processes import wait_for
@@ -35,8 +35,8 @@ def client_process(app, clock, live_server, tmp_path):
                     body_markdown="\n\n".join(f"第{n}条：社区党费收缴情况公示。" * 6 for n in range(30)),
                     state="published")
         _, token = pair_device(db, clock.now)
-        from server import broadcast
-        broadcast.keep_built(db, lineup, clock.now)
+        from server.web.context import station
+        station().keep_built(db, lineup, clock.now)
     state = tmp_path / "stb"
     state.mkdir()
     (state / "token").write_text(token + "\n")
@@ -181,13 +181,13 @@ def test_the_client_keeps_working_offline_and_recovers_by_itself(app, clock, tmp
 def test_a_new_box_shows_its_code_until_approved_then_keeps_its_token(app, live_server, tmp_path):
     """Pairing end to end on a 1280x720 TV: the code in large digits, an administrator approves
     it through the console's API, the box stores its token and opens Home by itself."""
-    from server.users import add_user, create_api_token
+    from server.accounts.users import add_user, create_api_token
 
     app.config["PAIRING_POLL_INTERVAL"] = 0.5
     prepare_channels(app)
     with app.app_context():
-        add_user(get_db(), current_lineup(), "admin", "password123", "admin", app.extensions["keting"]["clock"]())
-        admin = create_api_token(get_db(), "admin", "tests", app.extensions["keting"]["clock"]())
+        add_user(get_db(), current_lineup(), "admin", "password123", "admin", clock())
+        admin = create_api_token(get_db(), "admin", "tests", clock())
     state = tmp_path / "stb"
     state.mkdir()
     env = {**os.environ, "KETING_STB_STATE": str(state)}

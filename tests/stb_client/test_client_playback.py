@@ -11,13 +11,14 @@ from datetime import UTC, datetime, timedelta
 
 import pytest
 
-from server import broadcast, create_app
-from server.cards import find_cjk_font
-from server.channel_art import ensure_channel_art
-from server.channels_yaml import load_lineup
-from server.context import current_lineup, get_db
-from server.items import create_item, save_subtitles
-from server.positions import save_position
+from server import create_app
+from server.broadcast.channel_art import ensure_channel_art
+from server.catalogue.items import create_item
+from server.catalogue.positions import save_position
+from server.core.channels_yaml import load_lineup
+from server.ingest.cards import find_cjk_font
+from server.ingest.subtitles import save_subtitles
+from server.web.context import current_lineup, get_db, station
 from tests.conftest import REPO, pair_device
 from tests.stb_client.test_client_headless import press, screenshot, until
 from tests.support.channel_media import encode_programme, install
@@ -52,7 +53,7 @@ def client(tmp_path, encoded):
         save_subtitles(db, media, item, "zh", "中文", "1\n00:00:19,000 --> 00:00:40,000\n同志们好\n".encode())
         device, token = pair_device(db, now)
         save_position(db, device, item, 20.0, 40.0, now)
-        broadcast.keep_built(db, lineup, now - timedelta(seconds=30))  # both channels on the air: filler
+        station().keep_built(db, lineup, now - timedelta(seconds=30))  # both channels on the air: filler
     state = tmp_path / "stb"
     state.mkdir()
     (state / "token").write_text(token + "\n")
@@ -68,9 +69,10 @@ def client(tmp_path, encoded):
             process.wait(timeout=20)
 
 
-def playing_reported(app, device: int) -> str | None:
+def playing_reported(app, device: int) -> tuple[int | None, int | None]:
     with app.app_context():
-        return get_db().execute("SELECT playing FROM devices WHERE id = ?", [device]).fetchone()[0]
+        return tuple(get_db().execute("SELECT playing_channel, playing_item_id FROM devices WHERE id = ?",
+                                      [device]).fetchone())
 
 
 def test_a_video_resumes_and_a_live_channel_survives_a_zap(client):
@@ -96,4 +98,4 @@ def test_a_video_resumes_and_a_live_channel_survives_a_zap(client):
     banner = until(remote, lambda s: s["osd"].startswith("2  "), "the banner over channel 2's picture")
     assert banner["osd_shown"], "libVLC's marquee is on"
     # The administrators' list of boxes shows what this one is watching.
-    wait_for(lambda: playing_reported(app, device) == "channel:2", 10, "the box to report channel 2")
+    wait_for(lambda: playing_reported(app, device) == (2, None), 10, "the box to report channel 2")

@@ -14,8 +14,8 @@ SERVER_ONLY = ["flask", "werkzeug", "sqlite_utils", "yaml", "nh3", "markdown_it"
 
 def test_client_modules_import_with_the_server_stack_absent():
     blocker = "; ".join(f"sys.modules[{name!r}] = None" for name in SERVER_ONLY)
-    code = (f"import sys; {blocker}; import stb_client.main, stb_client.server_api, stb_client.app, "
-            "stb_client.navigation, stb_client.render_model, stb_client.key_input, keting_i18n")
+    code = (f"import sys; {blocker}; import stb_client.main, stb_client.link.server_api, stb_client.app, "
+            "stb_client.ui.navigation, stb_client.ui.render_model, stb_client.hardware.key_input, keting_i18n")
     result = subprocess.run([sys.executable, "-c", code], cwd=REPO, capture_output=True, text=True, timeout=60,
                             check=False)
     assert result.returncode == 0, result.stderr

@@ -8,9 +8,9 @@ from pathlib import Path
 
 import ffmpeg
 
-from server.audio_prep import prepare_audio
-from server.channels_yaml import Lineup
-from server.hls_ladder import ladder_output, renditions_for, run_ffmpeg
+from server.core.channels_yaml import Lineup
+from server.ingest.audio_prep import prepare_audio
+from server.ingest.hls_ladder import ladder_output, renditions_for, run_ffmpeg
 
 
 def encode_programme(out_dir: Path, lineup: Lineup, seconds: float, pattern: str, tone_hz: int) -> Path:

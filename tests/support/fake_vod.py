@@ -9,8 +9,8 @@ from __future__ import annotations
 
 from pathlib import Path
 
-from server.channel_art import slate_path
-from server.channels_yaml import Lineup
+from server.broadcast.channel_art import slate_path
+from server.core.channels_yaml import Lineup
 
 RENDITIONS = (("720p", 1280, 720), ("480p", 854, 480), ("360p", 640, 360))
 
@@ -39,7 +39,7 @@ def write_slates(media_root: Path, lineup: Lineup, seconds: int = 10) -> None:
 def add_video(db, lineup: Lineup, media_root: Path, *, board_id: str, title: str, seconds: float,
               state: str = "published", **fields) -> int:
     """A ready video item with fake playlists, through the real create_item."""
-    from server.items import create_item
+    from server.catalogue.items import create_item
 
     item_id = create_item(db, lineup, kind="video", board_id=board_id, title=title, state="draft",
                           duration_s=seconds, **fields)
@@ -50,7 +50,7 @@ def add_video(db, lineup: Lineup, media_root: Path, *, board_id: str, title: str
 
 def prepare_channels(app, fillers=(("dangke", "党课片段", 50), ("jiaoyu", "教育片", 70))) -> dict[str, int]:
     """Slates for every channel and some published filler items; returns title -> item id."""
-    from server.context import current_lineup, get_db
+    from server.web.context import current_lineup, get_db
 
     media_root = Path(app.config["MEDIA_ROOT"])
     with app.app_context():

@@ -1,0 +1,118 @@
+"""The programme guide: what plays when on each channel, as JSON for boxes, XMLTV and M3U for players.
+
+Read from the channels' timelines (playout_store.py), so the guide shows
+what will really play, filler and slate included, at the times the streams
+will reach them.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import datetime
+from xml.etree import ElementTree
+from zoneinfo import ZoneInfo
+
+from sqlite_utils import Database
+
+from server.broadcast.channel_art import logo_path
+from server.core.channels_yaml import Channel, Lineup
+from server.core.timestamps import from_ms, to_ms
+
+XMLTV_DOCTYPE = '<!DOCTYPE tv SYSTEM "xmltv.dtd">'
+
+
+@dataclass(frozen=True)
+class Programme:
+    """One programme of a channel, as viewers see it in the guide."""
+
+    channel: int
+    kind: str  # programme, filler or slate
+    start: datetime
+    end: datetime
+    title: str
+    board_id: str | None
+    board_name: str | None
+    description: str
+    speaker: str
+    item_id: int | None
+    entry_id: int | None
+    important: bool
+
+
+def programmes(db: Database, lineup: Lineup, channel: int, start: datetime, end: datetime) -> list[Programme]:
+    """The channel's programmes overlapping [start, end), in order."""
+    rows = db.execute("""
+        SELECT p.kind, p.start_ms, p.end_ms, p.title, p.item_id, p.entry_id, i.board_id, i.description,
+               i.speaker, COALESCE(e.important, 0) AS important
+        FROM playout p LEFT JOIN items i ON i.id = p.item_id LEFT JOIN schedule_entries e ON e.id = p.entry_id
+        WHERE p.channel = ? AND p.start_ms < ? AND p.end_ms > ? ORDER BY p.start_ms""",
+                      [channel, to_ms(end), to_ms(start)])
+    found = []
+    for row in rows:
+        board = lineup.boards_by_id.get(row["board_id"]) if row["board_id"] else None
+        found.append(Programme(channel, row["kind"], from_ms(row["start_ms"]), from_ms(row["end_ms"]), row["title"],
+                               board.id if board else None, board.name if board else None,
+                               row["description"] or "", row["speaker"] or "", row["item_id"], row["entry_id"],
+                               bool(row["important"])))
+    return found
+
+
+def now_and_next(db: Database, lineup: Lineup, channel: int, now: datetime) -> tuple[Programme | None,
+                                                                                     Programme | None]:
+    """The programme on air and the one after it."""
+    now_ms = to_ms(now)
+    row = db.execute("SELECT end_ms FROM playout WHERE channel = ? AND start_ms <= ? ORDER BY start_ms DESC LIMIT 1",
+                     [channel, now_ms]).fetchone()
+    if row is None or row["end_ms"] <= now_ms:
+        return None, None
+    found = programmes(db, lineup, channel, now, from_ms(row["end_ms"] + 1))
+    return (found[0] if found else None), (found[1] if len(found) > 1 else None)
+
+
+def _xmltv_time(moment: datetime, zone: str) -> str:
+    return moment.astimezone(ZoneInfo(zone)).strftime("%Y%m%d%H%M%S %z")
+
+
+def xmltv_channel_id(channel: Channel) -> str:
+    """The channel's id in XMLTV and in the M3U's tvg-id (they must match for players to pair them)."""
+    return f"{channel.number}.keting"
+
+
+def xmltv(lineup: Lineup, listing: dict[int, list[Programme]], zone: str, media_base: str, lang: str = "zh") -> bytes:
+    """An XMLTV document (valid against xmltv.dtd) of the given channels' programmes."""
+    tv = ElementTree.Element("tv", {"generator-info-name": "Keting", "source-info-name": "Keting"})
+    for channel in lineup.channels:
+        element = ElementTree.SubElement(tv, "channel", {"id": xmltv_channel_id(channel)})
+        ElementTree.SubElement(element, "display-name", {"lang": lang}).text = channel.name
+        ElementTree.SubElement(element, "display-name").text = str(channel.number)
+        ElementTree.SubElement(element, "icon", {"src": media_base + logo_path(channel.number)})
+    for channel in lineup.channels:
+        for programme in listing.get(channel.number, []):
+            element = ElementTree.SubElement(tv, "programme", {
+                "start": _xmltv_time(programme.start, zone), "stop": _xmltv_time(programme.end, zone),
+                "channel": xmltv_channel_id(channel)})
+            ElementTree.SubElement(element, "title", {"lang": lang}).text = programme.title
+            description = "\n".join(part for part in (programme.speaker, programme.description) if part)
+            if description:
+                ElementTree.SubElement(element, "desc", {"lang": lang}).text = description
+            if programme.board_name:
+                ElementTree.SubElement(element, "category", {"lang": lang}).text = programme.board_name
+    body = ElementTree.tostring(tv, encoding="unicode")
+    return f'<?xml version="1.0" encoding="UTF-8"?>\n{XMLTV_DOCTYPE}\n{body}\n'.encode()
+
+
+def _attribute(value: str) -> str:
+    """An M3U attribute value: players split on quotes and commas, so those become look-alikes."""
+    return value.replace('"', "＂").replace(",", "，").replace("\n", " ")
+
+
+def m3u(lineup: Lineup, base_url: str, media_base: str, group: str) -> str:
+    """An extended M3U of the channels for VLC, Kodi IPTV Simple, Jellyfin and TiviMate."""
+    lines = [f'#EXTM3U x-tvg-url="{base_url}epg.xml" url-tvg="{base_url}epg.xml"']
+    for channel in lineup.channels:
+        name = _attribute(channel.name)
+        lines.append(f'#EXTINF:-1 tvg-id="{xmltv_channel_id(channel)}" tvg-chno="{channel.number}" '
+                     f'tvg-name="{name}" tvg-logo="{media_base}{logo_path(channel.number)}" '
+                     f'group-title="{_attribute(group)}",{name}')
+        lines.append(f"{base_url}live/{channel.number}/master.m3u8")
+    return "\n".join(lines) + "\n"

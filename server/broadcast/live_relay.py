@@ -1,0 +1,217 @@
+"""Live events: ffmpeg relays an input URL into the ladder format, the channel shows it, a recording stays.
+
+LIVE_LEAD_SECONDS before an event starts, a relay run starts: one ffmpeg
+reading the input (RTMP, RTSP, SRT, HLS, UDP, or a file for tests, read at
+its own pace) and writing every rung of the ladder as HLS under
+media/live/events/<entry>/run-<n>/, loudness-normalised, with segments
+numbered by capture time (live_feed.py). The database holds the runs and the
+event's state; the channel's timeline follows it (playout_store.py): the
+slate while the relay is not producing, the relay once it is.
+
+An ffmpeg that exits before the event's end is run again after 2, 4, 8 …
+(at most 30) seconds; its error is kept for the administrator. When the event
+ends the relay stops, and the segments of all runs are joined into one file
+that comes in like an upload: a draft video on RECORDINGS_BOARD.
+"""
+
+from __future__ import annotations
+
+import logging
+import math
+import os
+import shutil
+import socket
+import subprocess
+import tempfile
+from dataclasses import dataclass
+from datetime import datetime
+from pathlib import Path
+
+import ffmpeg
+from sqlite_utils import Database
+
+from server.broadcast.live_feed import run_folder
+from server.broadcast.schedule import LiveState
+from server.core.channels_yaml import Lineup
+from server.core.child_process import die_with_parent
+from server.core.timestamps import format_utc, to_ms
+from server.ingest.hls_ladder import STDERR_TAIL_LINES, ladder_output
+
+log = logging.getLogger(__name__)
+BACKOFF_MAX_S = 30
+NETWORK_TIMEOUT_US = 10_000_000  # a stalled network input makes ffmpeg exit, and so be retried
+
+
+def is_file_input(url: str) -> bool:
+    """Whether a live input URL is a local file (a path or file: URL), as tests use."""
+    return url.startswith(("/", "file:"))
+
+
+def relay_args(url: str, lineup: Lineup, out_dir: Path, start_number: int, ffmpeg_cmd: str = "ffmpeg") -> list[str]:
+    """The ffmpeg command line of one relay run."""
+    ladder = lineup.ladder
+    options: dict[str, object] = {}
+    if is_file_input(url):
+        options["re"] = None  # read a file at its own pace, as a camera would send it
+    elif url.startswith(("http://", "https://", "rtmp://", "rtmps://")):
+        options["rw_timeout"] = NETWORK_TIMEOUT_US
+    source = ffmpeg.input(url.removeprefix("file:"), **options)
+    audio = (source.audio.filter("aformat", channel_layouts="stereo")
+             .filter("loudnorm", I=ladder.loudness_lufs, TP=-1.5, LRA=11).filter("aresample", 48000))
+    output = ladder_output(source.video, audio, ladder, ladder.renditions, out_dir, live_start_number=start_number)
+    return output.global_args("-hide_banner", "-nostdin", "-loglevel", "error").compile(cmd=ffmpeg_cmd)
+
+
+@dataclass
+class _Relay:
+    process: subprocess.Popen
+    run: int
+    folder: Path
+    log_path: Path
+
+
+def _tail(path: Path) -> str:
+    try:
+        return "\n".join(path.read_text("utf-8", "replace").strip().splitlines()[-STDERR_TAIL_LINES:])
+    except OSError:
+        return ""
+
+
+def _set_state(db: Database, entry_id: int, state: str, error: str | None = None, keep_error: bool = False) -> None:
+    if keep_error:
+        db.execute("UPDATE schedule_entries SET live_state = ? WHERE id = ?", [state, entry_id])
+    else:
+        db.execute("UPDATE schedule_entries SET live_state = ?, live_error = ? WHERE id = ?", [state, error, entry_id])
+
+
+def make_recording(db: Database, lineup: Lineup, entry, media_root: Path, config, now: datetime) -> int | None:
+    """Join the event's top-rung segments of every run into one file and bring it in as a draft video."""
+    from server.ingest.uploads import import_file
+
+    top = lineup.ladder.renditions[0].name
+    segments: list[Path] = []
+    for run in db.execute("SELECT run FROM live_runs WHERE entry_id = ? ORDER BY run", [entry["id"]]):
+        folder = media_root / run_folder(entry["id"], run["run"]) / top
+        segments += sorted(folder.glob("seg_*.ts"), key=lambda path: int(path.stem.split("_")[1]))
+    if not segments:
+        return None
+    with tempfile.TemporaryDirectory(prefix="keting-recording-") as scratch:
+        listing = Path(scratch) / "segments.txt"
+        listing.write_text("".join(f"file '{path}'\n" for path in segments), "utf-8")
+        joined = Path(scratch) / "recording.ts"
+        subprocess.run([config["FFMPEG"], "-hide_banner", "-nostdin", "-loglevel", "error", "-f", "concat",
+                        "-safe", "0", "-i", str(listing), "-map", "0", "-c", "copy", str(joined)],
+                       check=True, timeout=3600, preexec_fn=die_with_parent)
+        accepted = import_file(db, lineup, joined, config["RECORDINGS_BOARD"], entry["title"], "", now, config)
+    db.execute("UPDATE schedule_entries SET recording_item_id = ? WHERE id = ?", [accepted.item_id, entry["id"]])
+    return accepted.item_id
+
+
+class LiveRelays:
+    """The relay processes of this server; their truth (runs, states) is in the database."""
+
+    def __init__(self, media_root: Path, originals_dir: Path):
+        self.media_root = media_root
+        self.logs = originals_dir / "live-logs"  # never served: input URLs may hold stream keys
+        self.relays: dict[int, _Relay] = {}
+        self.failures: dict[int, int] = {}
+        self.retry_at: dict[int, int] = {}
+        self.worker = f"{socket.gethostname()}:{os.getpid()}"
+
+    def stop_all(self) -> None:
+        """Terminate every relay of this server, killing any that has not ended after 10 s."""
+        for relay in self.relays.values():
+            relay.process.terminate()
+        for relay in self.relays.values():
+            try:
+                relay.process.wait(timeout=10)
+            except subprocess.TimeoutExpired:
+                relay.process.kill()
+        self.relays.clear()
+
+    def _start(self, db: Database, lineup: Lineup, entry, now_ms: int, ffmpeg_cmd: str) -> None:
+        seg_ms = lineup.ladder.segment_seconds * 1000
+        epoch = entry["live_epoch_ms"]
+        if epoch is None:
+            epoch = now_ms
+            db.execute("UPDATE schedule_entries SET live_epoch_ms = ? WHERE id = ?", [epoch, entry["id"]])
+        run = db.execute("SELECT COALESCE(MAX(run), 0) + 1 FROM live_runs WHERE entry_id = ?",
+                         [entry["id"]]).fetchone()[0]
+        start_number = max(0, math.ceil((now_ms - epoch) / seg_ms))
+        folder = self.media_root / run_folder(entry["id"], run)
+        shutil.rmtree(folder, ignore_errors=True)
+        folder.mkdir(parents=True)
+        self.logs.mkdir(parents=True, exist_ok=True)
+        log_path = self.logs / f"event-{entry['id']}-run-{run}.log"
+        args = relay_args(entry["live_url"], lineup, folder, start_number, ffmpeg_cmd)
+        with log_path.open("wb") as stderr:
+            process = subprocess.Popen(args, stdin=subprocess.DEVNULL, stdout=subprocess.DEVNULL, stderr=stderr,
+                                       preexec_fn=die_with_parent)
+        db.execute("""INSERT INTO live_runs (entry_id, run, start_number, worker, started_at_ms)
+                      VALUES (?, ?, ?, ?, ?)""", [entry["id"], run, start_number, self.worker, now_ms])
+        _set_state(db, entry["id"], LiveState.STARTING, keep_error=True)
+        self.relays[entry["id"]] = _Relay(process, run, folder, log_path)
+        log.info("live event %s: relay run %s started", entry["id"], run)
+
+    def _end_run(self, db: Database, entry_id: int, now_ms: int, error: str | None) -> None:
+        relay = self.relays.pop(entry_id)
+        db.execute("UPDATE live_runs SET ended_at_ms = ?, error = ? WHERE entry_id = ? AND run = ?",
+                   [now_ms, error, entry_id, relay.run])
+
+    def tick(self, db: Database, lineup: Lineup, now: datetime, config) -> bool:
+        """Start, watch, retry and stop relays as the schedule says; True when a state changed."""
+        now_ms, changed = to_ms(now), False
+        stamp = format_utc(now)
+        # Runs left open by a server that died (its ffmpeg died with it).
+        for run in db.execute("SELECT entry_id, run FROM live_runs WHERE ended_at_ms IS NULL").fetchall():
+            if run["entry_id"] not in self.relays:
+                db.execute("UPDATE live_runs SET ended_at_ms = ?, error = 'server restarted' "
+                           "WHERE entry_id = ? AND run = ?", [now_ms, run["entry_id"], run["run"]])
+                changed = True
+        lead = datetime.fromtimestamp((now_ms + config["LIVE_LEAD_SECONDS"] * 1000) / 1000, now.tzinfo)
+        events = db.execute("""SELECT * FROM schedule_entries WHERE live_url IS NOT NULL AND state = 'scheduled'
+                               AND start_at <= ? AND COALESCE(live_state, 'waiting') NOT IN ('done', 'failed')""",
+                            [format_utc(lead)]).fetchall()
+        for entry in events:
+            relay = self.relays.get(entry["id"])
+            if entry["end_at"] <= stamp:
+                if relay is not None:
+                    relay.process.terminate()
+                    relay.process.wait(timeout=10)
+                    self._end_run(db, entry["id"], now_ms, None)
+                _set_state(db, entry["id"], LiveState.DONE, keep_error=True)
+                try:
+                    make_recording(db, lineup, entry, self.media_root, config, now)
+                except Exception:  # the broadcast is over either way; the log says why
+                    log.exception("live event %s: the recording could not be made", entry["id"])
+                changed = True
+            elif relay is None:
+                if self.retry_at.get(entry["id"], 0) <= now_ms:
+                    self._start(db, lineup, entry, now_ms, config["FFMPEG"])
+                    changed = True
+            elif relay.process.poll() is not None:
+                error = _tail(relay.log_path) or f"ffmpeg exited with {relay.process.returncode}"
+                self._end_run(db, entry["id"], now_ms, error)
+                failures = self.failures.get(entry["id"], 0) + 1
+                self.failures[entry["id"]] = failures
+                self.retry_at[entry["id"]] = now_ms + min(BACKOFF_MAX_S, 2 ** failures) * 1000
+                _set_state(db, entry["id"], LiveState.RETRYING, error)
+                log.warning("live event %s: relay stopped (%s); retry %s", entry["id"], error, failures)
+                changed = True
+            else:
+                changed |= self._check_first_segment(db, lineup, entry["id"], relay, now_ms)
+        return changed
+
+    def _check_first_segment(self, db: Database, lineup: Lineup, entry_id: int, relay: _Relay, now_ms: int) -> bool:
+        """A run counts as producing once every rung has its first complete segment."""
+        run = db.execute("SELECT * FROM live_runs WHERE entry_id = ? AND run = ?", [entry_id, relay.run]).fetchone()
+        if run["first_segment_at_ms"] is not None:
+            return False
+        name = f"seg_{run['start_number']:05d}.ts"
+        if not all((relay.folder / r.name / name).is_file() for r in lineup.ladder.renditions):
+            return False
+        db.execute("UPDATE live_runs SET first_segment_at_ms = ? WHERE entry_id = ? AND run = ?",
+                   [now_ms, entry_id, relay.run])
+        self.failures.pop(entry_id, None)
+        _set_state(db, entry_id, LiveState.RUNNING)
+        return True

@@ -1,0 +1,45 @@
+"""Resume points: where each box stopped in each video, so playback picks up there."""
+
+from __future__ import annotations
+
+from datetime import datetime
+
+from sqlite_utils import Database
+
+from server.core.timestamps import format_utc
+
+# Within this many seconds of the end (or past 95 %) a video counts as watched
+# to the end, and the next play starts from the beginning, not the credits.
+END_MARGIN_S = 15.0
+END_FRACTION = 0.95
+
+
+def is_completed(position_s: float, duration_s: float | None) -> bool:
+    """Whether a position is close enough to the end to count as finished."""
+    if not duration_s:
+        return False
+    return position_s >= duration_s - END_MARGIN_S or position_s >= duration_s * END_FRACTION
+
+
+def save_position(db: Database, device_id: int, item_id: int, position_s: float,
+                  duration_s: float | None, now: datetime) -> bool:
+    """Store the box's position in an item (clamped to its duration); return whether completed."""
+    if duration_s:
+        position_s = min(position_s, duration_s)
+    completed = is_completed(position_s, duration_s)
+    db.execute(
+        """INSERT INTO positions (device_id, item_id, position_s, completed, updated_at)
+           VALUES (?, ?, ?, ?, ?)
+           ON CONFLICT (device_id, item_id) DO UPDATE SET position_s = excluded.position_s,
+               completed = excluded.completed, updated_at = excluded.updated_at""",
+        [device_id, item_id, position_s, int(completed), format_utc(now)])
+    return completed
+
+
+def resume_position(db: Database, device_id: int, item_id: int) -> float:
+    """Where playback should start: the saved position, or 0 if none or watched to the end."""
+    row = db.execute("SELECT position_s, completed FROM positions WHERE device_id = ? AND item_id = ?",
+                     [device_id, item_id]).fetchone()
+    if row is None or row["completed"]:
+        return 0.0
+    return row["position_s"]

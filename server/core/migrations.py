@@ -1,0 +1,458 @@
+"""The database schema, only as named migrations applied in order.
+
+Each migration runs in one transaction together with the row that records it,
+so a failed migration leaves nothing half-applied. They run at server start
+and from `keting migrate`; never edit one that has shipped, add a new one.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+
+from sqlite_utils import Database
+
+from server.core.timestamps import format_utc, utc_now
+
+Migration = Callable[[Database], None]
+MIGRATIONS: list[tuple[str, Migration]] = []
+
+
+def migration(func: Migration) -> Migration:
+    """Register `func` as the next migration, named after the function."""
+    MIGRATIONS.append((func.__name__, func))
+    return func
+
+
+def _run(db: Database, *statements: str) -> None:
+    for statement in statements:
+        db.execute(statement)
+
+
+@migration
+def m001_organisations(db: Database) -> None:
+    """Create the organisations table: the tree of subdistrict, communities, villages and party branches."""
+    _run(db, """
+        CREATE TABLE organisations (
+            id INTEGER PRIMARY KEY,
+            parent_id INTEGER REFERENCES organisations(id) ON DELETE RESTRICT,
+            name TEXT NOT NULL CHECK (length(trim(name)) > 0),
+            kind TEXT NOT NULL CHECK (kind IN ('subdistrict', 'community', 'village', 'branch')),
+            created_at TEXT NOT NULL,
+            UNIQUE (parent_id, name)
+        )""")
+
+
+@migration
+def m002_items(db: Database) -> None:
+    """Create items, item_targets (the organisations an item targets) and item_subtitles.
+
+    Times are UTC text 'YYYY-MM-DDTHH:MM:SSZ', so they sort and compare as text.
+    Media paths are relative to MEDIA_ROOT so the folder can move.
+    """
+    _run(db, """
+        CREATE TABLE items (
+            id INTEGER PRIMARY KEY,
+            kind TEXT NOT NULL CHECK (kind IN ('video', 'article')),
+            board_id TEXT NOT NULL,
+            title TEXT NOT NULL CHECK (length(trim(title)) > 0),
+            speaker TEXT NOT NULL DEFAULT '',
+            description TEXT NOT NULL DEFAULT '',
+            state TEXT NOT NULL DEFAULT 'draft' CHECK (state IN ('draft', 'published', 'archived')),
+            publish_at TEXT,
+            expire_at TEXT,
+            pinned INTEGER NOT NULL DEFAULT 0 CHECK (pinned IN (0, 1)),
+            sort_order INTEGER NOT NULL DEFAULT 0,
+            duration_s REAL CHECK (duration_s IS NULL OR duration_s > 0),
+            thumbnail_path TEXT,
+            hls_path TEXT,
+            body_markdown TEXT,
+            body_html TEXT,
+            body_text TEXT,
+            body_images TEXT,
+            demo_key TEXT UNIQUE,
+            created_at TEXT NOT NULL,
+            updated_at TEXT NOT NULL,
+            CHECK (expire_at IS NULL OR publish_at IS NULL OR expire_at > publish_at),
+            CHECK (state != 'published' OR kind != 'video' OR hls_path IS NOT NULL),
+            CHECK (state != 'published' OR kind != 'article' OR body_html IS NOT NULL)
+        )""",
+        "CREATE INDEX items_board_listing ON items (board_id, state, pinned, sort_order)",
+        "CREATE INDEX items_publish_at ON items (publish_at)",
+        "CREATE INDEX items_expire_at ON items (expire_at)",
+        """
+        CREATE TABLE item_targets (
+            item_id INTEGER NOT NULL REFERENCES items(id) ON DELETE CASCADE,
+            -- RESTRICT: deleting an organisation must not turn a community's
+            -- notice into one that every box sees.
+            org_id INTEGER NOT NULL REFERENCES organisations(id) ON DELETE RESTRICT,
+            PRIMARY KEY (item_id, org_id)
+        ) WITHOUT ROWID""",
+        "CREATE INDEX item_targets_org ON item_targets (org_id)",
+        """
+        CREATE TABLE item_subtitles (
+            id INTEGER PRIMARY KEY,
+            item_id INTEGER NOT NULL REFERENCES items(id) ON DELETE CASCADE,
+            lang TEXT NOT NULL,
+            label TEXT NOT NULL,
+            path TEXT NOT NULL,
+            UNIQUE (item_id, lang)
+        )""")
+
+
+@migration
+def m003_catalogue_version(db: Database) -> None:
+    """A counter that every catalogue write moves, so the set-top API can answer
+    a conditional GET without building the response (see server/catalogue/visibility.py).
+    """
+    _run(db, """
+        CREATE TABLE catalogue_version (
+            id INTEGER PRIMARY KEY CHECK (id = 1),
+            version INTEGER NOT NULL
+        )""", "INSERT INTO catalogue_version (id, version) VALUES (1, 0)")
+    for table in ("organisations", "items", "item_targets", "item_subtitles"):
+        for event in ("INSERT", "UPDATE", "DELETE"):
+            db.execute(f"""
+                CREATE TRIGGER {table}_{event.lower()}_bumps_catalogue AFTER {event} ON {table}
+                BEGIN UPDATE catalogue_version SET version = version + 1 WHERE id = 1; END""")
+
+
+@migration
+def m004_devices(db: Database) -> None:
+    """One row per registration: a box that registers again (a factory reset)
+    gets a new pending row and its old token keeps working until an
+    administrator approves the new one.
+    """
+    _run(db, """
+        CREATE TABLE devices (
+            id INTEGER PRIMARY KEY,
+            serial TEXT NOT NULL,
+            name TEXT NOT NULL DEFAULT '',
+            state TEXT NOT NULL CHECK (state IN ('pending', 'approved', 'revoked')),
+            pairing_code TEXT,
+            pairing_expires_at TEXT,
+            device_code_hash TEXT UNIQUE,
+            token_hash TEXT UNIQUE,
+            org_id INTEGER REFERENCES organisations(id) ON DELETE SET NULL,
+            client_version TEXT NOT NULL DEFAULT '',
+            registered_at TEXT NOT NULL,
+            approved_at TEXT,
+            revoked_at TEXT,
+            last_seen_at TEXT
+        )""",
+        "CREATE UNIQUE INDEX devices_pending_code ON devices (pairing_code) WHERE state = 'pending'",
+        "CREATE INDEX devices_serial ON devices (serial)",
+        """
+        CREATE TABLE positions (
+            device_id INTEGER NOT NULL REFERENCES devices(id) ON DELETE CASCADE,
+            item_id INTEGER NOT NULL REFERENCES items(id) ON DELETE CASCADE,
+            position_s REAL NOT NULL CHECK (position_s >= 0),
+            completed INTEGER NOT NULL DEFAULT 0 CHECK (completed IN (0, 1)),
+            updated_at TEXT NOT NULL,
+            PRIMARY KEY (device_id, item_id)
+        ) WITHOUT ROWID""")
+
+
+@migration
+def m005_users(db: Database) -> None:
+    """Editors and administrators. An editor with rows in user_boards may work
+    only on those boards; with none, on every board.
+    """
+    _run(db, """
+        CREATE TABLE users (
+            id INTEGER PRIMARY KEY,
+            username TEXT NOT NULL UNIQUE COLLATE NOCASE,
+            display_name TEXT NOT NULL DEFAULT '',
+            password_hash TEXT NOT NULL,
+            role TEXT NOT NULL CHECK (role IN ('admin', 'editor')),
+            disabled INTEGER NOT NULL DEFAULT 0 CHECK (disabled IN (0, 1)),
+            created_at TEXT NOT NULL,
+            updated_at TEXT NOT NULL,
+            last_login_at TEXT
+        )""", """
+        CREATE TABLE user_boards (
+            user_id INTEGER NOT NULL REFERENCES users(id) ON DELETE CASCADE,
+            board_id TEXT NOT NULL,
+            PRIMARY KEY (user_id, board_id)
+        ) WITHOUT ROWID""")
+
+
+@migration
+def m006_transcode_jobs(db: Database) -> None:
+    """One job per upload. The row is the truth; the scheduler's jobs are derived
+    from it (job_runner.py). worker is "host:pid" of the process running it and
+    heartbeat_at moves with progress, so a dead worker's job can be requeued.
+    """
+    _run(db, """
+        CREATE TABLE transcode_jobs (
+            id INTEGER PRIMARY KEY,
+            item_id INTEGER NOT NULL REFERENCES items(id) ON DELETE CASCADE,
+            source_path TEXT NOT NULL,
+            state TEXT NOT NULL CHECK (state IN ('queued', 'running', 'done', 'failed', 'cancelled')),
+            progress REAL NOT NULL DEFAULT 0 CHECK (progress BETWEEN 0 AND 100),
+            eta_s REAL,
+            error_tail TEXT,
+            attempts INTEGER NOT NULL DEFAULT 0,
+            worker TEXT,
+            heartbeat_at TEXT,
+            created_at TEXT NOT NULL,
+            started_at TEXT,
+            finished_at TEXT
+        )""",
+        "CREATE INDEX transcode_jobs_state ON transcode_jobs (state, id)",
+        "CREATE INDEX transcode_jobs_item ON transcode_jobs (item_id)")
+
+
+@migration
+def m007_user_tokens(db: Database) -> None:
+    """API tokens for editors' tools (uploads from scripts); only hashes are kept."""
+    _run(db, """
+        CREATE TABLE user_tokens (
+            token_hash TEXT PRIMARY KEY,
+            user_id INTEGER NOT NULL REFERENCES users(id) ON DELETE CASCADE,
+            label TEXT NOT NULL DEFAULT '',
+            created_at TEXT NOT NULL,
+            last_used_at TEXT
+        ) WITHOUT ROWID""")
+
+
+@migration
+def m008_uploads(db: Database) -> None:
+    """Resumable uploads in progress (tus). The row goes when the upload is
+    accepted (it becomes an item and a job), refused, cancelled or expired.
+    """
+    _run(db, """
+        CREATE TABLE uploads (
+            id TEXT PRIMARY KEY,
+            user_id INTEGER NOT NULL REFERENCES users(id) ON DELETE CASCADE,
+            board_id TEXT NOT NULL,
+            title TEXT NOT NULL,
+            speaker TEXT NOT NULL DEFAULT '',
+            description TEXT NOT NULL DEFAULT '',
+            filename TEXT NOT NULL DEFAULT '',
+            length INTEGER NOT NULL CHECK (length > 0),
+            offset INTEGER NOT NULL DEFAULT 0,
+            created_at TEXT NOT NULL,
+            expires_at TEXT NOT NULL
+        ) WITHOUT ROWID""")
+
+
+@migration
+def m009_schedule(db: Database) -> None:
+    """Broadcast schedule (schedule.py) and its expansion into each channel's
+    timeline (playout_store.py). A recurring rule's occurrences are rows of
+    schedule_entries, so conflicts, edits and the guide treat them alike.
+    """
+    _run(db, """
+        CREATE TABLE schedule_rules (
+            id INTEGER PRIMARY KEY,
+            channel INTEGER NOT NULL,
+            item_id INTEGER REFERENCES items(id) ON DELETE CASCADE,
+            title TEXT NOT NULL,
+            cron TEXT NOT NULL,
+            timezone TEXT NOT NULL,
+            first_date TEXT NOT NULL,
+            last_date TEXT,
+            important INTEGER NOT NULL DEFAULT 0 CHECK (important IN (0, 1)),
+            expanded_until TEXT NOT NULL,
+            created_by INTEGER REFERENCES users(id) ON DELETE SET NULL,
+            created_at TEXT NOT NULL
+        )""", """
+        CREATE TABLE schedule_entries (
+            id INTEGER PRIMARY KEY,
+            channel INTEGER NOT NULL,
+            item_id INTEGER REFERENCES items(id) ON DELETE CASCADE,
+            live_url TEXT,
+            rule_id INTEGER REFERENCES schedule_rules(id) ON DELETE SET NULL,
+            title TEXT NOT NULL,
+            start_at TEXT NOT NULL,
+            end_at TEXT NOT NULL,
+            important INTEGER NOT NULL DEFAULT 0 CHECK (important IN (0, 1)),
+            state TEXT NOT NULL DEFAULT 'scheduled' CHECK (state IN ('scheduled', 'preempted')),
+            preempted_by INTEGER REFERENCES schedule_entries(id) ON DELETE SET NULL,
+            live_state TEXT,
+            live_error TEXT,
+            created_by INTEGER REFERENCES users(id) ON DELETE SET NULL,
+            created_at TEXT NOT NULL,
+            updated_at TEXT NOT NULL,
+            CHECK (end_at > start_at),
+            CHECK (item_id IS NOT NULL OR live_url IS NOT NULL),
+            UNIQUE (rule_id, start_at)
+        )""",
+        "CREATE INDEX schedule_entries_channel_start ON schedule_entries (channel, start_at)",
+        # Times in ms since the Unix epoch: a timeline is a sum of segment
+        # durations in ms, and integer sums never drift.
+        """
+        CREATE TABLE playout (
+            channel INTEGER NOT NULL,
+            start_ms INTEGER NOT NULL,
+            end_ms INTEGER NOT NULL,
+            seq INTEGER NOT NULL,
+            disc INTEGER NOT NULL,
+            kind TEXT NOT NULL CHECK (kind IN ('programme', 'filler', 'slate')),
+            media_path TEXT NOT NULL,
+            first_segment INTEGER NOT NULL DEFAULT 0,
+            segment_count INTEGER NOT NULL CHECK (segment_count > 0),
+            title TEXT NOT NULL DEFAULT '',
+            item_id INTEGER,
+            entry_id INTEGER,
+            filler_board INTEGER,
+            filler_item INTEGER,
+            PRIMARY KEY (channel, start_ms),
+            CHECK (end_ms > start_ms)
+        ) WITHOUT ROWID""", """
+        CREATE TABLE channel_builds (
+            channel INTEGER PRIMARY KEY,
+            inputs TEXT NOT NULL,
+            built_until_ms INTEGER NOT NULL,
+            version INTEGER NOT NULL DEFAULT 1
+        )""", """
+        CREATE TABLE schedule_version (
+            id INTEGER PRIMARY KEY CHECK (id = 1),
+            version INTEGER NOT NULL
+        )""", "INSERT INTO schedule_version (id, version) VALUES (1, 0)")
+    for event in ("INSERT", "UPDATE", "DELETE"):
+        db.execute(f"""
+            CREATE TRIGGER schedule_entries_{event.lower()}_bumps_version AFTER {event} ON schedule_entries
+            BEGIN UPDATE schedule_version SET version = version + 1 WHERE id = 1; END""")
+
+
+@migration
+def m010_notices(db: Database) -> None:
+    """Urgent notices an administrator publishes to every box or to one
+    organisation (and those under it). Reminders of important broadcasts are
+    not stored: they are derived from schedule_entries (notices.py).
+    """
+    _run(db, """
+        CREATE TABLE notices (
+            id INTEGER PRIMARY KEY,
+            title TEXT NOT NULL CHECK (length(trim(title)) > 0),
+            body TEXT NOT NULL DEFAULT '',
+            org_id INTEGER REFERENCES organisations(id) ON DELETE RESTRICT,
+            starts_at TEXT NOT NULL,
+            expires_at TEXT NOT NULL,
+            created_by INTEGER REFERENCES users(id) ON DELETE SET NULL,
+            created_at TEXT NOT NULL,
+            CHECK (expires_at > starts_at)
+        )""", "CREATE INDEX notices_expires ON notices (expires_at)")
+
+
+@migration
+def m011_live_events(db: Database) -> None:
+    """Live events: each relay run of an entry (live_relay.py), the capture
+    origin that numbers the relay's segments, the recording made afterwards.
+    The playout table is copied into one that also allows 'live' rows.
+    """
+    _run(db,
+         "ALTER TABLE schedule_entries ADD COLUMN live_epoch_ms INTEGER",
+         "ALTER TABLE schedule_entries ADD COLUMN recording_item_id INTEGER REFERENCES items(id) ON DELETE SET NULL",
+         """
+        CREATE TABLE live_runs (
+            entry_id INTEGER NOT NULL REFERENCES schedule_entries(id) ON DELETE CASCADE,
+            run INTEGER NOT NULL,
+            start_number INTEGER NOT NULL,
+            worker TEXT NOT NULL,
+            started_at_ms INTEGER NOT NULL,
+            first_segment_at_ms INTEGER,
+            ended_at_ms INTEGER,
+            error TEXT,
+            PRIMARY KEY (entry_id, run)
+        ) WITHOUT ROWID""", """
+        CREATE TABLE playout_v2 (
+            channel INTEGER NOT NULL,
+            start_ms INTEGER NOT NULL,
+            end_ms INTEGER NOT NULL,
+            seq INTEGER NOT NULL,
+            disc INTEGER NOT NULL,
+            kind TEXT NOT NULL CHECK (kind IN ('programme', 'filler', 'slate', 'live')),
+            media_path TEXT NOT NULL,
+            first_segment INTEGER NOT NULL DEFAULT 0,
+            segment_count INTEGER NOT NULL CHECK (segment_count > 0),
+            title TEXT NOT NULL DEFAULT '',
+            item_id INTEGER,
+            entry_id INTEGER,
+            filler_board INTEGER,
+            filler_item INTEGER,
+            PRIMARY KEY (channel, start_ms),
+            CHECK (end_ms > start_ms)
+        ) WITHOUT ROWID""",
+         "INSERT INTO playout_v2 SELECT * FROM playout",
+         "DROP TABLE playout",
+         "ALTER TABLE playout_v2 RENAME TO playout")
+
+
+
+@migration
+def m012_console(db: Database) -> None:
+    """Failed console logins, by account and by address, for rate limits and
+    lock-outs (login_guard.py); what each box reports it is playing.
+    """
+    _run(db, """
+        CREATE TABLE login_failures (
+            scope TEXT NOT NULL CHECK (scope IN ('account', 'address')),
+            key TEXT NOT NULL COLLATE NOCASE,
+            at TEXT NOT NULL
+        )""", "CREATE INDEX login_failures_key ON login_failures (scope, key, at)",
+         "ALTER TABLE devices ADD COLUMN playing TEXT",
+         "ALTER TABLE devices ADD COLUMN playing_at TEXT")
+
+
+@migration
+def m013_finished_uploads(db: Database) -> None:
+    """A finished upload keeps its row (until it expires) with what it became, so a client
+    that reloads at the last byte learns the item and job instead of uploading again.
+    """
+    _run(db, "ALTER TABLE uploads ADD COLUMN item_id INTEGER REFERENCES items(id) ON DELETE SET NULL",
+         "ALTER TABLE uploads ADD COLUMN job_id INTEGER")
+
+
+@migration
+def m014_registration_address(db: Database) -> None:
+    """Where each registration came from, so one address cannot flood the pending list
+    (and the six-digit code space) with made-up boxes.
+    """
+    _run(db, "ALTER TABLE devices ADD COLUMN registered_from TEXT",
+         "CREATE INDEX devices_registered_from ON devices (registered_from, registered_at)")
+
+@migration
+def m015_playing_columns(db: Database) -> None:
+    """What a box plays as typed columns (a channel number, or an item that may be deleted)
+    instead of "channel:1" / "item:12" text.
+    """
+    _run(db, "ALTER TABLE devices ADD COLUMN playing_channel INTEGER",
+         "ALTER TABLE devices ADD COLUMN playing_item_id INTEGER REFERENCES items(id) ON DELETE SET NULL",
+         """UPDATE devices SET playing_channel = CAST(substr(playing, 9) AS INTEGER)
+            WHERE playing GLOB 'channel:[0-9]*'""",
+         """UPDATE devices SET playing_item_id = CAST(substr(playing, 6) AS INTEGER)
+            WHERE playing GLOB 'item:[0-9]*' AND CAST(substr(playing, 6) AS INTEGER) IN (SELECT id FROM items)""",
+         "ALTER TABLE devices DROP COLUMN playing")
+
+
+def applied_migrations(db: Database) -> list[str]:
+    """Names of the migrations already applied, in the order they ran."""
+    if not db["_migrations"].exists():
+        return []
+    return [row[0] for row in db.execute("SELECT name FROM _migrations ORDER BY rowid")]
+
+
+def migrate(db: Database) -> list[str]:
+    """Apply every pending migration in order; return the names applied now.
+
+    BEGIN IMMEDIATE takes the write lock before reading the bookkeeping, so two
+    processes starting together apply each migration exactly once.
+    """
+    db.execute("CREATE TABLE IF NOT EXISTS _migrations (name TEXT PRIMARY KEY, applied_at TEXT NOT NULL)")
+    applied_now: list[str] = []
+    for name, func in MIGRATIONS:
+        db.execute("BEGIN IMMEDIATE")
+        try:
+            if db.execute("SELECT 1 FROM _migrations WHERE name = ?", [name]).fetchone():
+                db.execute("ROLLBACK")
+                continue
+            func(db)
+            db.execute("INSERT INTO _migrations (name, applied_at) VALUES (?, ?)", [name, format_utc(utc_now())])
+            db.execute("COMMIT")
+        except BaseException:
+            db.execute("ROLLBACK")
+            raise
+        applied_now.append(name)
+    return applied_now

@@ -1,0 +1,149 @@
+"""Every server setting, declared once as data with its type, default and help text.
+
+Load order (later wins): these defaults, then the instance config file
+(instance/keting.cfg, Python syntax as in Flask), then KETING_<NAME>
+environment variables, then the mapping a test passes to create_app().
+docs/deploy.md lists them all; a test fails when one is undocumented.
+"""
+
+from __future__ import annotations
+
+import os
+from dataclasses import dataclass
+from pathlib import Path
+
+PROJECT_ROOT = Path(__file__).resolve().parents[2]
+
+
+@dataclass(frozen=True)
+class Setting:
+    """One configurable value."""
+
+    name: str
+    type: type
+    default: object
+    help: str
+
+
+SETTINGS: tuple[Setting, ...] = (
+    Setting("DATABASE", str, "",
+            "Path of the SQLite database file. Empty means keting.sqlite3 in the instance folder."),
+    Setting("MEDIA_ROOT", str, str(PROJECT_ROOT / "media"),
+            "Folder holding the media files (HLS ladders, thumbnails, article images)."),
+    Setting("MEDIA_URL", str, "/media/",
+            "URL prefix under which MEDIA_ROOT is reachable by set-top boxes; "
+            "point it at nginx or a CDN in production."),
+    Setting("SERVE_MEDIA", bool, True,
+            "Let Flask serve MEDIA_ROOT under /media/. Turn off when nginx serves it."),
+    Setting("CHANNELS_FILE", str, str(PROJECT_ROOT / "channels.yaml"),
+            "The boards, linear channels and encoding ladder (channels.yaml)."),
+    Setting("TIMEZONE", str, "Asia/Shanghai",
+            "Time zone in which times are shown and schedules are written; storage is UTC."),
+    Setting("LANGUAGE", str, "zh_CN",
+            "Language of every message a viewer, editor or administrator reads."),
+    Setting("PAGE_SIZE", int, 20, "Default number of items per page in the set-top API."),
+    Setting("MAX_PAGE_SIZE", int, 100, "Largest per_page a client may ask for."),
+    Setting("PAIRING_CODE_TTL", int, 7 * 24 * 3600,
+            "Seconds a set-top box's pairing code stays valid while waiting for approval."),
+    Setting("PAIRING_POLL_INTERVAL", float, 5.0,
+            "Seconds a pending box waits between polls for its token (raise it for many boxes)."),
+    Setting("DEVICE_REGISTRATIONS_PER_HOUR", int, 20,
+            "Boxes one address may register in an hour (a flood would fill the pending list); 0: no limit."),
+    Setting("DEVICE_SEEN_INTERVAL", int, 60,
+            "Seconds between writes of a device's last-seen time (saves a write per request)."),
+    Setting("ORIGINALS_DIR", str, "",
+            "Folder for uploads in progress and originals awaiting transcoding (not served). "
+            "Empty means originals/ in the instance folder."),
+    Setting("KEEP_ORIGINALS", bool, False,
+            "Keep each original after its ladder is complete (otherwise it is deleted then)."),
+    Setting("MAX_UPLOAD_BYTES", int, 8 * 1024 ** 3, "Largest upload accepted, in bytes (default 8 GiB)."),
+    Setting("UPLOAD_EXPIRY", int, 24 * 3600,
+            "Seconds an unfinished upload may be resumed before it is deleted."),
+    Setting("TRANSCODE_WORKERS", int, 1, "Transcode jobs run at once by `keting serve` (1 suits 2 cores)."),
+    Setting("JOB_STALE_AFTER", int, 120,
+            "Seconds without progress after which another host's running job counts as dead."),
+    Setting("RECONCILE_INTERVAL", int, 30,
+            "Seconds between checks of the job table for queued or abandoned work."),
+    Setting("PLAYOUT_HORIZON_HOURS", int, 48,
+            "How far ahead each channel's timeline (and so the guide) is planned."),
+    Setting("RULE_HORIZON_DAYS", int, 92,
+            "How far ahead recurring schedule rules are expanded into entries (and checked for conflicts)."),
+    Setting("REMINDER_MINUTES", int, 10,
+            "Minutes before an important broadcast that boxes are told about it (\"press OK to watch\")."),
+    Setting("LIVE_LEAD_SECONDS", int, 60,
+            "Seconds before a live event that its relay (ffmpeg) starts, so the first minute is not lost."),
+    Setting("RECORDINGS_BOARD", str, "dangjian",
+            "Board that a live event's recording is filed on as a draft video once the event ends."),
+    Setting("SLATE_CLOCK_SECONDS", int, 300,
+            "Gaps are cut into slate pieces this long, each drawn with a running clock shortly before it "
+            "plays (costing about a sixth of its length in CPU time); 0 loops the plain slate instead."),
+    Setting("SLATE_SECONDS", int, 30,
+            "Length of each channel's slate clip, shown in gaps no filler fits; a multiple of the segment length."),
+    Setting("PUBLIC_URL", str, "",
+            "Base URL boxes and players reach the server at (e.g. https://tv.example.org): every absolute URL "
+            "the server hands out (items, channels, logos, /channels.m3u, /epg.xml, uploads) starts with it. "
+            "Empty means the address of the request."),
+    Setting("SECRET_KEY", str, "",
+            "Key signing the console's session cookies and CSRF tokens. Empty means a random key kept in "
+            "instance/secret_key (made on first start); give every process of one site the same key."),
+    Setting("SESSION_HOURS", int, 12, "Hours a console login lasts without activity before asking again."),
+    Setting("SECURE_COOKIES", bool, False,
+            "Send the console's cookies only over HTTPS. Turn on behind an HTTPS proxy."),
+    Setting("LOGIN_MAX_FAILURES", int, 5,
+            "Wrong passwords for one account within LOGIN_LOCKOUT_MINUTES before it is locked for that long."),
+    Setting("LOGIN_MAX_FAILURES_PER_ADDRESS", int, 20,
+            "Wrong passwords from one address (any accounts) within LOGIN_LOCKOUT_MINUTES before it is locked."),
+    Setting("LOGIN_LOCKOUT_MINUTES", int, 15, "Window and length of a login lock-out, in minutes."),
+    Setting("PROXY_HOPS", int, 0,
+            "Reverse proxies (nginx) in front of Keting whose X-Forwarded-For/-Proto are trusted; 1 behind one "
+            "nginx. Login limits per address and Secure cookies need the client's real address and scheme."),
+    Setting("FFMPEG", str, "ffmpeg", "The ffmpeg executable."),
+    Setting("FFPROBE", str, "ffprobe", "The ffprobe executable."),
+    Setting("CJK_FONT", str, "",
+            "Font file for Chinese text drawn into video (demo clips, slates). "
+            "Empty means ask fontconfig for Noto Sans CJK SC."),
+    Setting("HOST", str, "127.0.0.1", "Address `keting serve` listens on."),
+    Setting("PORT", int, 8080, "Port `keting serve` listens on."),
+    Setting("THREADS", int, 8, "Request threads of `keting serve` (gunicorn's threaded worker)."),
+)
+
+SETTINGS_BY_NAME = {s.name: s for s in SETTINGS}
+
+
+class SettingError(ValueError):
+    """A setting has a value of the wrong type."""
+
+
+def coerce(setting: Setting, raw: object) -> object:
+    """Turn a value from a file or the environment into the setting's type."""
+    if setting.type is bool:
+        if isinstance(raw, bool):
+            return raw
+        lowered = str(raw).strip().lower()
+        if lowered in ("1", "true", "yes", "on"):
+            return True
+        if lowered in ("0", "false", "no", "off", ""):
+            return False
+        raise SettingError(f"KETING_{setting.name}={raw!r}: expected true or false")
+    if setting.type is float:
+        try:
+            return float(raw)
+        except (TypeError, ValueError):
+            raise SettingError(f"KETING_{setting.name}={raw!r}: expected a number") from None
+    if setting.type is int:
+        try:
+            return int(raw)
+        except (TypeError, ValueError):
+            raise SettingError(f"KETING_{setting.name}={raw!r}: expected a whole number") from None
+    return str(raw)
+
+
+def from_environment(environ: os._Environ | dict | None = None) -> dict[str, object]:
+    """Settings given as KETING_<NAME> environment variables, typed."""
+    environ = os.environ if environ is None else environ
+    values: dict[str, object] = {}
+    for setting in SETTINGS:
+        raw = environ.get(f"KETING_{setting.name}")
+        if raw is not None:
+            values[setting.name] = coerce(setting, raw)
+    return values

@@ -1,0 +1,127 @@
+"""Running transcode jobs in the background with APScheduler.
+
+The job table is the truth (transcode_jobs.py); scheduler jobs are derived
+from it: at start, after every enqueue (wake()), and by a periodic reconcile
+that also requeues the work of dead workers. Nothing about a job lives only
+in memory, so a crash or restart loses nothing.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import logging
+import shutil
+from datetime import UTC, datetime
+from pathlib import Path
+
+from apscheduler.executors.pool import ThreadPoolExecutor
+from apscheduler.schedulers.background import BackgroundScheduler
+from sqlite_utils import Database
+
+from server.core.errors import UserError
+from server.core.site import Site
+from server.core.timestamps import format_utc
+from server.ingest import transcode_jobs as jobs
+from server.ingest.hls_ladder import MASTER_PLAYLIST, EncodeError, replace_dir
+from server.ingest.probe import probe_source
+from server.ingest.uploads import expire_uploads
+
+log = logging.getLogger(__name__)
+
+
+def staging_dir(media_root: Path, job_id: int) -> Path:
+    """Where a job's ffmpeg writes before the result is moved into place whole."""
+    return media_root / "vod" / ".staging" / f"job-{job_id}"
+
+
+def run_job(db: Database, site: Site, job_id: int) -> str:
+    """Run one queued job to its end in this thread; return its final state."""
+    worker = jobs.this_worker()
+    clock, config, lineup = site.now, site.config, site.lineup
+    if not jobs.claim(db, job_id, worker, clock()):
+        return jobs.get_job(db, job_id).state
+    job = jobs.get_job(db, job_id)
+    media_root = Path(config["MEDIA_ROOT"])
+    staging = staging_dir(media_root, job_id)
+    shutil.rmtree(staging, ignore_errors=True)  # what a killed earlier attempt left behind
+    staging.mkdir(parents=True)
+    item = db.execute("SELECT * FROM items WHERE id = ?", [job.item_id]).fetchone()
+
+    def progress(percent: float, eta_s: float | None) -> bool:
+        return jobs.report_progress(db, job_id, worker, percent, eta_s, clock())
+
+    try:
+        from server.ingest.cards import find_cjk_font
+        from server.ingest.transcoder import transcode
+
+        source = probe_source(Path(job.source_path), config["FFPROBE"], config["FFMPEG"])
+        font = find_cjk_font(config["CJK_FONT"]) if source.audio_only else None
+        board = lineup.boards_by_id[item["board_id"]]
+        transcode(Path(job.source_path), source, lineup, board, item["title"], item["speaker"],
+                  staging, font, config["FFMPEG"], progress)
+        final = media_root / "vod" / str(job.item_id)
+        replace_dir(staging, final)
+        with db.atomic():
+            db.execute("""UPDATE items SET hls_path = ?, thumbnail_path = ?, duration_s = ?, updated_at = ?
+                          WHERE id = ?""",
+                       [f"vod/{job.item_id}/{MASTER_PLAYLIST}", f"vod/{job.item_id}/thumb.jpg",
+                        round(source.duration_s, 3), format_utc(clock()), job.item_id])
+            jobs.finish(db, job_id, worker, clock())
+        if not config["KEEP_ORIGINALS"]:
+            Path(job.source_path).unlink(missing_ok=True)
+        return "done"
+    except Exception as error:
+        shutil.rmtree(staging, ignore_errors=True)
+        if jobs.get_job(db, job_id).state == "cancelled":
+            return "cancelled"
+        if isinstance(error, EncodeError):
+            # Killed by a signal (returncode < 0): the machine, not the file; worth another try.
+            return jobs.fail(db, job_id, worker, error.stderr_tail, clock(), retryable=error.returncode < 0)
+        if isinstance(error, UserError):
+            return jobs.fail(db, job_id, worker, error.message(config["LANGUAGE"]), clock(), retryable=False)
+        log.exception("transcode job %s failed", job_id)
+        return jobs.fail(db, job_id, worker, repr(error), clock(), retryable=False)
+
+
+class JobRunner:
+    """The scheduler of one server process: TRANSCODE_WORKERS threads fed from the job table."""
+
+    def __init__(self, site: Site):
+        self.site = site
+        self.scheduler = BackgroundScheduler(
+            executors={"default": ThreadPoolExecutor(site.config["TRANSCODE_WORKERS"])},
+            job_defaults={"coalesce": True, "max_instances": 1, "misfire_grace_time": None},
+            timezone=UTC)
+
+    def start(self) -> None:
+        """Start the scheduler with the reconcile job every RECONCILE_INTERVAL seconds, the first at once."""
+        self.scheduler.start()
+        self.scheduler.add_job(self.reconcile, "interval", seconds=self.site.config["RECONCILE_INTERVAL"],
+                               id="reconcile", next_run_time=datetime.now(UTC))
+
+    def stop(self) -> None:
+        """Shut the scheduler down without waiting for running jobs."""
+        self.scheduler.shutdown(wait=False)
+
+    def wake(self) -> None:
+        """Look at the job table now (called after an enqueue, a retry or a cancel)."""
+        self.scheduler.add_job(self.reconcile, id="reconcile-now", replace_existing=True)
+
+    def reconcile(self) -> None:
+        """Requeue dead workers' jobs, schedule every queued job, drop expired uploads."""
+        config = self.site.config
+        with contextlib.closing(self.site.connect()) as db:
+            expire_uploads(db, self.site.now(), Path(config["ORIGINALS_DIR"]))
+            for job_id in jobs.requeue_stale(db, self.site.now(), config["JOB_STALE_AFTER"]):
+                shutil.rmtree(staging_dir(Path(config["MEDIA_ROOT"]), job_id), ignore_errors=True)
+                log.warning("requeued transcode job %s: its worker died", job_id)
+            for job_id in jobs.queued_ids(db):
+                if self.scheduler.get_job(f"transcode-{job_id}") is None:
+                    self.scheduler.add_job(self._run, args=[job_id], id=f"transcode-{job_id}")
+
+    def _run(self, job_id: int) -> None:
+        with contextlib.closing(self.site.connect()) as db:
+            state = run_job(db, self.site, job_id)
+        log.info("transcode job %s: %s", job_id, state)
+        if state == "queued":  # a retry after a killed ffmpeg
+            self.wake()

@@ -1,0 +1,114 @@
+"""Administrator API: set-top boxes (approve, revoke), accounts, organisations."""
+
+from __future__ import annotations
+
+from flask import jsonify
+
+from server.accounts import devices, users
+from server.accounts.organisations import list_organisations
+from server.accounts.users import User
+from server.core.errors import UserError
+from server.web.api import bp
+from server.web.api.editor_auth import current_user, require_admin
+from server.web.context import clock, current_lineup, get_db
+from server.web.params import int_field, json_body
+
+
+def device_json(row) -> dict:
+    """A box as the administrator API shows it: its pairing, organisation, last sighting and what it plays."""
+    return {"id": row["id"], "serial": row["serial"], "name": row["name"], "state": row["state"],
+            "pairing_code": row["pairing_code"], "pairing_expires_at": row["pairing_expires_at"],
+            "org_id": row["org_id"], "org_name": row["org_name"], "client_version": row["client_version"],
+            "registered_at": row["registered_at"], "approved_at": row["approved_at"],
+            "last_seen_at": row["last_seen_at"], "playing_channel": row["playing_channel"],
+            "playing_item_id": row["playing_item_id"], "playing_title": row["playing_title"],
+            "playing_at": row["playing_at"]}
+
+
+def user_json(user: User) -> dict:
+    """An account as the administrator API shows it, with its board limits."""
+    return {"id": user.id, "username": user.username, "display_name": user.display_name, "role": user.role,
+            "disabled": user.disabled, "boards": list(user.boards)}
+
+
+@bp.get("/admin/devices")
+@require_admin
+def admin_devices():
+    """Every box: pending first, revoked last, the rest by most recently seen."""
+    return jsonify({"devices": [device_json(row) for row in devices.list_devices(get_db())]})
+
+
+@bp.post("/admin/devices/approve")
+@require_admin
+def approve_device():
+    """Body: {"pairing_code": "123456", "org_id": 3} (org_id may be null: the whole subdistrict)."""
+    body = json_body()
+    org_id = int_field(body, "org_id", required=False)
+    device = devices.approve_device(get_db(), str(body.get("pairing_code") or ""), org_id, clock())
+    return jsonify({"id": device.id, "state": device.state, "org_id": device.org_id})
+
+
+@bp.post("/admin/devices/<int:device_id>/revoke")
+@require_admin
+def revoke_device(device_id: int):
+    """Revoke a box by id; answers its id and new state."""
+    device = devices.revoke_device(get_db(), device_id, clock())
+    return jsonify({"id": device.id, "state": device.state})
+
+
+@bp.get("/admin/organisations")
+@require_admin
+def admin_organisations():
+    """The organisation tree, top first, each with its depth."""
+    return jsonify({"organisations": [{"id": o.id, "parent_id": o.parent_id, "name": o.name, "kind": o.kind,
+                                       "depth": depth} for depth, o in list_organisations(get_db())]})
+
+
+@bp.get("/admin/users")
+@require_admin
+def admin_users():
+    """Every account with its role, state and board limits."""
+    return jsonify({"users": [user_json(u) for u in users.list_users(get_db())]})
+
+
+def _boards(body: dict) -> tuple[str, ...]:
+    boards = body.get("boards") or []
+    if not isinstance(boards, list) or not all(isinstance(b, str) for b in boards):
+        raise UserError("user.bad_boards", value=boards)
+    return tuple(boards)
+
+
+@bp.post("/admin/users")
+@require_admin
+def add_user():
+    """Body: {"username", "password", "role": "admin"|"editor", "display_name", "boards": [...]}."""
+    body = json_body()
+    user = users.add_user(get_db(), current_lineup(), str(body.get("username") or ""),
+                          str(body.get("password") or ""), str(body.get("role") or ""), clock(),
+                          display_name=str(body.get("display_name") or ""), boards=_boards(body))
+    return jsonify(user_json(user)), 201
+
+
+@bp.patch("/admin/users/<username>")
+@require_admin
+def change_user(username: str):
+    """Any of {"role", "boards"}, {"disabled": true|false}, {"password"}: each applied by users.py's rules."""
+    body = json_body()
+    db, lineup, now = get_db(), current_lineup(), clock()
+    known = {"role", "boards", "disabled", "password"}
+    unknown = sorted(set(body) - known)
+    if unknown:
+        raise UserError("user.unknown_field", value=", ".join(unknown), allowed=", ".join(sorted(known)))
+    user = users.get_user(db, username)
+    with db.atomic():
+        if "role" in body or "boards" in body:
+            users.set_role(db, lineup, user.username, str(body.get("role") or user.role),
+                           _boards(body) if "boards" in body else user.boards, now)
+        if "disabled" in body:
+            if body["disabled"] and user.id == current_user().id:
+                raise UserError("user.disable_self", status=409)
+            users.set_disabled(db, user.username, bool(body["disabled"]), now)
+        if "password" in body:
+            users.set_password(db, user.username, str(body["password"] or ""), now)
+    return jsonify(user_json(users.get_user(db, user.username)))
+

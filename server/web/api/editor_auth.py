@@ -1,0 +1,59 @@
+"""Who an editor or administrator is: an API token (scripts) or a console session (the browser)."""
+
+from __future__ import annotations
+
+from functools import wraps
+
+from flask import g, request, session
+
+from server.accounts.users import User, user_for_session, user_for_token
+from server.core.errors import UserError
+from server.web.api.auth import bearer_token
+from server.web.context import get_db
+
+
+def session_user() -> User | None:
+    """The console session's account, or None (none, expired, disabled, or its password changed)."""
+    # Kept on the request, not on g: an app context (and its g) may outlive one request.
+    cache = request.environ
+    if "keting.session_user" not in cache:
+        cache["keting.session_user"] = user_for_session(get_db(), session.get("uid"), session.get("stamp"))
+    return cache["keting.session_user"]
+
+
+def require_editor(view):
+    """Only an enabled editor or administrator gets through; the account is in g.user.
+
+    A bearer token wins over a session cookie; requests on the cookie have
+    passed the CSRF check before they get here (web_security.py).
+    """
+    @wraps(view)
+    def wrapper(*args, **kwargs):
+        token = bearer_token()
+        if token:
+            user = user_for_token(get_db(), token)
+            if user is None:
+                raise UserError("editor.token_invalid", status=401)
+        else:
+            user = session_user()
+            if user is None:
+                raise UserError("editor.token_missing", status=401)
+        g.user = user
+        return view(*args, **kwargs)
+    return wrapper
+
+
+def current_user() -> User:
+    """The account that made this request (set by require_editor)."""
+    return g.user
+
+
+def require_admin(view):
+    """Only an enabled administrator gets through (editors get 403 with a clear message)."""
+    @require_editor
+    @wraps(view)
+    def wrapper(*args, **kwargs):
+        if g.user.role != "admin":
+            raise UserError("editor.admin_only", status=403, error_code="forbidden")
+        return view(*args, **kwargs)
+    return wrapper

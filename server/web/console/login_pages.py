@@ -1,0 +1,68 @@
+"""Logging in and out of the console."""
+
+from __future__ import annotations
+
+from flask import current_app, redirect, request, session, url_for
+
+from server.accounts import login_guard
+from server.accounts.users import record_login, session_stamp, verify_password
+from server.web.api.editor_auth import session_user
+from server.web.console import bp
+from server.web.console.access import safe_next
+from server.web.console.views import page
+from server.web.context import clock, get_db
+
+
+def _address() -> str:
+    # Behind a proxy, deploy.md's ProxyFix setting makes this the client's address.
+    return request.remote_addr or "unknown"
+
+
+@bp.get("/")
+def home():
+    """Redirect the console's root to the library."""
+    return redirect(url_for("console.library"))
+
+
+@bp.get("/login")
+def login():
+    """The login form, or straight on to ?next for someone already logged in."""
+    if session_user() is not None:
+        return redirect(safe_next(request.args.get("next")))
+    return page("console/login.html", next=request.args.get("next", ""), error=None, username="")
+
+
+@bp.post("/login")
+def login_submit():
+    """Check a login form against the lock-outs and the password; on success start a fresh session and go on."""
+    db, now = get_db(), clock()
+    username = request.form.get("username", "").strip()
+    password = request.form.get("password", "")
+    target = request.form.get("next", "")
+    limits = login_guard.limits_from(current_app.config)
+    try:
+        login_guard.check(db, username, _address(), limits, now)
+    except login_guard.LockedOut as locked:
+        answer = page("console/login.html", next=target, username=username,
+                      error=locked.message(current_app.config["LANGUAGE"]))
+        return answer, 429, {"Retry-After": str(locked.retry_after_s)}
+    user = verify_password(db, username, password) if username and password else None
+    if user is None:
+        login_guard.record_failure(db, username, _address(), now)
+        answer = page("console/login.html", next=target, username=username,
+                      error=current_app.jinja_env.globals["t"]("login.wrong_password"))
+        return answer, 401
+    login_guard.record_success(db, username)
+    record_login(db, user.id, now)
+    session.clear()  # a fresh session (and CSRF token) on every login: no fixation
+    session.permanent = True
+    session["uid"] = user.id
+    session["stamp"] = session_stamp(db, user.id)
+    return redirect(safe_next(target))
+
+
+@bp.post("/logout")
+def logout():
+    """End the console session and go back to the login page."""
+    session.clear()
+    return redirect(url_for("console.login"))

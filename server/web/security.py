@@ -1,0 +1,89 @@
+"""Browser-facing security: the signing key, session cookies, CSRF and response headers.
+
+CSRF tokens come from Flask-WTF's CSRFProtect (maintained, constant-time
+checks, token expiry, the X-CSRFToken header for scripts) rather than our own.
+A state-changing request is checked when a cookie could authenticate it:
+every console form, and API calls that carry the session cookie and no
+Authorization header. Boxes and scripts send a bearer token and no cookie,
+so a forged cross-site request has nothing to ride on there.
+"""
+
+from __future__ import annotations
+
+import os
+import secrets
+from datetime import timedelta
+from pathlib import Path
+
+from flask import Flask, request
+from flask_wtf.csrf import CSRFError, CSRFProtect
+
+from keting_i18n import text
+
+csrf = CSRFProtect()
+
+SAFE_METHODS = frozenset({"GET", "HEAD", "OPTIONS", "TRACE"})
+CONSOLE_CSP = ("default-src 'self'; img-src 'self' data: blob:; media-src 'self' blob:; "
+               "worker-src 'self' blob:; script-src 'self'; style-src 'self'; object-src 'none'; "
+               "frame-ancestors 'none'; base-uri 'none'; form-action 'self'")
+
+
+def secret_key(app: Flask) -> str:
+    """SECRET_KEY, or a random key made once and kept in instance/secret_key (mode 600)."""
+    if app.config["SECRET_KEY"]:
+        return app.config["SECRET_KEY"]
+    path = Path(app.instance_path) / "secret_key"
+    path.parent.mkdir(parents=True, exist_ok=True)
+    try:
+        descriptor = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600)
+    except FileExistsError:
+        return path.read_text().strip()
+    with os.fdopen(descriptor, "w") as handle:
+        handle.write(secrets.token_hex(32))
+    return path.read_text().strip()
+
+
+def _needs_csrf(cookie_name: str) -> bool:
+    if request.method in SAFE_METHODS or "Authorization" in request.headers:
+        return False
+    return not request.path.startswith("/api/") or cookie_name in request.cookies
+
+
+def _headers(response):
+    response.headers.setdefault("X-Content-Type-Options", "nosniff")
+    response.headers.setdefault("Referrer-Policy", "same-origin")
+    if request.path.startswith("/console"):
+        response.headers.setdefault("Content-Security-Policy", CONSOLE_CSP)
+        response.headers.setdefault("X-Frame-Options", "DENY")
+    return response
+
+
+def init_app(app: Flask) -> None:
+    """Secure the app: ProxyFix for PROXY_HOPS, the secret key, session cookies, CSRF checks and headers."""
+    if app.config["PROXY_HOPS"]:
+        from werkzeug.middleware.proxy_fix import ProxyFix
+        hops = app.config["PROXY_HOPS"]
+        app.wsgi_app = ProxyFix(app.wsgi_app, x_for=hops, x_proto=hops, x_host=hops)
+    app.secret_key = secret_key(app)
+    app.config.update(
+        SESSION_COOKIE_NAME="keting_session", SESSION_COOKIE_HTTPONLY=True, SESSION_COOKIE_SAMESITE="Lax",
+        SESSION_COOKIE_SECURE=app.config["SECURE_COOKIES"],
+        PERMANENT_SESSION_LIFETIME=timedelta(hours=app.config["SESSION_HOURS"]),
+        WTF_CSRF_CHECK_DEFAULT=False, WTF_CSRF_TIME_LIMIT=None, WTF_CSRF_SSL_STRICT=True)
+    csrf.init_app(app)
+
+    @app.before_request
+    def check_csrf():
+        if _needs_csrf(app.config["SESSION_COOKIE_NAME"]):
+            csrf.protect()
+
+    app.after_request(_headers)
+
+    def csrf_failed(error: CSRFError):
+        message = text("console.csrf_failed", lang=app.config["LANGUAGE"])
+        if request.path.startswith("/api/"):
+            from server.web.api.responses import error_response
+            return error_response(400, "csrf_failed", message)
+        return message, 400
+
+    app.register_error_handler(CSRFError, csrf_failed)

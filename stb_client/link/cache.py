@@ -1,0 +1,100 @@
+"""The box's memory of the server's last answers (SQLite), so menus work while the network is down.
+
+Answers are kept as the JSON the server sent, keyed by what was asked; a
+start-up shows the cached Home at once, before the network answers.
+Positions reported while offline wait here until the server is back.
+"""
+
+from __future__ import annotations
+
+import json
+import logging
+import sqlite3
+import threading
+import time
+from collections.abc import Callable
+from pathlib import Path
+
+log = logging.getLogger(__name__)
+
+
+def _v1_answers_and_positions(db: sqlite3.Connection) -> None:
+    db.execute("CREATE TABLE IF NOT EXISTS answers (key TEXT PRIMARY KEY, body TEXT NOT NULL, saved_at REAL NOT NULL)")
+    db.execute("CREATE TABLE IF NOT EXISTS pending_positions (item_id INTEGER PRIMARY KEY, position_s REAL NOT NULL)")
+
+
+# The cache's schema, in order: the file's PRAGMA user_version counts those applied. Add, never edit.
+MIGRATIONS: tuple[Callable[[sqlite3.Connection], None], ...] = (_v1_answers_and_positions,)
+
+
+class CacheTooNew(RuntimeError):
+    """The cache file was written by a newer client (a downgrade): it is started afresh."""
+
+
+def migrate(db: sqlite3.Connection) -> int:
+    """Bring the cache file up to this client's schema, each step in one transaction; return the version.
+
+    A file from a newer client is emptied rather than misread: it only holds
+    copies of the server's answers (unsent positions are the one loss).
+    """
+    version = db.execute("PRAGMA user_version").fetchone()[0]
+    if version > len(MIGRATIONS):
+        raise CacheTooNew(f"cache schema {version} is newer than this client's {len(MIGRATIONS)}")
+    for number, step in enumerate(MIGRATIONS[version:], start=version + 1):
+        db.execute("BEGIN IMMEDIATE")
+        try:
+            step(db)
+            db.execute(f"PRAGMA user_version = {number}")
+            db.execute("COMMIT")
+        except BaseException:
+            db.execute("ROLLBACK")
+            raise
+    return len(MIGRATIONS)
+
+
+class AnswerCache:
+    """Last answers by key ("boards", "items:dangke", "item:12", "channels", "notices")."""
+
+    def __init__(self, path: Path | str):
+        if str(path) != ":memory:":
+            Path(path).parent.mkdir(parents=True, exist_ok=True)
+        self.db = sqlite3.connect(str(path), check_same_thread=False, isolation_level=None)
+        self.lock = threading.Lock()
+        with self.lock:
+            self.db.execute("PRAGMA journal_mode=WAL")
+            try:
+                migrate(self.db)
+            except CacheTooNew as error:
+                log.warning("%s: starting the cache afresh", error)
+                for (table,) in self.db.execute(
+                        "SELECT name FROM sqlite_master WHERE type = 'table' AND name NOT LIKE 'sqlite_%'").fetchall():
+                    self.db.execute(f'DROP TABLE "{table}"')
+                self.db.execute("PRAGMA user_version = 0")
+                migrate(self.db)
+
+    def put(self, key: str, body: object) -> None:
+        """Keep the server's answer for `key`, replacing the one before."""
+        with self.lock:
+            self.db.execute("INSERT OR REPLACE INTO answers (key, body, saved_at) VALUES (?, ?, ?)",
+                            [key, json.dumps(body, ensure_ascii=False), time.time()])
+
+    def get(self, key: str) -> object | None:
+        """The last answer kept for `key`, or None."""
+        with self.lock:
+            row = self.db.execute("SELECT body FROM answers WHERE key = ?", [key]).fetchone()
+        return json.loads(row[0]) if row else None
+
+    def keep_position(self, item_id: int, position_s: float) -> None:
+        """Keep a position the server has not taken yet, replacing one kept for the same item."""
+        with self.lock:
+            self.db.execute("INSERT OR REPLACE INTO pending_positions VALUES (?, ?)", [item_id, position_s])
+
+    def pending_positions(self) -> list[tuple[int, float]]:
+        """The positions waiting to be sent, as (item_id, position_s)."""
+        with self.lock:
+            return [tuple(row) for row in self.db.execute("SELECT item_id, position_s FROM pending_positions")]
+
+    def forget_position(self, item_id: int) -> None:
+        """Drop an item's waiting position once the server has it."""
+        with self.lock:
+            self.db.execute("DELETE FROM pending_positions WHERE item_id = ?", [item_id])

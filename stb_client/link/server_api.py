@@ -1,0 +1,125 @@
+"""The set-top API as seen from the box: plain urllib, no server dependencies.
+
+Keeps the ETag of each catalogue answer and sends it back, so an unchanged
+catalogue costs a 304 with no body.
+"""
+
+from __future__ import annotations
+
+import json
+import urllib.error
+import urllib.request
+from dataclasses import dataclass
+from urllib.parse import urlencode, urljoin
+
+DEFAULT_TIMEOUT_S = 10
+
+
+class ApiError(Exception):
+    """The server answered with an error; `code` and `message` come from its JSON."""
+
+    def __init__(self, status: int, code: str, message: str):
+        self.status, self.code, self.message = status, code, message
+        super().__init__(f"{status} {code}: {message}")
+
+
+class Unreachable(Exception):
+    """The server could not be reached (network down, server stopped)."""
+
+
+@dataclass
+class Cached:
+    """A conditional answer kept with its ETag, returned again on a 304."""
+
+    etag: str
+    body: dict
+
+
+class ServerApi:
+    """One server, one box. `token` is None until pairing is done."""
+
+    def __init__(self, base_url: str, token: str | None = None, timeout_s: float = DEFAULT_TIMEOUT_S):
+        self.base_url = base_url.rstrip("/") + "/"
+        self.token = token
+        self.timeout_s = timeout_s
+        self._cache: dict[str, Cached] = {}
+        self.last_was_cached = False
+
+    def _request(self, method: str, path: str, body: dict | None = None, conditional: bool = False) -> tuple[int, dict]:
+        url = urljoin(self.base_url, path.lstrip("/"))
+        data = json.dumps(body).encode() if body is not None else None
+        request = urllib.request.Request(url, data=data, method=method)
+        request.add_header("Accept", "application/json")
+        if data is not None:
+            request.add_header("Content-Type", "application/json")
+        if self.token:
+            request.add_header("Authorization", f"Bearer {self.token}")
+        cached = self._cache.get(url) if conditional else None
+        if cached:
+            request.add_header("If-None-Match", cached.etag)
+        self.last_was_cached = False
+        try:
+            with urllib.request.urlopen(request, timeout=self.timeout_s) as response:
+                status, raw, etag = response.status, response.read(), response.headers.get("ETag")
+        except urllib.error.HTTPError as error:
+            if error.code == 304 and cached:
+                self.last_was_cached = True
+                return 200, cached.body
+            raw = error.read()
+            try:
+                detail = json.loads(raw)["error"]
+                raise ApiError(error.code, detail["code"], detail["message"]) from None
+            except (ValueError, KeyError, TypeError):
+                raise ApiError(error.code, "http_error", raw[:200].decode("utf-8", "replace")) from None
+        except (urllib.error.URLError, OSError) as error:
+            raise Unreachable(str(error)) from None
+        payload = json.loads(raw) if raw else {}
+        if conditional and etag:
+            self._cache[url] = Cached(etag, payload)
+        return status, payload
+
+    def register(self, serial: str, name: str, client_version: str) -> dict:
+        """Start pairing: returns pairing_code (to show) and device_code (to keep)."""
+        return self._request("POST", "api/v1/devices",
+                             {"serial": serial, "name": name, "client_version": client_version})[1]
+
+    def poll_token(self, device_code: str) -> dict:
+        """{"status": "pending", ...} until approved, then {"status": "approved", "token": ...}."""
+        body = self._request("POST", "api/v1/devices/token", {"device_code": device_code})[1]
+        if body.get("status") == "approved":
+            self.token = body["token"]
+        return body
+
+    def boards(self) -> list[dict]:
+        """The boards with their item counts (conditional GET)."""
+        return self._request("GET", "api/v1/boards", conditional=True)[1]["boards"]
+
+    def board_items(self, board_id: str, page: int = 1, per_page: int | None = None) -> dict:
+        """One page of a board's items, with the board and page counts (conditional GET)."""
+        query = {"page": page, **({"per_page": per_page} if per_page else {})}
+        return self._request("GET", f"api/v1/boards/{board_id}/items?{urlencode(query)}", conditional=True)[1]
+
+    def item(self, item_id: int) -> dict:
+        """An item in full: a video's stream, subtitles and resume point, or an article's text."""
+        return self._request("GET", f"api/v1/items/{item_id}")[1]
+
+    def save_position(self, item_id: int, position_s: float) -> dict:
+        """Save the resume point in a video; the server answers it and whether the video is watched."""
+        return self._request("PUT", f"api/v1/items/{item_id}/position", {"position_s": position_s})[1]
+
+    def report_playing(self, channel: int | None, item_id: int | None) -> dict:
+        """Tell the server what the box shows now (channel, item, or neither: the menus)."""
+        body = {"channel": channel} if channel is not None else {"item_id": item_id} if item_id is not None else {}
+        return self._request("PUT", "api/v1/playing", body)[1]
+
+    def channels(self) -> dict:
+        """Channels with stream URLs and now/next (conditional GET)."""
+        return self._request("GET", "/api/v1/channels", conditional=True)[1]
+
+    def epg(self, start: str, end: str) -> dict:
+        """Every channel's programmes overlapping [start, end) (ISO UTC; conditional GET)."""
+        return self._request("GET", f"/api/v1/epg?from={start}&to={end}", conditional=True)[1]
+
+    def notices(self) -> list[dict]:
+        """What the box should show now (conditional GET)."""
+        return self._request("GET", "/api/v1/notices", conditional=True)[1]["notices"]

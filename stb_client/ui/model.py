@@ -1,0 +1,390 @@
+"""The client's state, the events that change it and the effects it asks for: plain frozen data.
+
+The navigation reducer (navigation.py) is a pure function of these; the
+shell (app.py) turns effects into I/O and I/O into events.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from enum import StrEnum
+
+MESSAGE_SECONDS = 10.0  # nothing on screen disappears sooner: elderly viewers read slowly
+NUMBER_ENTRY_SECONDS = 2.0
+POSITION_REPORT_SECONDS = 30.0
+SEEK_SECONDS = 30.0
+ITEMS_PER_PAGE = 6
+VOLUME_STEP = 10
+
+
+class View(StrEnum):
+    """Which kind of screen is shown."""
+
+    PAIRING = "pairing"
+    HOME = "home"
+    BOARD = "board"
+    PLAYER = "player"
+    ARTICLE = "article"
+    LIVE = "live"
+    GUIDE = "guide"
+
+
+# ---- data the server gives -------------------------------------------------------------
+
+@dataclass(frozen=True)
+class Board:
+    """A board on Home, with its remote key, colour and how many items it shows the box."""
+
+    id: str
+    key: int
+    name: str
+    colour: str
+    kind: str
+    count: int = 0
+
+
+@dataclass(frozen=True)
+class ItemSummary:
+    """An item as a board's page lists it."""
+
+    id: int
+    kind: str  # video or article
+    title: str
+    duration_s: float | None = None
+    date: str = ""
+    thumbnail_url: str | None = None
+
+
+@dataclass(frozen=True)
+class ItemDetail:
+    """An item in full: a video's stream, subtitles, resume point and length, or an article's text."""
+
+    id: int
+    kind: str
+    title: str
+    hls_url: str | None = None
+    subtitles_url: str | None = None
+    resume_s: float = 0.0
+    duration_s: float | None = None
+    text: str = ""
+
+
+@dataclass(frozen=True)
+class Programme:
+    """A programme of a channel's now/next, its times as local HH:MM."""
+
+    title: str
+    start: str = ""  # HH:MM, local
+    end: str = ""
+
+
+@dataclass(frozen=True)
+class Channel:
+    """A live channel with its stream and the programmes on now and next."""
+
+    number: int
+    name: str
+    stream_url: str
+    now: Programme | None = None
+    next: Programme | None = None
+
+
+@dataclass(frozen=True)
+class GuideSlot:
+    """One programme of the guide grid, at wall-clock times."""
+
+    title: str
+    start: float  # seconds since the epoch
+    end: float
+    label: str  # its start as HH:MM in the server's zone
+
+
+@dataclass(frozen=True)
+class Guide:
+    """The programmes of every channel for the next hours, and when they were fetched.
+
+    The reducer runs on the monotonic clock; `wall` and `mono` were read together
+    when the guide arrived, so wall time is known without reading a clock in it.
+    """
+
+    channels: tuple[tuple[int, tuple[GuideSlot, ...]], ...]
+    wall: float
+    mono: float
+    zone: str = "Asia/Shanghai"
+
+    def wall_at(self, now: float) -> float:
+        """The wall-clock time at monotonic time `now`."""
+        return self.wall + (now - self.mono)
+
+    def slots(self, number: int) -> tuple[GuideSlot, ...]:
+        """A channel's programmes; none for a channel the guide does not have."""
+        return next((slots for n, slots in self.channels if n == number), ())
+
+
+@dataclass(frozen=True)
+class Notice:
+    """A notice to show: urgent, or the reminder of a broadcast on `channel`."""
+
+    id: str
+    kind: str  # urgent or broadcast
+    title: str
+    body: str
+    channel: int | None = None
+
+
+# ---- what the viewer sees -------------------------------------------------------------
+
+@dataclass(frozen=True)
+class Screen:
+    """One screen on the stack; it keeps its own focus so Back returns to where it was."""
+
+    view: View
+    focus: int = 0
+    page: int = 0  # board pages, article pages
+    board_id: str | None = None
+    item_id: int | None = None
+    channel: int | None = None
+    column: int = 0  # the guide grid: the focused programme in the focused row
+
+
+@dataclass(frozen=True)
+class Message:
+    """Text on screen until `until` (never less than MESSAGE_SECONDS after it appeared)."""
+
+    message_id: str
+    params: tuple[tuple[str, object], ...] = ()
+    until: float = 0.0
+
+
+@dataclass(frozen=True)
+class Playback:
+    """What the player is doing, as far as the client knows."""
+
+    url: str
+    item_id: int | None = None
+    channel: int | None = None
+    paused: bool = False
+    position_s: float = 0.0
+    duration_s: float | None = None
+    subtitles: bool = True
+    controls_until: float = 0.0
+    reported_at: float = 0.0
+    reported_s: float = 0.0
+
+
+@dataclass(frozen=True)
+class State:
+    """Everything the client knows and shows: the screen stack, the server's data, playback and messages."""
+
+    stack: tuple[Screen, ...] = (Screen(View.HOME),)
+    boards: tuple[Board, ...] = ()
+    items: dict[str, tuple[ItemSummary, ...]] = field(default_factory=dict)
+    details: dict[int, ItemDetail] = field(default_factory=dict)
+    channels: tuple[Channel, ...] = ()
+    zone: str = ""  # the server's time zone: the clock and the guide show its time
+    guide: Guide | None = None
+    notices: tuple[Notice, ...] = ()
+    dismissed: frozenset[str] = frozenset()
+    playback: Playback | None = None
+    digits: str = ""
+    digits_deadline: float | None = None
+    banner_until: float = 0.0
+    volume: int = 60
+    muted: bool = False
+    volume_until: float = 0.0
+    message: Message | None = None
+    offline: bool = False
+    pairing_code: str = ""
+    last_channel: int | None = None
+    retry_at: float | None = None  # live playback failed: try again then
+    failures: int = 0
+
+    @property
+    def screen(self) -> Screen:
+        """The screen on top of the stack: the one shown."""
+        return self.stack[-1]
+
+
+# ---- events from the outside world -----------------------------------------------------
+
+@dataclass(frozen=True)
+class Tick:
+    """Time passed (the shell sends one a few times a second)."""
+
+
+@dataclass(frozen=True)
+class BoardsLoaded:
+    """The boards arrived."""
+
+    boards: tuple[Board, ...]
+
+
+@dataclass(frozen=True)
+class ItemsLoaded:
+    """A board's items arrived."""
+
+    board_id: str
+    items: tuple[ItemSummary, ...]
+
+
+@dataclass(frozen=True)
+class ItemLoaded:
+    """An item's details arrived."""
+
+    item: ItemDetail
+
+
+@dataclass(frozen=True)
+class ChannelsLoaded:
+    """The channels with their now/next arrived, with the server's time zone."""
+
+    channels: tuple[Channel, ...]
+    zone: str = ""
+
+
+@dataclass(frozen=True)
+class GuideLoaded:
+    """The guide grid's programmes arrived."""
+
+    guide: Guide
+
+
+@dataclass(frozen=True)
+class NoticesLoaded:
+    """The notices to show arrived."""
+
+    notices: tuple[Notice, ...]
+
+
+@dataclass(frozen=True)
+class PlaybackPosition:
+    """The player says where the video is (and how long it is, once known)."""
+
+    position_s: float
+    duration_s: float | None = None
+
+
+@dataclass(frozen=True)
+class PlaybackEnded:
+    """The video played to its end."""
+
+
+@dataclass(frozen=True)
+class PlaybackFailed:
+    """The player could not play the stream, or lost it."""
+
+    reason: str = ""
+
+
+@dataclass(frozen=True)
+class ConnectionChanged:
+    """The server became reachable, or unreachable."""
+
+    online: bool
+
+
+@dataclass(frozen=True)
+class PairingStarted:
+    """The box registered and has a pairing code to show."""
+
+    code: str
+
+
+@dataclass(frozen=True)
+class Paired:
+    """The box has its token."""
+
+
+# ---- effects the reducer asks for -------------------------------------------------------
+
+@dataclass(frozen=True)
+class FetchBoards:
+    """Ask the server for the boards."""
+
+
+@dataclass(frozen=True)
+class FetchItems:
+    """Ask the server for one board's items."""
+
+    board_id: str
+
+
+@dataclass(frozen=True)
+class FetchItem:
+    """Ask the server for one item's details."""
+
+    item_id: int
+
+
+@dataclass(frozen=True)
+class FetchChannels:
+    """Ask the server for the channels with their now/next."""
+
+
+@dataclass(frozen=True)
+class FetchGuide:
+    """Ask the server for every channel's guide, a day ahead."""
+
+
+@dataclass(frozen=True)
+class FetchNotices:
+    """Asked by the sync thread's poll, not by the reducer."""
+
+
+@dataclass(frozen=True)
+class Play:
+    """Play a stream from `start_s`, with a subtitle track if given."""
+
+    url: str
+    start_s: float = 0.0
+    subtitles_url: str | None = None
+
+
+@dataclass(frozen=True)
+class Stop:
+    """Stop the player."""
+
+
+@dataclass(frozen=True)
+class SeekTo:
+    """Jump to a position in the video."""
+
+    position_s: float
+
+
+@dataclass(frozen=True)
+class SetPaused:
+    """Pause or resume the player."""
+
+    paused: bool
+
+
+@dataclass(frozen=True)
+class ShowSubtitles:
+    """Show or hide the subtitles."""
+
+    on: bool
+
+
+@dataclass(frozen=True)
+class SetVolume:
+    """Set the player's volume and mute."""
+
+    level: int
+    muted: bool
+
+
+@dataclass(frozen=True)
+class ReportPosition:
+    """Send a video's resume point to the server."""
+
+    item_id: int
+    position_s: float
+
+
+@dataclass(frozen=True)
+class ReportPlaying:
+    """What the box shows now, for the administrators' list of boxes (both None: the menus)."""
+
+    channel: int | None
+    item_id: int | None

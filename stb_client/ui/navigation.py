@@ -1,0 +1,281 @@
+"""Navigation as a pure reducer: reduce(state, event, now) -> (state, effects).
+
+No I/O and no clock: keys, data from the server and player reports come in
+as events, and what should happen outside (fetch, play, stop, report) goes
+out as effects. Screens with playback (player, live TV, number entry) are in
+playback_nav.py; this module holds the dispatch and the menus.
+
+Rules for a remote held by someone who never used a computer:
+- Home is one key away from anywhere (Home, or Back held down); Back on Home
+  does nothing; every screen answers Back, so there is no dead end.
+- Boards open with their digit from Home; on a board, items open by their
+  number, so any item is at most three presses from Home.
+- Messages stay at least MESSAGE_SECONDS on screen.
+"""
+
+from __future__ import annotations
+
+from dataclasses import replace
+
+from stb_client.ui import guide_nav, playback_nav
+from stb_client.ui.keys import Key
+from stb_client.ui.layout import article_pages, home_tiles
+from stb_client.ui.model import (
+    ITEMS_PER_PAGE,
+    MESSAGE_SECONDS,
+    NUMBER_ENTRY_SECONDS,
+    VOLUME_STEP,
+    BoardsLoaded,
+    ChannelsLoaded,
+    ConnectionChanged,
+    FetchBoards,
+    FetchChannels,
+    FetchItem,
+    FetchItems,
+    GuideLoaded,
+    ItemLoaded,
+    ItemsLoaded,
+    Notice,
+    NoticesLoaded,
+    Paired,
+    PairingStarted,
+    Screen,
+    SetVolume,
+    State,
+    Tick,
+    View,
+)
+from stb_client.ui.stack import pop, push
+
+Effects = tuple
+
+
+def reduce(state: State, event: object, now: float) -> tuple[State, Effects]:
+    """The next state and the effects to carry out, for one key or event at time `now` (seconds)."""
+    if isinstance(event, Key):
+        return _key(state, event, now)
+    handler = _EVENTS.get(type(event))
+    if handler is None:
+        return playback_nav.on_event(state, event, now)
+    return handler(state, event, now)
+
+
+def visible_notice(state: State) -> Notice | None:
+    """The notice on screen: the first one not yet dismissed (none while pairing)."""
+    if state.screen.view is View.PAIRING:
+        return None
+    return next((n for n in state.notices if n.id not in state.dismissed), None)
+
+
+def go_home(state: State, now: float) -> tuple[State, Effects]:
+    """Back to Home from anywhere, stopping playback; Home keeps its focus."""
+    state, effects = playback_nav.stop_playback(state)
+    return replace(state, stack=state.stack[:1], digits="", digits_deadline=None), effects
+
+
+def open_board(state: State, board_id: str) -> tuple[State, Effects]:
+    """Open a board's page and fetch its items."""
+    state = push(state, Screen(View.BOARD, board_id=board_id))
+    return state, (FetchItems(board_id),)
+
+
+def open_item(state: State, board_id: str, index: int) -> tuple[State, Effects]:
+    """Open the board's index-th item: an article's page, or the player for a video."""
+    items = state.items.get(board_id, ())
+    if not 0 <= index < len(items):
+        return state, ()
+    item = items[index]
+    state = replace(state, stack=(*state.stack[:-1], replace(state.screen, focus=index)))
+    if item.kind == "article":
+        return push(state, Screen(View.ARTICLE, item_id=item.id, board_id=board_id)), (FetchItem(item.id),)
+    return playback_nav.open_video(state, item.id)
+
+
+# ---- keys -------------------------------------------------------------------------------
+
+def _key(state: State, key: Key, now: float) -> tuple[State, Effects]:
+    if state.screen.view is View.PAIRING:
+        return state, ()  # nothing to do until an administrator approves the box
+    if key in (Key.HOME, Key.BACK_LONG):
+        return go_home(state, now)
+    if key in (Key.VOL_UP, Key.VOL_DOWN, Key.MUTE):
+        return _volume(state, key, now)
+    notice = visible_notice(state)
+    if notice is not None:
+        return _notice_key(state, notice, key, now)
+    handler = {View.HOME: _home_key, View.BOARD: _board_key, View.ARTICLE: _article_key,
+               View.GUIDE: guide_nav.on_key}.get(state.screen.view, playback_nav.on_key)
+    return handler(state, key, now)
+
+
+def _volume(state: State, key: Key, now: float) -> tuple[State, Effects]:
+    volume, muted = state.volume, state.muted
+    if key is Key.MUTE:
+        muted = not muted
+    else:
+        volume = max(0, min(100, volume + (VOLUME_STEP if key is Key.VOL_UP else -VOLUME_STEP)))
+        muted = False
+    state = replace(state, volume=volume, muted=muted, volume_until=now + MESSAGE_SECONDS)
+    return state, (SetVolume(volume, muted),)
+
+
+def _notice_key(state: State, notice: Notice, key: Key, now: float) -> tuple[State, Effects]:
+    """A notice is answered first: OK watches an announced broadcast (or closes), Back closes."""
+    if key not in (Key.OK, Key.BACK):
+        return state, ()
+    state = replace(state, dismissed=state.dismissed | {notice.id})
+    if key is Key.OK and notice.kind == "broadcast" and notice.channel is not None:
+        return playback_nav.watch_channel(state, notice.channel, now)
+    return state, ()
+
+
+def _grid_move(focus: int, key: Key, count: int, columns: int) -> int:
+    """Move on a grid of `count` tiles, `columns` wide; Down from the row above a short last
+    row lands on its last tile (the live TV tile)."""
+    row, column = divmod(focus, columns)
+    last_row = (count - 1) // columns
+    if key is Key.LEFT:
+        return focus - 1 if column > 0 else focus
+    if key is Key.RIGHT:
+        return focus + 1 if column < columns - 1 and focus + 1 < count else focus
+    if key is Key.UP:
+        return focus - columns if row > 0 else focus
+    if key is Key.DOWN and row < last_row:
+        return min(focus + columns, count - 1)
+    return focus
+
+
+def _home_key(state: State, key: Key, now: float) -> tuple[State, Effects]:
+    tiles = home_tiles(state.boards)
+    screen = state.screen
+    if key.digit is not None:
+        board = next((b for b in state.boards if b.key == key.digit), None)
+        return open_board(state, board.id) if board else (state, ())
+    if key in (Key.UP, Key.DOWN, Key.LEFT, Key.RIGHT):
+        focus = _grid_move(screen.focus, key, len(tiles), 5)
+        return replace(state, stack=(replace(screen, focus=focus),)), ()
+    if key is Key.OK and tiles:
+        tile = tiles[min(screen.focus, len(tiles) - 1)]
+        return open_board(state, tile.id) if tile is not None else playback_nav.open_live(state, now)
+    if key in (Key.CH_UP, Key.CH_DOWN, Key.RED):
+        return playback_nav.open_live(state, now)
+    if key is Key.MENU:
+        return guide_nav.open_guide(state)
+    return state, ()  # Back on Home: already home
+
+
+def _board_key(state: State, key: Key, now: float) -> tuple[State, Effects]:
+    screen = state.screen
+    items = state.items.get(screen.board_id, ())
+    if key.digit is not None and screen.board_id not in state.items:
+        # Typed before the list arrived: keep the digits, decided when it comes (_items_loaded).
+        return replace(state, digits=state.digits + key.value, digits_deadline=now + NUMBER_ENTRY_SECONDS), ()
+    if key.digit is not None or (key is Key.OK and state.digits):
+        return playback_nav.number_entry(state, key, now, [str(n) for n in range(1, len(items) + 1)],
+                                         lambda s, number: open_item(s, screen.board_id, int(number) - 1))
+    focus = screen.focus
+    if key is Key.UP:
+        focus = max(0, focus - 1)
+    elif key is Key.DOWN:
+        focus = min(max(0, len(items) - 1), focus + 1)
+    elif key is Key.LEFT:
+        focus = max(0, (focus // ITEMS_PER_PAGE - 1) * ITEMS_PER_PAGE)
+    elif key is Key.RIGHT:
+        next_page = (focus // ITEMS_PER_PAGE + 1) * ITEMS_PER_PAGE
+        focus = next_page if next_page < len(items) else focus
+    elif key is Key.OK:
+        return open_item(state, screen.board_id, focus)
+    elif key is Key.BACK:
+        return pop(replace(state, digits="", digits_deadline=None)), ()
+    elif key is Key.MENU:
+        return guide_nav.open_guide(state)
+    return replace(state, stack=(*state.stack[:-1], replace(screen, focus=focus))), ()
+
+
+def _article_key(state: State, key: Key, now: float) -> tuple[State, Effects]:
+    screen = state.screen
+    detail = state.details.get(screen.item_id)
+    pages = len(article_pages(detail.text)) if detail else 1
+    if key in (Key.DOWN, Key.RIGHT, Key.OK, Key.CH_DOWN):
+        if key is Key.OK and screen.page >= pages - 1:
+            return pop(state), ()  # OK on the last page: done reading
+        return replace(state, stack=(*state.stack[:-1], replace(screen, page=min(pages - 1, screen.page + 1)))), ()
+    if key in (Key.UP, Key.LEFT, Key.CH_UP):
+        return replace(state, stack=(*state.stack[:-1], replace(screen, page=max(0, screen.page - 1)))), ()
+    if key is Key.BACK:
+        return pop(state), ()
+    return state, ()
+
+
+# ---- events -----------------------------------------------------------------------------
+
+def _boards_loaded(state: State, event: BoardsLoaded, now: float) -> tuple[State, Effects]:
+    return replace(state, boards=event.boards), ()
+
+
+def _items_loaded(state: State, event: ItemsLoaded, now: float) -> tuple[State, Effects]:
+    state = replace(state, items={**state.items, event.board_id: event.items})
+    screen = state.screen
+    if state.digits and screen.view is View.BOARD and screen.board_id == event.board_id:
+        numbers = [str(n) for n in range(1, len(event.items) + 1)]
+        typed = state.digits
+        state = replace(state, digits="", digits_deadline=None)
+        if typed in numbers and not any(n != typed and n.startswith(typed) for n in numbers):
+            return open_item(state, event.board_id, int(typed) - 1)
+        if any(n.startswith(typed) for n in numbers):
+            return replace(state, digits=typed, digits_deadline=now + NUMBER_ENTRY_SECONDS), ()
+    return state, ()
+
+
+def _item_loaded(state: State, event: ItemLoaded, now: float) -> tuple[State, Effects]:
+    state = replace(state, details={**state.details, event.item.id: event.item})
+    return playback_nav.start_if_waiting(state, event.item, now)
+
+
+def _channels_loaded(state: State, event: ChannelsLoaded, now: float) -> tuple[State, Effects]:
+    changed = replace(state, channels=event.channels, zone=event.zone or state.zone)
+    return playback_nav.channels_changed(changed, state.channels, now)
+
+
+def _guide_loaded(state: State, event: GuideLoaded, now: float) -> tuple[State, Effects]:
+    return replace(state, guide=event.guide, zone=event.guide.zone or state.zone), ()
+
+
+def _notices_loaded(state: State, event: NoticesLoaded, now: float) -> tuple[State, Effects]:
+    return replace(state, notices=event.notices), ()
+
+
+def _connection(state: State, event: ConnectionChanged, now: float) -> tuple[State, Effects]:
+    if event.online and state.offline:  # back: refresh what is on screen
+        effects = [FetchBoards(), FetchChannels()]
+        if state.screen.board_id:
+            effects.append(FetchItems(state.screen.board_id))
+        return replace(state, offline=False), tuple(effects)
+    return replace(state, offline=not event.online), ()
+
+
+def _pairing(state: State, event: PairingStarted, now: float) -> tuple[State, Effects]:
+    return replace(state, stack=(Screen(View.PAIRING),), pairing_code=event.code), ()
+
+
+def _paired(state: State, event: Paired, now: float) -> tuple[State, Effects]:
+    return replace(state, stack=(Screen(View.HOME),), pairing_code=""), (FetchBoards(), FetchChannels())
+
+
+def _tick(state: State, event: Tick, now: float) -> tuple[State, Effects]:
+    if state.message is not None and now >= state.message.until:
+        state = replace(state, message=None)
+    effects: Effects = ()
+    if state.screen.view is View.BOARD and state.digits and state.digits_deadline is not None \
+            and now >= state.digits_deadline:  # 2 s after the last digit: open that item
+        digits, board_id = state.digits, state.screen.board_id
+        state, effects = open_item(replace(state, digits="", digits_deadline=None), board_id, int(digits) - 1)
+    state, more = playback_nav.on_tick(state, now)
+    return state, effects + more
+
+
+_EVENTS = {
+    BoardsLoaded: _boards_loaded, ItemsLoaded: _items_loaded, ItemLoaded: _item_loaded,
+    ChannelsLoaded: _channels_loaded, GuideLoaded: _guide_loaded, NoticesLoaded: _notices_loaded,
+    ConnectionChanged: _connection, PairingStarted: _pairing, Paired: _paired, Tick: _tick,
+}

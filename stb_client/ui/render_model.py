@@ -1,0 +1,364 @@
+"""What the TV shows, as data: render(state, now, clock) -> Frame of rectangles, texts and one focus ring.
+
+Pure, so tests can check what elderly eyes need without a screen: text
+sizes, the safe area, one focus ring of at least 6 px around a target of at
+least 120x120, contrast of every text against what is behind it. The
+renderer (renderer.py) only draws a Frame. All words come from the message
+catalogue.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from dataclasses import dataclass
+from datetime import datetime
+from zoneinfo import ZoneInfo
+
+from keting_i18n import text as catalogue_text
+from stb_client.ui import guide_grid
+from stb_client.ui.layout import (
+    ARTICLE_TOP,
+    BODY_PX,
+    HEIGHT,
+    LINE_SPACING,
+    SAFE_X,
+    SAFE_Y,
+    TITLE_PX,
+    WIDTH,
+    article_pages,
+    home_tiles,
+)
+from stb_client.ui.model import ITEMS_PER_PAGE, Screen, State, View
+from stb_client.ui.navigation import visible_notice
+
+BACKGROUND = "#0B1A2E"
+PANEL = "#13294B"
+WHITE = "#FFFFFF"
+SOFT = "#D8E1EE"  # secondary text: 12:1 on the background
+FOCUS = "#FFC107"
+FOCUS_RING_PX = 8
+FOCUS_SCALE = 1.06
+WIDE_SCALE = 1.02  # rows as wide as the screen grow less, to stay inside the safe area
+ROW_X, ROW_W = SAFE_X + 40, WIDTH - 2 * SAFE_X - 80
+THUMB_W, THUMB_H = 178, 100  # 16:9, like the thumbnails the server makes
+THUMB_BACK = "#24406B"
+NOW_PANEL = "#1E4A7A"  # a programme on air in the guide (white on it: 8.9:1)
+HINT_PX = 36
+
+
+@dataclass(frozen=True)
+class Box:
+    """A filled rectangle at (x, y), `w` by `h`, in `colour`."""
+
+    x: int
+    y: int
+    w: int
+    h: int
+    colour: str
+
+
+@dataclass(frozen=True)
+class Label:
+    """Text drawn at (x, y) (its top left; right-aligned when `align` is "right") over `behind`."""
+
+    x: int
+    y: int
+    text: str
+    size: int
+    colour: str
+    behind: str
+    align: str = "left"
+    max_width: int | None = None
+    wrap: bool = False  # beyond max_width: next line (notices) or cut with an ellipsis (titles)
+
+
+@dataclass(frozen=True)
+class Ring:
+    """The focus: a ring of `width` px drawn around a target that is also drawn `scale` times larger."""
+
+    x: int
+    y: int
+    w: int
+    h: int
+    width: int = FOCUS_RING_PX
+    scale: float = FOCUS_SCALE
+
+
+@dataclass(frozen=True)
+class Picture:
+    """An image from a URL (a thumbnail) fitted into the box; a plain box until it has arrived."""
+
+    x: int
+    y: int
+    w: int
+    h: int
+    url: str
+
+
+@dataclass(frozen=True)
+class Frame:
+    """Everything one screen shows: rectangles, texts, pictures and the focus ring, over the video or not."""
+
+    video: bool  # the player's picture is behind the drawing (nothing opaque over it but panels)
+    boxes: tuple[Box, ...]
+    labels: tuple[Label, ...]
+    ring: Ring | None
+    pictures: tuple[Picture, ...] = ()
+
+
+class _Canvas:
+    def __init__(self, video: bool = False):
+        self.video = video
+        self.boxes: list[Box] = []
+        self.labels: list[Label] = []
+        self.pictures: list[Picture] = []
+        self.ring: Ring | None = None
+
+    def box(self, x: int, y: int, w: int, h: int, colour: str) -> None:
+        self.boxes.append(Box(x, y, w, h, colour))
+
+    def label(self, x: int, y: int, content: str, size: int, colour: str = WHITE, behind: str = BACKGROUND,
+              align: str = "left", max_width: int | None = None, wrap: bool = False) -> None:
+        if content:
+            self.labels.append(Label(x, y, content, size, colour, behind, align, max_width, wrap))
+
+    def picture(self, x: int, y: int, w: int, h: int, url: str | None) -> None:
+        if url:
+            self.pictures.append(Picture(x, y, w, h, url))
+
+    def frame(self) -> Frame:
+        return Frame(self.video, tuple(self.boxes), tuple(self.labels), self.ring, tuple(self.pictures))
+
+
+Text = Callable[..., str]
+
+
+def render(state: State, now: float, clock: str, text: Text | None = None) -> Frame:
+    """The frame for `state` at `now`; `clock` is the local time to show (HH:MM)."""
+    t = text or (lambda message_id, **params: catalogue_text(message_id, **params))
+    screen = state.screen
+    canvas = _Canvas(video=screen.view in (View.PLAYER, View.LIVE))
+    if not canvas.video:
+        canvas.box(0, 0, WIDTH, HEIGHT, BACKGROUND)
+    draw = {View.PAIRING: _pairing, View.HOME: _home, View.BOARD: _board, View.ARTICLE: _article,
+            View.PLAYER: _player, View.LIVE: _live, View.GUIDE: _guide}[screen.view]
+    draw(canvas, state, screen, now, t)
+    if not canvas.video:
+        canvas.label(WIDTH - SAFE_X, SAFE_Y, clock, 48, align="right")
+    _overlays(canvas, state, now, t)
+    return canvas.frame()
+
+
+def _pairing(canvas: _Canvas, state: State, screen: Screen, now: float, t: Text) -> None:
+    canvas.label(SAFE_X, SAFE_Y, t("stb.title"), TITLE_PX)
+    canvas.label(SAFE_X, 300, t("stb.pairing_ask"), 48)
+    canvas.label(SAFE_X, 420, " ".join(state.pairing_code), 160, FOCUS)
+    canvas.label(SAFE_X, 680, t("stb.pairing_wait"), 40, SOFT)
+
+
+def _home(canvas: _Canvas, state: State, screen: Screen, now: float, t: Text) -> None:
+    canvas.label(SAFE_X, SAFE_Y, t("stb.title"), TITLE_PX)
+    tiles = home_tiles(state.boards)
+    # Inset from the safe area by enough that the focused tile, drawn larger, stays inside it.
+    width, height, gap, top = 300, 220, 40, 180
+    left = (WIDTH - 5 * width - 4 * gap) // 2
+    focus = min(screen.focus, len(tiles) - 1)
+    for index, board in enumerate(tiles):
+        if board is None:  # the live TV tile, across the row below the boards
+            row = (len(tiles) - 2) // 5 + 1
+            x, y, w, h = left, top + row * (height + gap), 5 * width + 4 * gap, 160
+            canvas.box(x, y, w, h, "#B71C1C")
+            on_air = state.channels[0].now.title if state.channels and state.channels[0].now else ""
+            canvas.label(x + 40, y + 30, t("stb.live_tile"), 56, behind="#B71C1C")
+            canvas.label(x + 40, y + 100, t("stb.live_tile_hint", now=on_air) if on_air else t("stb.live_tile_keys"),
+                         40, behind="#B71C1C", max_width=w - 80)
+        else:
+            row, column = divmod(index, 5)
+            x, y, w, h = left + column * (width + gap), top + row * (height + gap), width, height
+            canvas.box(x, y, w, h, board.colour)
+            canvas.label(x + 24, y + 16, str(board.key), 72, behind=board.colour)
+            canvas.label(x + 24, y + 124, board.name, 40, behind=board.colour, max_width=w - 40)
+        if index == focus:
+            canvas.ring = Ring(x, y, w, h, scale=FOCUS_SCALE if board is not None else WIDE_SCALE)
+    canvas.label(SAFE_X, HEIGHT - SAFE_Y - HINT_PX, t("stb.home_hint"), HINT_PX, SOFT)
+
+
+def _board(canvas: _Canvas, state: State, screen: Screen, now: float, t: Text) -> None:
+    board = next((b for b in state.boards if b.id == screen.board_id), None)
+    canvas.label(SAFE_X, SAFE_Y, board.name if board else "", TITLE_PX)
+    items = state.items.get(screen.board_id)
+    if items is None:
+        canvas.label(SAFE_X, 300, t("stb.loading"), 48)
+        return
+    if not items:
+        canvas.label(SAFE_X, 300, t("stb.board_empty"), 48)
+        return
+    page = screen.focus // ITEMS_PER_PAGE
+    pages = (len(items) + ITEMS_PER_PAGE - 1) // ITEMS_PER_PAGE
+    canvas.label(SAFE_X + 520, SAFE_Y + 16, t("stb.page", page=page + 1, pages=pages, total=len(items)), 40, SOFT)
+    for row, index in enumerate(range(page * ITEMS_PER_PAGE, min(len(items), (page + 1) * ITEMS_PER_PAGE))):
+        item = items[index]
+        x, y, w, h = ROW_X, 160 + row * 138, ROW_W, 126
+        canvas.box(x, y, w, h, PANEL)
+        canvas.label(x + 24, y + 28, str(index + 1), 60, FOCUS, PANEL)
+        canvas.box(x + 120, y + 13, THUMB_W, THUMB_H, THUMB_BACK)
+        canvas.picture(x + 120, y + 13, THUMB_W, THUMB_H, item.thumbnail_url)
+        text_x = x + 120 + THUMB_W + 30
+        canvas.label(text_x, y + 14, item.title, 48, behind=PANEL, max_width=x + w - 24 - text_x)
+        kind = t("stb.kind_article") if item.kind == "article" else _duration(item.duration_s, t)
+        canvas.label(text_x, y + 76, " · ".join(p for p in (kind, item.date) if p), HINT_PX, SOFT, PANEL)
+        if index == screen.focus:
+            canvas.ring = Ring(x, y, w, h, scale=WIDE_SCALE)
+    if state.digits:
+        canvas.label(WIDTH - SAFE_X, SAFE_Y + 70, state.digits, 96, FOCUS, align="right")
+
+
+def _duration(seconds: float | None, t: Text) -> str:
+    if not seconds:
+        return ""
+    minutes = max(1, round(seconds / 60))
+    return t("stb.minutes", minutes=minutes)
+
+
+def _article(canvas: _Canvas, state: State, screen: Screen, now: float, t: Text) -> None:
+    detail = state.details.get(screen.item_id)
+    if detail is None:
+        canvas.label(SAFE_X, 300, t("stb.loading"), 48)
+        return
+    canvas.label(SAFE_X, SAFE_Y, detail.title, TITLE_PX, max_width=WIDTH - 2 * SAFE_X - 220)
+    pages = article_pages(detail.text)
+    page = min(screen.page, len(pages) - 1)
+    for number, line in enumerate(pages[page]):
+        canvas.label(SAFE_X, ARTICLE_TOP + round(number * BODY_PX * LINE_SPACING), line, BODY_PX)
+    canvas.label(SAFE_X, HEIGHT - SAFE_Y - HINT_PX, t("stb.article_hint", page=page + 1, pages=len(pages)),
+                 HINT_PX, SOFT)
+
+
+def _clock_text(seconds: float) -> str:
+    seconds = int(max(0, seconds))
+    hours, rest = divmod(seconds, 3600)
+    return f"{hours}:{rest // 60:02d}:{rest % 60:02d}" if hours else f"{rest // 60}:{rest % 60:02d}"
+
+
+def _player(canvas: _Canvas, state: State, screen: Screen, now: float, t: Text) -> None:
+    playback = state.playback
+    detail = state.details.get(screen.item_id)
+    if playback is None:
+        canvas.box(0, 0, WIDTH, HEIGHT, BACKGROUND)
+        canvas.label(SAFE_X, 300, t("stb.loading"), 48)
+        return
+    if playback.controls_until <= now:
+        return
+    y = HEIGHT - SAFE_Y - 250
+    canvas.box(0, y - 30, WIDTH, HEIGHT - y + 30, PANEL)
+    canvas.label(SAFE_X, y, detail.title if detail else "", 48, behind=PANEL, max_width=WIDTH - 2 * SAFE_X)
+    duration = playback.duration_s or 0
+    bar = WIDTH - 2 * SAFE_X
+    canvas.box(SAFE_X, y + 90, bar, 16, "#3A4F6E")
+    if duration:
+        canvas.box(SAFE_X, y + 90, round(bar * min(1.0, playback.position_s / duration)), 16, FOCUS)
+    status = t("stb.paused") if playback.paused else ""
+    canvas.label(SAFE_X, y + 130, f"{_clock_text(playback.position_s)} / {_clock_text(duration)}  {status}".strip(),
+                 44, behind=PANEL)
+    canvas.label(SAFE_X, y + 192, t("stb.player_hint"), HINT_PX, SOFT, PANEL)
+
+
+def _live(canvas: _Canvas, state: State, screen: Screen, now: float, t: Text) -> None:
+    channel = next((c for c in state.channels if c.number == screen.channel), None)
+    if state.digits:
+        canvas.box(WIDTH - SAFE_X - 300, SAFE_Y, 300, 180, PANEL)
+        canvas.label(WIDTH - SAFE_X - 40, SAFE_Y + 20, state.digits, 120, FOCUS, PANEL, align="right")
+    if channel is None or state.banner_until <= now:
+        return
+    y = HEIGHT - SAFE_Y - 230
+    canvas.box(0, y - 30, WIDTH, HEIGHT - y + 30, PANEL)
+    canvas.label(SAFE_X, y, f"{channel.number}  {channel.name}", TITLE_PX, behind=PANEL)
+    if channel.now:
+        canvas.label(SAFE_X, y + 90, t("stb.now_on", start=channel.now.start, title=channel.now.title), 44,
+                     behind=PANEL, max_width=WIDTH - 2 * SAFE_X)
+    if channel.next:
+        canvas.label(SAFE_X, y + 150, t("stb.next_on", start=channel.next.start, title=channel.next.title), 40,
+                     SOFT, PANEL, max_width=WIDTH - 2 * SAFE_X)
+
+
+def _guide(canvas: _Canvas, state: State, screen: Screen, now: float, t: Text) -> None:
+    canvas.label(SAFE_X, SAFE_Y, t("stb.guide"), TITLE_PX)
+    if not state.channels:
+        canvas.label(SAFE_X, 300, t("stb.loading"), 48)
+        return
+    if state.guide is None:
+        _guide_rows(canvas, state, screen, t)
+        return
+    wall = state.guide.wall_at(now)
+    start, end = guide_grid.window(wall, screen.page)
+    for step in range(0, guide_grid.WINDOW_S, guide_grid.STEP_S):
+        canvas.label(guide_grid.x_of(start + step, start) + 8, 160, _hhmm(start + step, state.guide.zone), HINT_PX,
+                     SOFT)
+    focus = min(screen.focus, len(state.channels) - 1)
+    top = guide_grid.first_row(focus, len(state.channels))
+    for row, channel in enumerate(state.channels[top:top + guide_grid.ROWS], start=top):
+        y = guide_grid.ROW_Y + (row - top) * (guide_grid.ROW_H + guide_grid.ROW_GAP)
+        canvas.box(SAFE_X, y, guide_grid.NAME_W, guide_grid.ROW_H, PANEL)
+        canvas.label(SAFE_X + 20, y + 36, f"{channel.number} {channel.name}", 44, behind=PANEL,
+                     max_width=guide_grid.NAME_W - 40)
+        cells = guide_grid.row_cells(state.guide, channel.number, wall, screen.page)
+        for column, cell in enumerate(cells):
+            x, right = guide_grid.x_of(cell.start, start), guide_grid.x_of(cell.end, start)
+            colour = NOW_PANEL if cell.start <= wall < cell.end else PANEL
+            canvas.box(x + 2, y, right - x - 4, guide_grid.ROW_H, colour)
+            title = cell.title if cell.count == 1 else t("stb.guide_more", title=cell.title, count=cell.count)
+            canvas.label(x + 14, y + 12, title, 40, behind=colour, max_width=right - x - 28)
+            canvas.label(x + 14, y + 70, cell.label, HINT_PX, SOFT, colour, max_width=right - x - 28)
+            if row == focus and column == min(screen.column, len(cells) - 1):
+                canvas.ring = Ring(x + 2, y, right - x - 4, guide_grid.ROW_H, scale=WIDE_SCALE)
+        if not cells:
+            canvas.label(guide_grid.GRID_X + 14, y + 36, t("stb.guide_empty"), 40, SOFT)
+    if start <= wall < end:  # where now is, over every row
+        canvas.box(guide_grid.x_of(wall, start) - 2, guide_grid.ROW_Y - 16, 4,
+                   guide_grid.ROWS * (guide_grid.ROW_H + guide_grid.ROW_GAP), FOCUS)
+    canvas.label(SAFE_X, HEIGHT - SAFE_Y - 50, t("stb.guide_hint"), HINT_PX, SOFT)
+
+
+def _hhmm(moment: float, zone: str) -> str:
+    return datetime.fromtimestamp(moment, ZoneInfo(zone)).strftime("%H:%M")
+
+
+def _guide_rows(canvas: _Canvas, state: State, screen: Screen, t: Text) -> None:
+    """Before the grid arrives: each channel with now and next."""
+    for row, channel in enumerate(state.channels[:6]):
+        x, y, w, h = ROW_X, 160 + row * 138, ROW_W, 126
+        canvas.box(x, y, w, h, PANEL)
+        canvas.label(x + 24, y + 30, f"{channel.number}  {channel.name}", 48, behind=PANEL)
+        if channel.now:
+            canvas.label(x + 560, y + 14, t("stb.now_on", start=channel.now.start, title=channel.now.title), 44,
+                         behind=PANEL, max_width=w - 600)
+        if channel.next:
+            canvas.label(x + 560, y + 74, t("stb.next_on", start=channel.next.start, title=channel.next.title),
+                         HINT_PX, SOFT, PANEL, max_width=w - 600)
+        if row == min(screen.focus, len(state.channels) - 1):
+            canvas.ring = Ring(x, y, w, h, scale=WIDE_SCALE)
+
+
+def _overlays(canvas: _Canvas, state: State, now: float, t: Text) -> None:
+    if state.offline:
+        canvas.box(0, HEIGHT - SAFE_Y - 90, WIDTH, 90 + SAFE_Y, "#7A1F1F")
+        canvas.label(SAFE_X, HEIGHT - SAFE_Y - 70, t("stb.offline"), 44, behind="#7A1F1F")
+    if state.volume_until > now:
+        words = t("stb.muted") if state.muted else t("stb.volume", level=state.volume)
+        canvas.box(WIDTH - SAFE_X - 360, SAFE_Y + 90, 360, 100, PANEL)
+        canvas.label(WIDTH - SAFE_X - 30, SAFE_Y + 114, words, 48, behind=PANEL, align="right")
+    notice = visible_notice(state)
+    message = state.message if state.message and state.message.until > now else None
+    if notice is not None:
+        x, y, w, h = 260, 250, WIDTH - 520, 520
+        canvas.box(x, y, w, h, "#4A148C")
+        canvas.label(x + 60, y + 50, notice.title, 60, behind="#4A148C", max_width=w - 120)
+        canvas.label(x + 60, y + 160, notice.body, 44, behind="#4A148C", max_width=w - 120, wrap=True)
+        hint = t("stb.notice_watch") if notice.kind == "broadcast" and notice.channel else t("stb.notice_close")
+        canvas.label(x + 60, y + h - 100, hint, 44, FOCUS, "#4A148C")
+        canvas.ring = None  # the notice answers first: no other focus
+    elif message is not None:
+        x, y, w, h = 360, 380, WIDTH - 720, 240
+        canvas.box(x, y, w, h, "#4A148C")
+        canvas.label(x + 60, y + 60, t(message.message_id, **dict(message.params)), 48, behind="#4A148C",
+                     max_width=w - 120, wrap=True)
