@@ -29,7 +29,8 @@ sys.path.insert(0, str(REPO / "bench"))
 from local_server import start_server  # noqa: E402
 
 from server import create_app  # noqa: E402
-from server.accounts.users import add_user, create_api_token  # noqa: E402
+from server.accounts.tokens import create_api_token  # noqa: E402
+from server.accounts.users import add_user  # noqa: E402
 from server.core.timestamps import utc_now  # noqa: E402
 from server.web.context import current_lineup, get_db  # noqa: E402
 
@@ -122,7 +123,7 @@ def main() -> None:
                   "ORIGINALS_DIR": str(folder / "originals")}
         app = create_app(config)
         with app.app_context():
-            add_user(get_db(), current_lineup(), "bench", "password123", "editor", utc_now())
+            add_user(get_db(), current_lineup(), "bench", "password123", "editor", utc_now(), all_boards=True)
             token = create_api_token(get_db(), "bench", "bench", utc_now())
         server, port = start_server(config)
         try:

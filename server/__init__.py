@@ -7,6 +7,7 @@ from datetime import datetime
 from pathlib import Path
 
 from flask import Flask
+from werkzeug.routing import IntegerConverter
 
 from keting_i18n import text
 from server.broadcast.station import Station, StationSettings
@@ -17,6 +18,14 @@ from server.core.migrations import migrate
 from server.core.site import Site
 from server.core.timestamps import utc_now
 from server.web import context
+
+
+class SqliteInteger(IntegerConverter):
+    """<int:…> in every route: a whole number SQLite can hold (a larger one is no such thing: 404, not a 500)."""
+
+    def __init__(self, url_map, *args, **kwargs):
+        kwargs.setdefault("max", 2 ** 63 - 1)
+        super().__init__(url_map, *args, **kwargs)
 
 
 def _apply_settings(app: Flask, test_config: Mapping | None) -> None:
@@ -30,6 +39,9 @@ def _apply_settings(app: Flask, test_config: Mapping | None) -> None:
         app.config[setting.name] = settings.coerce(setting, app.config[setting.name])
     if not app.config["DATABASE"]:
         app.config["DATABASE"] = str(Path(app.instance_path) / "keting.sqlite3")
+    app.config["MAX_CONTENT_LENGTH"] = app.config["MAX_REQUEST_BYTES"]  # Flask's name for it
+    hosts = [host.strip() for host in app.config["ALLOWED_HOSTS"].split(",") if host.strip()]
+    app.config["TRUSTED_HOSTS"] = hosts or None  # Flask refuses other Host headers with 400
     if not app.config["ORIGINALS_DIR"]:
         app.config["ORIGINALS_DIR"] = str(Path(app.instance_path) / "originals")
 
@@ -41,6 +53,7 @@ def create_app(test_config: Mapping | None = None, clock: Callable[[], datetime]
     line-up never starts serving. `clock` lets tests fix "now".
     """
     app = Flask(__name__, instance_relative_config=True, template_folder="web/templates", static_folder="web/static")
+    app.url_map.converters["int"] = SqliteInteger
     _apply_settings(app, test_config)
     app.json.ensure_ascii = False  # Chinese stays readable in JSON
     lineup = load_lineup(app.config["CHANNELS_FILE"])

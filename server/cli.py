@@ -60,6 +60,14 @@ def main() -> None:
     pass
 
 
+def serve_warnings(config, host: str) -> list[str]:
+    """What an operator should fix before this server faces a network (printed by `keting serve`)."""
+    loopback = host in ("127.0.0.1", "::1", "localhost") or host.startswith("127.")
+    if loopback or config["PUBLIC_URL"] or config["ALLOWED_HOSTS"]:
+        return []
+    return [text("cli.host_not_pinned", lang=config["LANGUAGE"], host=host)]
+
+
 @main.command(help="Start the server (gunicorn) on HOST:PORT.")
 @click.option("--host", default=None, help="Listen address (setting HOST).")
 @click.option("--port", type=int, default=None, help="Listen port (setting PORT).")
@@ -85,6 +93,8 @@ def serve(host: str | None, port: int | None) -> None:
         return [jobs, channels]
 
     with app.app_context():
+        for warning in serve_warnings(app.config, host):
+            click.echo(warning, err=True)
         _say("cli.serving", url=f"http://{host}:{port}/")
     KetingServer(app, host, port, start_runners).run()
 
@@ -314,8 +324,10 @@ def _read_password(from_stdin: bool) -> str:
 
 
 def _role_options(command):
+    command = click.option("--all-boards", is_flag=True,
+                           help="An editor who may edit every board, including boards added later.")(command)
     command = click.option("--board", "boards", multiple=True,
-                           help="Limit an editor to this board id (repeatable; none: all boards).")(command)
+                           help="A board id this editor may edit (repeatable).")(command)
     command = click.option("--admin", "role", flag_value="admin", help="Administrator.")(command)
     return click.option("--editor", "role", flag_value="editor", default=True, help="Editor (default).")(command)
 
@@ -326,24 +338,26 @@ def _role_options(command):
 @click.option("--name", "display_name", default="", help="Name shown in the console, e.g. 张老师.")
 @click.option("--password-stdin", is_flag=True, help="Read the password from standard input.")
 @with_app
-def user_add(username: str, role: str, boards: tuple[str, ...], display_name: str, password_stdin: bool) -> None:
+def user_add(username: str, role: str, boards: tuple[str, ...], all_boards: bool, display_name: str,
+             password_stdin: bool) -> None:
     """Create an account with a role, board limits and a password that is asked for or read from stdin."""
-    from server.accounts.users import add_user
+    from server.accounts.users import add_user, check_boards_given
 
+    check_boards_given(role, boards, all_boards)  # before asking for a password
     created = add_user(get_db(), current_lineup(), username, _read_password(password_stdin), role, clock(),
-                       display_name, boards)
+                       display_name, boards, all_boards)
     _say("cli.user_added", username=created.username, role=created.role)
 
 
 @user.command("list", help="All accounts with role, board limits and state.")
 @with_app
 def user_list() -> None:
-    """Print every account with its role, state, boards (* for all) and display name."""
+    """Print every account with its role, state, boards (* for all, - for none) and display name."""
     from server.accounts.users import list_users
 
     for account in list_users(get_db()):
         state = "disabled" if account.disabled else "active"
-        boards = ",".join(account.boards) or "*"
+        boards = "*" if account.all_boards or account.role == "admin" else ",".join(account.boards) or "-"
         click.echo(f"{account.username:<20} {account.role:<7} {state:<9} {boards}  {account.display_name}")
 
 
@@ -364,23 +378,48 @@ def user_password(username: str, password_stdin: bool) -> None:
 @click.argument("username")
 @_role_options
 @with_app
-def user_role(username: str, role: str, boards: tuple[str, ...]) -> None:
+def user_role(username: str, role: str, boards: tuple[str, ...], all_boards: bool) -> None:
     """Change an account's role and board limits."""
     from server.accounts.users import set_role
 
-    changed = set_role(get_db(), current_lineup(), username, role, boards, clock())
+    changed = set_role(get_db(), current_lineup(), username, role, boards, clock(), all_boards)
     _say("cli.user_role_set", username=changed.username, role=changed.role)
 
 
 @user.command("token", help="Create an API token for an account's tools (uploads from scripts).")
 @click.argument("username")
 @click.option("--label", default="", help="What the token is for, e.g. 录播电脑.")
+@click.option("--days", type=int, default=None, help="Days it stays valid (setting API_TOKEN_DAYS by default).")
 @with_app
-def user_token(username: str, label: str) -> None:
+def user_token(username: str, label: str, days: int | None) -> None:
     """Print a new API token for an account."""
-    from server.accounts.users import create_api_token
+    from server.accounts.tokens import create_api_token
 
-    click.echo(create_api_token(get_db(), username, label, clock()))
+    click.echo(create_api_token(get_db(), username, label, clock(), days or current_app.config["API_TOKEN_DAYS"]))
+
+
+@user.command("tokens", help="List an account's API tokens (never the tokens themselves).")
+@click.argument("username")
+@with_app
+def user_tokens(username: str) -> None:
+    """Print an account's tokens: id, label, made, expires, last used."""
+    from server.accounts.tokens import list_tokens
+
+    for token in list_tokens(get_db(), username):
+        click.echo(f"{token.id:>4}  {token.label or '-':<16} {token.created_at}  {token.expires_at or '-'}  "
+                   f"{token.last_used_at or '-'}")
+
+
+@user.command("revoke-token", help="Revoke one of an account's API tokens by its id (see `keting user tokens`).")
+@click.argument("username")
+@click.argument("token_id", type=int)
+@with_app
+def user_revoke_token(username: str, token_id: int) -> None:
+    """Revoke an API token: it stops working at once."""
+    from server.accounts.tokens import revoke_token
+
+    revoke_token(get_db(), username, token_id)
+    _say("cli.token_revoked", id=token_id, username=username)
 
 
 @user.command("disable", help="Disable an account (it can no longer log in).")

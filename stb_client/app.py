@@ -76,7 +76,7 @@ class ClientApp:
     def __init__(self, api: ServerApi, screen: Screen | None, player: Player | None,
                  save_token: Callable[[str], None] = lambda _t: None, remote_port: int | None = None,
                  serial: str = "keting-stb", version: str = "dev",
-                 cache: AnswerCache | None = None):
+                 cache: AnswerCache | None = None, screenshot_dir: Path | None = None):
         self.api, self.screen, self.player = api, screen, player
         self.save_token, self.serial, self.version = save_token, serial, version
         self.events: queue.Queue = queue.Queue()
@@ -91,6 +91,7 @@ class ClientApp:
         self.stopping = threading.Event()
         self._pending_keys: list[float] = []
         self.keyboard_keys = KeyTranslator(self.press)
+        self.screenshot_dir = screenshot_dir or Path("screenshots")
         self.remote = None
         if remote_port is not None:
             from stb_client.hardware.http_remote import HttpRemote
@@ -103,10 +104,14 @@ class ClientApp:
         """A key from any remote (thread-safe); its arrival time starts the key-to-frame measure."""
         self.events.put(KeyPressed(key, time.monotonic()))
 
-    def _screenshot(self, path: str) -> None:
+    def _screenshot(self, name: str) -> Path:
+        """Save the screen as `name` (a plain file name, checked by the remote) in the screenshot folder."""
+        path = self.screenshot_dir / Path(name).name
+        path.parent.mkdir(parents=True, exist_ok=True)
         done = threading.Event()
-        self.events.put(ScreenshotWanted(path, done))
+        self.events.put(ScreenshotWanted(str(path), done))
         done.wait(10)
+        return path
 
     def _keyboard(self) -> None:
         import pygame

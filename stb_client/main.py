@@ -92,7 +92,8 @@ def run_tv(args, api: ServerApi) -> int:
     from stb_client.link.cache import AnswerCache
 
     app = ClientApp(api, screen, player, _save_token, args.remote_port, args.serial, CLIENT_VERSION,
-                    AnswerCache(state_dir() / "cache.sqlite3"))
+                    AnswerCache(state_dir() / "cache.sqlite3"),
+                    Path(args.screenshot_dir) if args.screenshot_dir else state_dir() / "screenshots")
     if not args.no_evdev:
         _start_evdev(app.press)
     signal.signal(signal.SIGTERM, lambda *_: app.stop())
@@ -131,6 +132,8 @@ def main(argv: list[str] | None = None) -> int:
     tv.add_argument("--remote-port", type=int, default=int(os.environ.get("KETING_STB_REMOTE_PORT", "8765")),
                     help="the HTTP remote on 127.0.0.1 (0: any free port)")
     tv.add_argument("--serial", default=platform.node() or "keting-stb")
+    tv.add_argument("--screenshot-dir", default="",
+                    help="where the HTTP remote's screenshots go (default: screenshots/ in the state folder)")
     args = parser.parse_args(argv)
 
     api = ServerApi(args.server, _load_token())

@@ -77,9 +77,10 @@ def auth(device_token) -> dict[str, str]:
 
 def editor_token(db, lineup, now, username="editor", role="editor", boards=()) -> str:
     """An account and an API token for it, through the real functions."""
-    from server.accounts.users import add_user, create_api_token
+    from server.accounts.tokens import create_api_token
+    from server.accounts.users import add_user
 
-    add_user(db, lineup, username, "password123", role, now, boards=boards)
+    add_user(db, lineup, username, "password123", role, now, boards=boards, all_boards=not boards)
     return create_api_token(db, username, "tests", now)
 
 

@@ -93,8 +93,9 @@ def register_device(db: Database, serial: object, name: object, client_version: 
                     per_hour: int | None = None) -> Registration:
     """Record a new pending registration and hand out its pairing and device codes.
 
-    An earlier pending registration of the same serial is dropped: the box
-    lost its device code (a reboot mid-pairing) and starts over. With `per_hour`,
+    Earlier pending registrations of the same serial stay: anyone can send a
+    serial, so a request never removes another's row; approving one revokes the
+    others (approve_device), and unapproved ones expire. With `per_hour`,
     an address that registered that many boxes in the last hour is refused (429).
     """
     if address is not None and per_hour:
@@ -111,7 +112,6 @@ def register_device(db: Database, serial: object, name: object, client_version: 
     device_code = secrets.token_urlsafe(32)
     expires_at = now + timedelta(seconds=ttl_seconds)
     with db.atomic():
-        db.execute("DELETE FROM devices WHERE serial = ? AND state = 'pending'", [serial])
         while True:
             code = "".join(secrets.choice("0123456789") for _ in range(PAIRING_CODE_DIGITS))
             taken = db.execute("SELECT 1 FROM devices WHERE pairing_code = ? AND state = 'pending'",

@@ -1,9 +1,21 @@
-"""Rate limits on console logins: lock-out per account and per address after failures.
+"""Limits on console logins, so a password cannot be guessed and an account cannot be locked by a stranger.
 
-Failures are rows in SQLite, so a lock-out survives a restart and holds for
-every process sharing the database. Flask-Limiter counts requests, not
-failed passwords, and keeps its counts per process without extra storage,
-which is why this small piece is ours.
+Three counts of wrong passwords within LOGIN_LOCKOUT_MINUTES:
+- an account tried from one address (`pair`): after LOGIN_MAX_FAILURES that
+  address may not try that account again until the window passes;
+- one address on any account (`address`): after LOGIN_MAX_FAILURES_PER_ADDRESS
+  that address may not log in at all for the window;
+- an account from anywhere (`account`): after LOGIN_MAX_FAILURES each further
+  try must wait a little longer (2, 4, 8 … at most 60 s) after the last one,
+  which slows a guesser with many addresses while the owner, from their own
+  computer, waits a minute at most instead of being locked out.
+
+An attempt is counted before the password is checked, in the same write
+transaction as the check (BEGIN IMMEDIATE), so parallel tries cannot slip
+past the limit; a right password takes its count back. Failures are rows in
+SQLite: they hold across restarts and every process sharing the database.
+Flask-Limiter counts requests per process, not failed passwords, which is why
+this small piece is ours.
 """
 
 from __future__ import annotations
@@ -15,20 +27,24 @@ from enum import StrEnum
 
 from sqlite_utils import Database
 
+from server.core.db import write_transaction
 from server.core.errors import UserError
 from server.core.timestamps import format_utc, parse_time
+
+MAX_DELAY_S = 60
 
 
 class Scope(StrEnum):
     """What a failed login is counted against (login_failures.scope)."""
 
+    PAIR = "pair"
     ACCOUNT = "account"
     ADDRESS = "address"
 
 
 @dataclass(frozen=True)
 class Limits:
-    """How many failed logins an account and an address may have within the window before they are locked out."""
+    """How many wrong passwords are allowed per account (and address) and per address, within a window."""
 
     per_account: int
     per_address: int
@@ -36,52 +52,86 @@ class Limits:
 
 
 def limits_from(config) -> Limits:
-    """The limits from the app's LOGIN_MAX_FAILURES[_PER_ADDRESS] and LOGIN_LOCKOUT_MINUTES settings."""
+    """The login limits of a site's settings."""
     return Limits(config["LOGIN_MAX_FAILURES"], config["LOGIN_MAX_FAILURES_PER_ADDRESS"],
                   timedelta(minutes=config["LOGIN_LOCKOUT_MINUTES"]))
 
 
 class LockedOut(UserError):
-    """Too many wrong passwords: 429 with the minutes left."""
+    """Too many wrong passwords: 429 with the time to wait (in minutes and seconds, for the message)."""
 
     def __init__(self, message_id: str, retry_after_s: int):
         super().__init__(message_id, status=429, error_code="locked_out",
-                         minutes=max(1, math.ceil(retry_after_s / 60)))
+                         minutes=max(1, math.ceil(retry_after_s / 60)), seconds=retry_after_s)
         self.retry_after_s = retry_after_s
 
 
-def _retry_after(db: Database, scope: str, key: str, limit: int, window: timedelta, now: datetime) -> int:
-    """Seconds until `key` drops below `limit` failures in the window (0: not locked)."""
-    since = format_utc(now - window)
+@dataclass(frozen=True)
+class Attempt:
+    """A login attempt already counted as a failure; `succeeded` takes the count back."""
+
+    username: str
+    address: str
+    rowids: tuple[int, ...]
+
+
+def _keys(username: str, address: str) -> dict[Scope, str]:
+    account = username.strip().lower()
+    return {Scope.PAIR: f"{account} {address}", Scope.ACCOUNT: account, Scope.ADDRESS: address}
+
+
+def _recent(db: Database, scope: Scope, key: str, window: timedelta, now: datetime) -> list[datetime]:
+    """The failures of `key` within the window, newest first."""
     rows = db.execute("SELECT at FROM login_failures WHERE scope = ? AND key = ? AND at > ? ORDER BY at DESC",
-                      [scope, key, since]).fetchall()
-    if len(rows) < limit:
+                      [scope, key, format_utc(now - window)]).fetchall()
+    return [parse_time(row["at"]) for row in rows]
+
+
+def _locked_for(failures: list[datetime], limit: int, window: timedelta, now: datetime) -> int:
+    """Seconds until fewer than `limit` failures are left in the window (0: free to try)."""
+    if len(failures) < limit:
         return 0
-    # Locked until the limit-th most recent failure leaves the window.
-    oldest_counted = parse_time(rows[limit - 1]["at"])
-    return max(1, math.ceil((oldest_counted + window - now).total_seconds()))
+    return max(1, math.ceil((failures[limit - 1] + window - now).total_seconds()))
 
 
-def check(db: Database, username: str, address: str, limits: Limits, now: datetime) -> None:
-    """Raise LockedOut when this account or this address may not try again yet."""
-    wait = _retry_after(db, "account", username.strip(), limits.per_account, limits.window, now)
-    if wait:
-        raise LockedOut("login.account_locked", wait)
-    wait = _retry_after(db, "address", address, limits.per_address, limits.window, now)
-    if wait:
-        raise LockedOut("login.address_locked", wait)
+def _slowed_for(failures: list[datetime], limit: int, now: datetime) -> int:
+    """Seconds still to wait after the last failure once an account passed `limit` (0: free to try)."""
+    if len(failures) < limit:
+        return 0
+    delay = min(MAX_DELAY_S, 2 ** (len(failures) - limit + 1))
+    return max(0, math.ceil((failures[0] + timedelta(seconds=delay) - now).total_seconds()))
 
 
-def record_failure(db: Database, username: str, address: str, now: datetime) -> None:
-    """Count a wrong password against the account and the address, and drop failures older than a day."""
+def begin(db: Database, username: str, address: str, limits: Limits, now: datetime) -> Attempt:
+    """Refuse (LockedOut) or count this attempt as a failure, atomically; the caller then checks the password."""
+    keys = _keys(username, address)
     stamp = format_utc(now)
-    with db.atomic():
-        db.execute("INSERT INTO login_failures (scope, key, at) VALUES ('account', ?, ?)", [username.strip(), stamp])
-        db.execute("INSERT INTO login_failures (scope, key, at) VALUES ('address', ?, ?)", [address, stamp])
+    with write_transaction(db):
+        wait = _locked_for(_recent(db, Scope.PAIR, keys[Scope.PAIR], limits.window, now), limits.per_account,
+                           limits.window, now)
+        if wait:
+            raise LockedOut("login.account_locked", wait)
+        wait = _locked_for(_recent(db, Scope.ADDRESS, address, limits.window, now), limits.per_address,
+                           limits.window, now)
+        if wait:
+            raise LockedOut("login.address_locked", wait)
+        wait = _slowed_for(_recent(db, Scope.ACCOUNT, keys[Scope.ACCOUNT], limits.window, now), limits.per_account,
+                           now)
+        if wait:
+            raise LockedOut("login.account_slowed", wait)
+        rowids = tuple(db.execute("INSERT INTO login_failures (scope, key, at) VALUES (?, ?, ?)",
+                                  [scope, key, stamp]).lastrowid for scope, key in keys.items())
         # Forget what no window looks at any more (a day is far beyond any lock-out).
         db.execute("DELETE FROM login_failures WHERE at < ?", [format_utc(now - timedelta(days=1))])
+    return Attempt(username, address, rowids)
 
 
-def record_success(db: Database, username: str) -> None:
-    """A right password clears the account's failures (not the address's: that guards other accounts)."""
-    db.execute("DELETE FROM login_failures WHERE scope = 'account' AND key = ?", [username.strip()])
+def succeeded(db: Database, attempt: Attempt) -> None:
+    """A right password: this attempt does not count, and the account's failures are cleared (the address's
+    are not: they guard other accounts)."""
+    keys = _keys(attempt.username, attempt.address)
+    with write_transaction(db):
+        db.execute(f"DELETE FROM login_failures WHERE rowid IN ({','.join('?' * len(attempt.rowids))})",
+                   list(attempt.rowids))
+        db.execute("DELETE FROM login_failures WHERE (scope = ? AND key = ?) OR (scope = ? AND key = ?)",
+                   [Scope.PAIR, keys[Scope.PAIR], Scope.ACCOUNT, keys[Scope.ACCOUNT]])

@@ -13,6 +13,7 @@ from enum import StrEnum
 from sqlite_utils import Database
 
 from server.core.errors import NotFound, UserError
+from server.core.plain_text import checked
 from server.core.timestamps import format_utc, utc_now
 
 
@@ -48,7 +49,7 @@ def _row(row) -> Organisation:
 def add_organisation(db: Database, name: str, kind: str, parent_id: int | None = None,
                      now: datetime | None = None) -> Organisation:
     """Create an organisation under `parent_id` (None for the subdistrict at the top); `now` stamps it."""
-    name = name.strip()
+    name = checked(name, "name").strip()
     if kind not in KINDS:
         raise UserError("org.bad_kind", value=kind, allowed=", ".join(KINDS))
     parent_kind = None

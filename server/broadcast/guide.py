@@ -16,6 +16,7 @@ from sqlite_utils import Database
 
 from server.broadcast.channel_art import logo_path
 from server.core.channels_yaml import Channel, Lineup
+from server.core.plain_text import without_controls
 from server.core.timestamps import from_ms, to_ms
 
 XMLTV_DOCTYPE = '<!DOCTYPE tv SYSTEM "xmltv.dtd">'
@@ -79,7 +80,10 @@ def xmltv_channel_id(channel: Channel) -> str:
 
 
 def xmltv(lineup: Lineup, listing: dict[int, list[Programme]], zone: str, media_base: str, lang: str = "zh") -> bytes:
-    """An XMLTV document (valid against xmltv.dtd) of the given channels' programmes."""
+    """An XMLTV document (valid against xmltv.dtd) of the given channels' programmes.
+
+    Texts are stripped of control characters, which XML 1.0 cannot carry (rows from before they were refused).
+    """
     tv = ElementTree.Element("tv", {"generator-info-name": "Keting", "source-info-name": "Keting"})
     for channel in lineup.channels:
         element = ElementTree.SubElement(tv, "channel", {"id": xmltv_channel_id(channel)})
@@ -91,10 +95,10 @@ def xmltv(lineup: Lineup, listing: dict[int, list[Programme]], zone: str, media_
             element = ElementTree.SubElement(tv, "programme", {
                 "start": _xmltv_time(programme.start, zone), "stop": _xmltv_time(programme.end, zone),
                 "channel": xmltv_channel_id(channel)})
-            ElementTree.SubElement(element, "title", {"lang": lang}).text = programme.title
+            ElementTree.SubElement(element, "title", {"lang": lang}).text = without_controls(programme.title)
             description = "\n".join(part for part in (programme.speaker, programme.description) if part)
             if description:
-                ElementTree.SubElement(element, "desc", {"lang": lang}).text = description
+                ElementTree.SubElement(element, "desc", {"lang": lang}).text = without_controls(description)
             if programme.board_name:
                 ElementTree.SubElement(element, "category", {"lang": lang}).text = programme.board_name
     body = ElementTree.tostring(tv, encoding="unicode")
@@ -102,8 +106,8 @@ def xmltv(lineup: Lineup, listing: dict[int, list[Programme]], zone: str, media_
 
 
 def _attribute(value: str) -> str:
-    """An M3U attribute value: players split on quotes and commas, so those become look-alikes."""
-    return value.replace('"', "＂").replace(",", "，").replace("\n", " ")
+    """An M3U attribute value: players split on quotes, commas and lines, so those become look-alikes."""
+    return without_controls(value).replace('"', "＂").replace(",", "，").replace("\r", " ").replace("\n", " ")
 
 
 def m3u(lineup: Lineup, base_url: str, media_base: str, group: str) -> str:

@@ -1,15 +1,18 @@
 """Live events: ffmpeg relays an input URL into the ladder format, the channel shows it, a recording stays.
 
 LIVE_LEAD_SECONDS before an event starts, a relay run starts: one ffmpeg
-reading the input (RTMP, RTSP, SRT, HLS, UDP, or a file for tests, read at
-its own pace) and writing every rung of the ladder as HLS under
+reading the input (RTMP(S), RTSP, SRT or HLS over HTTP(S), checked again by
+live_input.py and opened with only its scheme's protocols) and writing every
+rung of the ladder as HLS under
 media/live/events/<entry>/run-<n>/, loudness-normalised, with segments
 numbered by capture time (live_feed.py). The database holds the runs and the
 event's state; the channel's timeline follows it (playout_store.py): the
 slate while the relay is not producing, the relay once it is.
 
 An ffmpeg that exits before the event's end is run again after 2, 4, 8 …
-(at most 30) seconds; its error is kept for the administrator. When the event
+(at most 30) seconds; the administrator sees the reason as one of a few known
+messages (ffmpeg_errors.py), never ffmpeg's own output, which may quote the
+input's secrets and stays in the server's log. When the event
 ends the relay stops, and the segments of all runs are joined into one file
 that comes in like an upload: a draft video on RECORDINGS_BOARD.
 """
@@ -30,32 +33,25 @@ from pathlib import Path
 import ffmpeg
 from sqlite_utils import Database
 
+from keting_i18n import text
 from server.broadcast.live_feed import run_folder
+from server.broadcast.live_input import allowed_hosts, check_live_url, input_options
 from server.broadcast.schedule import LiveState
 from server.core.channels_yaml import Lineup
 from server.core.child_process import die_with_parent
+from server.core.errors import UserError
 from server.core.timestamps import format_utc, to_ms
+from server.ingest.ffmpeg_errors import message_id, reason_for
 from server.ingest.hls_ladder import STDERR_TAIL_LINES, ladder_output
 
 log = logging.getLogger(__name__)
 BACKOFF_MAX_S = 30
-NETWORK_TIMEOUT_US = 10_000_000  # a stalled network input makes ffmpeg exit, and so be retried
-
-
-def is_file_input(url: str) -> bool:
-    """Whether a live input URL is a local file (a path or file: URL), as tests use."""
-    return url.startswith(("/", "file:"))
 
 
 def relay_args(url: str, lineup: Lineup, out_dir: Path, start_number: int, ffmpeg_cmd: str = "ffmpeg") -> list[str]:
-    """The ffmpeg command line of one relay run."""
+    """The ffmpeg command line of one relay run, for a URL that live_input.check_live_url accepted."""
     ladder = lineup.ladder
-    options: dict[str, object] = {}
-    if is_file_input(url):
-        options["re"] = None  # read a file at its own pace, as a camera would send it
-    elif url.startswith(("http://", "https://", "rtmp://", "rtmps://")):
-        options["rw_timeout"] = NETWORK_TIMEOUT_US
-    source = ffmpeg.input(url.removeprefix("file:"), **options)
+    source = ffmpeg.input(url, **input_options(url))
     audio = (source.audio.filter("aformat", channel_layouts="stereo")
              .filter("loudnorm", I=ladder.loudness_lufs, TP=-1.5, LRA=11).filter("aresample", 48000))
     output = ladder_output(source.video, audio, ladder, ladder.renditions, out_dir, live_start_number=start_number)
@@ -71,6 +67,7 @@ class _Relay:
 
 
 def _tail(path: Path) -> str:
+    """The end of a run's ffmpeg log (for the reason and the server's log only: never stored or shown)."""
     try:
         return "\n".join(path.read_text("utf-8", "replace").strip().splitlines()[-STDERR_TAIL_LINES:])
     except OSError:
@@ -99,7 +96,8 @@ def make_recording(db: Database, lineup: Lineup, entry, media_root: Path, config
         listing = Path(scratch) / "segments.txt"
         listing.write_text("".join(f"file '{path}'\n" for path in segments), "utf-8")
         joined = Path(scratch) / "recording.ts"
-        subprocess.run([config["FFMPEG"], "-hide_banner", "-nostdin", "-loglevel", "error", "-f", "concat",
+        subprocess.run([config["FFMPEG"], "-hide_banner", "-nostdin", "-loglevel", "error",
+                        "-protocol_whitelist", "file", "-f", "concat",
                         "-safe", "0", "-i", str(listing), "-map", "0", "-c", "copy", str(joined)],
                        check=True, timeout=3600, preexec_fn=die_with_parent)
         accepted = import_file(db, lineup, joined, config["RECORDINGS_BOARD"], entry["title"], "", now, config)
@@ -129,7 +127,15 @@ class LiveRelays:
                 relay.process.kill()
         self.relays.clear()
 
-    def _start(self, db: Database, lineup: Lineup, entry, now_ms: int, ffmpeg_cmd: str) -> None:
+    def _start(self, db: Database, lineup: Lineup, entry, now_ms: int, config) -> bool:
+        """Start a relay run; False (and the event failed) when its input is no longer allowed."""
+        try:  # again now: the host's address may have changed since the event was scheduled
+            url = check_live_url(entry["live_url"], allowed_hosts(config))
+        except UserError as error:
+            log.warning("live event %s: input refused at start: %s", entry["id"], error.message())
+            _set_state(db, entry["id"], LiveState.FAILED, text("ffmpeg.not_allowed", lang=config["LANGUAGE"]))
+            return False
+        ffmpeg_cmd = config["FFMPEG"]
         seg_ms = lineup.ladder.segment_seconds * 1000
         epoch = entry["live_epoch_ms"]
         if epoch is None:
@@ -143,7 +149,7 @@ class LiveRelays:
         folder.mkdir(parents=True)
         self.logs.mkdir(parents=True, exist_ok=True)
         log_path = self.logs / f"event-{entry['id']}-run-{run}.log"
-        args = relay_args(entry["live_url"], lineup, folder, start_number, ffmpeg_cmd)
+        args = relay_args(url, lineup, folder, start_number, ffmpeg_cmd)
         with log_path.open("wb") as stderr:
             process = subprocess.Popen(args, stdin=subprocess.DEVNULL, stdout=subprocess.DEVNULL, stderr=stderr,
                                        preexec_fn=die_with_parent)
@@ -152,6 +158,16 @@ class LiveRelays:
         _set_state(db, entry["id"], LiveState.STARTING, keep_error=True)
         self.relays[entry["id"]] = _Relay(process, run, folder, log_path)
         log.info("live event %s: relay run %s started", entry["id"], run)
+
+    def _stop(self, entry_id: int) -> None:
+        """End one relay's ffmpeg (killed if it has not ended after 10 s)."""
+        process = self.relays[entry_id].process
+        process.terminate()
+        try:
+            process.wait(timeout=10)
+        except subprocess.TimeoutExpired:
+            process.kill()
+            process.wait(timeout=10)
 
     def _end_run(self, db: Database, entry_id: int, now_ms: int, error: str | None) -> None:
         relay = self.relays.pop(entry_id)
@@ -172,12 +188,18 @@ class LiveRelays:
         events = db.execute("""SELECT * FROM schedule_entries WHERE live_url IS NOT NULL AND state = 'scheduled'
                                AND start_at <= ? AND COALESCE(live_state, 'waiting') NOT IN ('done', 'failed')""",
                             [format_utc(lead)]).fetchall()
+        wanted = {entry["id"] for entry in events}
+        for entry_id in [entry_id for entry_id in self.relays if entry_id not in wanted]:
+            # Deleted (or pre-empted) while its relay ran: stop it, or ffmpeg would write on for nobody.
+            self._stop(entry_id)
+            self._end_run(db, entry_id, now_ms, None)
+            log.info("live event %s: off the schedule, relay stopped", entry_id)
+            changed = True
         for entry in events:
             relay = self.relays.get(entry["id"])
             if entry["end_at"] <= stamp:
                 if relay is not None:
-                    relay.process.terminate()
-                    relay.process.wait(timeout=10)
+                    self._stop(entry["id"])
                     self._end_run(db, entry["id"], now_ms, None)
                 _set_state(db, entry["id"], LiveState.DONE, keep_error=True)
                 try:
@@ -187,16 +209,18 @@ class LiveRelays:
                 changed = True
             elif relay is None:
                 if self.retry_at.get(entry["id"], 0) <= now_ms:
-                    self._start(db, lineup, entry, now_ms, config["FFMPEG"])
+                    self._start(db, lineup, entry, now_ms, config)
                     changed = True
             elif relay.process.poll() is not None:
-                error = _tail(relay.log_path) or f"ffmpeg exited with {relay.process.returncode}"
-                self._end_run(db, entry["id"], now_ms, error)
+                tail = _tail(relay.log_path)
+                reason = reason_for(tail, relay.process.returncode)
+                self._end_run(db, entry["id"], now_ms, reason)
                 failures = self.failures.get(entry["id"], 0) + 1
                 self.failures[entry["id"]] = failures
                 self.retry_at[entry["id"]] = now_ms + min(BACKOFF_MAX_S, 2 ** failures) * 1000
-                _set_state(db, entry["id"], LiveState.RETRYING, error)
-                log.warning("live event %s: relay stopped (%s); retry %s", entry["id"], error, failures)
+                _set_state(db, entry["id"], LiveState.RETRYING, text(message_id(reason), lang=config["LANGUAGE"]))
+                log.warning("live event %s: relay stopped (%s, exit %s): %s; retry %s", entry["id"], reason,
+                            relay.process.returncode, tail, failures)
                 changed = True
             else:
                 changed |= self._check_first_segment(db, lineup, entry["id"], relay, now_ms)

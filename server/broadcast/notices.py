@@ -18,6 +18,7 @@ from server.accounts.organisations import ANCESTORS_CTE, get_organisation
 from server.broadcast.schedule import local_label
 from server.core.channels_yaml import Lineup
 from server.core.errors import NotFound, UserError
+from server.core.plain_text import checked
 from server.core.timestamps import format_utc, parse_time
 
 MAX_TITLE = 100
@@ -40,7 +41,8 @@ class Notice:
 def add_notice(db: Database, *, title: str, body: str, org_id: int | None, starts_at: datetime,
                expires_at: datetime, now: datetime, user_id: int | None = None) -> int:
     """Publish an urgent notice; it shows on the boxes of `org_id` (None: all) until it expires."""
-    title = title.strip()
+    title = checked(title, "title").strip()
+    checked(body, "body")
     if not title or len(title) > MAX_TITLE:
         raise UserError("notice.bad_title", limit=MAX_TITLE)
     if expires_at <= max(starts_at, now):

@@ -18,7 +18,7 @@ from apscheduler.triggers.cron import CronTrigger
 from server.core.errors import UserError
 
 DAY_NAMES = ("sun", "mon", "tue", "wed", "thu", "fri", "sat")
-_TIME = re.compile(r"^([01]?\d|2[0-3]):([0-5]\d)$")
+_TIME = re.compile(r"([01]?\d|2[0-3]):([0-5]\d)")
 _DOW_NUMBER = re.compile(r"\d+")
 
 
@@ -51,7 +51,7 @@ def _convert_dow(field: str) -> str:
 def cron_from_request(repeat: str, at: str | None = None, days: list | None = None, cron: str | None = None) -> str:
     """The canonical cron line for a rule given as daily/weekly (with a time) or as crontab text."""
     if repeat in ("daily", "weekly"):
-        match = _TIME.match(str(at or "").strip())
+        match = _TIME.fullmatch(str(at or "").strip())
         if not match:
             raise UserError("schedule.bad_time_of_day", value=at or "")
         hour, minute = int(match.group(1)), int(match.group(2))

@@ -13,6 +13,7 @@ an important programme.
 from __future__ import annotations
 
 import math
+from collections.abc import Iterable
 from dataclasses import dataclass, field
 from datetime import date, datetime, timedelta
 from enum import StrEnum
@@ -21,9 +22,11 @@ from zoneinfo import ZoneInfo
 from sqlite_utils import Database
 
 from server.broadcast import recurrence
+from server.broadcast.live_input import Resolver, check_live_url
 from server.core.channels_yaml import Lineup
 from server.core.db import write_transaction
 from server.core.errors import NotFound, UserError
+from server.core.plain_text import checked
 from server.core.timestamps import format_utc, parse_time
 
 
@@ -190,23 +193,18 @@ def add_entry(db: Database, lineup: Lineup, *, channel: int, item_id: int, start
 
 
 MAX_LIVE_HOURS = 12
-LIVE_SCHEMES = ("rtmp://", "rtmps://", "rtsp://", "srt://", "http://", "https://", "udp://", "file:")
-
-
-def check_live_url(url: str) -> str:
-    """A live input URL ffmpeg can open (RTMP, RTSP, SRT, HLS over HTTP, UDP, or a file for testing)."""
-    url = url.strip()
-    if not url or not (url.startswith(LIVE_SCHEMES) or url.startswith("/")):
-        raise UserError("schedule.bad_live_url", value=url)
-    return url
 
 
 def add_live_entry(db: Database, lineup: Lineup, *, channel: int, live_url: str, title: str, start: datetime,
                    duration: timedelta, important: bool, now: datetime, zone: str, user_id: int | None = None,
-                   dry_run: bool = False) -> Outcome:
-    """A live event: ffmpeg relays `live_url` onto the channel from `start` for `duration` (live_relay.py)."""
+                   dry_run: bool = False, allowed_hosts: Iterable[str] = (),
+                   resolver: Resolver | None = None) -> Outcome:
+    """A live event: ffmpeg relays `live_url` onto the channel from `start` for `duration` (live_relay.py).
+
+    The URL is checked by live_input.py: an allowed scheme, and a public host unless `allowed_hosts` lists it.
+    """
     _check_channel(lineup, channel)
-    url, title = check_live_url(live_url), title.strip()
+    url, title = check_live_url(live_url, allowed_hosts, resolver), checked(title, "title").strip()
     if not title:
         raise UserError("schedule.live_title_missing")
     if not timedelta(seconds=10) <= duration <= timedelta(hours=MAX_LIVE_HOURS):

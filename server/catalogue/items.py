@@ -16,6 +16,7 @@ from sqlite_utils import Database
 from server.catalogue.articles import render_markdown
 from server.core.channels_yaml import Lineup
 from server.core.errors import NotFound, UserError
+from server.core.plain_text import checked
 from server.core.timestamps import format_utc, utc_now
 
 
@@ -105,6 +106,9 @@ def create_item(
     if kind not in tuple(ItemKind):
         raise UserError("item.bad_kind", value=kind)
     _check_board(lineup, board_id, kind)
+    for field, value in (("title", title), ("speaker", speaker), ("description", description),
+                         ("body_markdown", body_markdown or "")):
+        checked(value, field)
     if not title.strip():
         raise UserError("item.empty_title")
     _check_state(state, kind, hls_path)
@@ -177,7 +181,7 @@ def update_item(db: Database, lineup: Lineup, item_id: int, changes: dict, *,
     columns: dict[str, object] = {}
     for key in ("title", "speaker", "description"):
         if key in changes:
-            columns[key] = str(changes[key] or "").strip()
+            columns[key] = checked(str(changes[key] or ""), key).strip()
     if "title" in columns and not columns["title"]:
         raise UserError("item.empty_title")
     if "board_id" in changes and changes["board_id"] != row["board_id"]:
@@ -196,7 +200,7 @@ def update_item(db: Database, lineup: Lineup, item_id: int, changes: dict, *,
     if "body_markdown" in changes:
         if row["kind"] != "article":
             raise UserError("item.body_not_article", id=item_id)
-        columns.update(_article_columns(str(changes["body_markdown"] or "")))
+        columns.update(_article_columns(checked(str(changes["body_markdown"] or ""), "body_markdown")))
     if "state" in changes:
         _check_state(changes["state"], row["kind"], row["hls_path"])
         columns["state"] = changes["state"]

@@ -16,9 +16,9 @@ import yaml
 from keting_i18n import text
 
 BOARD_KINDS = ("video", "article", "mixed")
-BOARD_ID_RE = re.compile(r"^[a-z][a-z0-9_-]{0,31}$")
-COLOUR_RE = re.compile(r"^#[0-9A-Fa-f]{6}$")
-BITRATE_RE = re.compile(r"^(\d+(?:\.\d+)?)([kKmM]?)$")
+BOARD_ID_RE = re.compile(r"[a-z][a-z0-9_-]{0,31}")
+COLOUR_RE = re.compile(r"#[0-9A-Fa-f]{6}")
+BITRATE_RE = re.compile(r"(\d+(?:\.\d+)?)([kKmM]?)")
 # Board tiles carry white text; WCAG AA for body text, which elderly viewers need.
 MIN_CONTRAST_WITH_WHITE = 4.5
 
@@ -239,7 +239,7 @@ class _Checker:
 
 def _bitrate(value: object) -> int | None:
     """'2500k' -> 2500000; None when it is not a bitrate."""
-    match = BITRATE_RE.match(str(value).strip())
+    match = BITRATE_RE.fullmatch(str(value).strip())
     if not match:
         return None
     number, unit = match.groups()
@@ -266,7 +266,7 @@ def _read_boards(check: _Checker, items: _List) -> tuple[list[Board], dict[str, 
         colour = check.scalar(entry, "colour", path, str)
         description = entry.get("description", "")
         if board_id is not None:
-            if not BOARD_ID_RE.match(board_id):
+            if not BOARD_ID_RE.fullmatch(board_id):
                 check.problem(entry.key_lines["id"], f"{path}.id", "config.bad_id", value=board_id)
             elif board_id in seen_ids:
                 check.problem(entry.key_lines["id"], f"{path}.id", "config.duplicate_board_id",
@@ -278,7 +278,7 @@ def _read_boards(check: _Checker, items: _List) -> tuple[list[Board], dict[str, 
                                "config.bad_key", "config.duplicate_board_key")
         if kind is not None and kind not in BOARD_KINDS:
             check.problem(entry.key_lines["kind"], f"{path}.kind", "config.bad_kind", value=kind)
-        if colour is not None and not COLOUR_RE.match(colour):
+        if colour is not None and not COLOUR_RE.fullmatch(colour):
             check.problem(entry.key_lines["colour"], f"{path}.colour", "config.bad_colour", value=colour)
             colour = None
         elif colour is not None and contrast_with_white(colour) < MIN_CONTRAST_WITH_WHITE:

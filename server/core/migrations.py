@@ -427,6 +427,49 @@ def m015_playing_columns(db: Database) -> None:
          "ALTER TABLE devices DROP COLUMN playing")
 
 
+@migration
+def m016_all_boards_flag(db: Database) -> None:
+    """Editing every board becomes an explicit flag (users.all_boards); an editor with no boards listed edits
+    none. Editors who had no boards listed (which meant all) keep editing all."""
+    _run(db, "ALTER TABLE users ADD COLUMN all_boards INTEGER NOT NULL DEFAULT 0 CHECK (all_boards IN (0, 1))",
+         """UPDATE users SET all_boards = 1
+            WHERE role = 'editor' AND id NOT IN (SELECT user_id FROM user_boards)""")
+
+
+@migration
+def m017_login_failures_by_pair(db: Database) -> None:
+    """Failed logins are also counted per account and address ('pair'), so a stranger cannot lock an account
+    for its owner. The table only holds the last day's failures, so it is made anew rather than copied."""
+    _run(db, "DROP TABLE login_failures", """
+        CREATE TABLE login_failures (
+            scope TEXT NOT NULL CHECK (scope IN ('pair', 'account', 'address')),
+            key TEXT NOT NULL COLLATE NOCASE,
+            at TEXT NOT NULL
+        )""", "CREATE INDEX login_failures_key ON login_failures (scope, key, at)")
+
+
+@migration
+def m018_revocable_credentials(db: Database) -> None:
+    """Credentials that can be taken back: a session generation per account (a logout ends every copy of its
+    cookie) and API tokens with an id to revoke them by and an expiry (tokens made before expire a year
+    after they were made)."""
+    _run(db, "ALTER TABLE users ADD COLUMN session_generation INTEGER NOT NULL DEFAULT 0", """
+        CREATE TABLE user_tokens_v2 (
+            id INTEGER PRIMARY KEY,
+            token_hash TEXT NOT NULL UNIQUE,
+            user_id INTEGER NOT NULL REFERENCES users(id) ON DELETE CASCADE,
+            label TEXT NOT NULL DEFAULT '',
+            created_at TEXT NOT NULL,
+            expires_at TEXT,
+            last_used_at TEXT
+        )""", """
+        INSERT INTO user_tokens_v2 (token_hash, user_id, label, created_at, expires_at, last_used_at)
+        SELECT token_hash, user_id, label, created_at,
+               strftime('%Y-%m-%dT%H:%M:%SZ', created_at, '+365 days'), last_used_at FROM user_tokens""",
+         "DROP TABLE user_tokens", "ALTER TABLE user_tokens_v2 RENAME TO user_tokens",
+         "CREATE INDEX user_tokens_user ON user_tokens (user_id)")
+
+
 def applied_migrations(db: Database) -> list[str]:
     """Names of the migrations already applied, in the order they ran."""
     if not db["_migrations"].exists():

@@ -56,6 +56,8 @@ SETTINGS: tuple[Setting, ...] = (
             "Empty means originals/ in the instance folder."),
     Setting("KEEP_ORIGINALS", bool, False,
             "Keep each original after its ladder is complete (otherwise it is deleted then)."),
+    Setting("MAX_REQUEST_BYTES", int, 1024 * 1024,
+            "Largest request body in bytes (JSON, forms); pictures, subtitles and uploads have their own limits."),
     Setting("MAX_UPLOAD_BYTES", int, 8 * 1024 ** 3, "Largest upload accepted, in bytes (default 8 GiB)."),
     Setting("UPLOAD_EXPIRY", int, 24 * 3600,
             "Seconds an unfinished upload may be resumed before it is deleted."),
@@ -72,6 +74,9 @@ SETTINGS: tuple[Setting, ...] = (
             "Minutes before an important broadcast that boxes are told about it (\"press OK to watch\")."),
     Setting("LIVE_LEAD_SECONDS", int, 60,
             "Seconds before a live event that its relay (ffmpeg) starts, so the first minute is not lost."),
+    Setting("LIVE_INPUT_HOSTS", str, "",
+            "Hosts or networks on this machine or the LAN that live-meeting inputs may come from, comma-separated "
+            "(e.g. encoder.lan, 192.168.1.20, 10.8.0.0/24); public addresses are always allowed, others refused."),
     Setting("RECORDINGS_BOARD", str, "dangjian",
             "Board that a live event's recording is filed on as a draft video once the event ends."),
     Setting("SLATE_CLOCK_SECONDS", int, 300,
@@ -83,9 +88,14 @@ SETTINGS: tuple[Setting, ...] = (
             "Base URL boxes and players reach the server at (e.g. https://tv.example.org): every absolute URL "
             "the server hands out (items, channels, logos, /channels.m3u, /epg.xml, uploads) starts with it. "
             "Empty means the address of the request."),
+    Setting("ALLOWED_HOSTS", str, "",
+            "Host names this server answers to, comma-separated (e.g. tv.example.org, 192.168.1.10:8080); a "
+            "request naming another Host gets 400, so no answer can carry a forged address. Empty: any (then set "
+            "PUBLIC_URL in production; `keting serve` warns when neither is set off this machine)."),
     Setting("SECRET_KEY", str, "",
             "Key signing the console's session cookies and CSRF tokens. Empty means a random key kept in "
             "instance/secret_key (made on first start); give every process of one site the same key."),
+    Setting("API_TOKEN_DAYS", int, 365, "Days an editor's API token made by `keting user token` stays valid."),
     Setting("SESSION_HOURS", int, 12, "Hours a console login lasts without activity before asking again."),
     Setting("SECURE_COOKIES", bool, False,
             "Send the console's cookies only over HTTPS. Turn on behind an HTTPS proxy."),

@@ -17,6 +17,7 @@ from pathlib import Path
 from server.core.channels_yaml import Ladder
 from server.core.child_process import die_with_parent
 from server.ingest.hls_ladder import STDERR_TAIL_LINES, EncodeError
+from server.ingest.input_policy import probe_args, upload_options
 
 TRUE_PEAK_DB = -1.5
 # Within this many LU of the target the source audio is left as it is.
@@ -42,7 +43,8 @@ def _fits_as_is(source: Path, measured: float | None, ladder: Ladder, ffprobe_cm
     if measured is None or abs(measured - ladder.loudness_lufs) > COPY_TOLERANCE_LU:
         return False
     out = subprocess.run([ffprobe_cmd, "-v", "error", "-select_streams", "a:0", "-show_entries",
-                          "stream=codec_name,profile,sample_rate,channels", "-of", "json", str(source)],
+                          "stream=codec_name,profile,sample_rate,channels", "-of", "json",
+                          *probe_args(upload_options(), source)],
                          capture_output=True, text=True, timeout=60, check=False).stdout
     stream = (json.loads(out or "{}").get("streams") or [{}])[0]
     return (stream.get("codec_name"), stream.get("profile"), stream.get("sample_rate"), stream.get("channels")) == (

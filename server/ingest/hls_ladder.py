@@ -22,6 +22,7 @@ import ffmpeg
 
 from server.core.channels_yaml import Ladder, Rendition
 from server.core.child_process import die_with_parent
+from server.ingest.input_policy import ladder_options
 
 MASTER_PLAYLIST = "master.m3u8"
 # ffmpeg's stderr is long; on failure we keep the end, where the reason is.
@@ -129,7 +130,7 @@ def make_thumbnail(source: Path, dest: Path, duration_s: float, keyframe_interva
     step = max(1, math.ceil(keyframes / THUMBNAIL_CANDIDATES))
     # The filter needs a batch of two or more; at the end of input it picks from what it has.
     batch = max(2, min(keyframes, THUMBNAIL_CANDIDATES))
-    stream = (ffmpeg.input(str(source), skip_frame="nokey")
+    stream = (ffmpeg.input(str(source), skip_frame="nokey", **ladder_options())
               .filter("framestep", step).filter("scale", -2, height).filter("thumbnail", batch))
     run_ffmpeg(ffmpeg.output(stream, str(dest), vframes=1, **{"q:v": 3}), ffmpeg_cmd)
 

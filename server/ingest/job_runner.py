@@ -18,10 +18,12 @@ from apscheduler.executors.pool import ThreadPoolExecutor
 from apscheduler.schedulers.background import BackgroundScheduler
 from sqlite_utils import Database
 
+from keting_i18n import text
 from server.core.errors import UserError
 from server.core.site import Site
 from server.core.timestamps import format_utc
 from server.ingest import transcode_jobs as jobs
+from server.ingest.ffmpeg_errors import message_id, reason_for
 from server.ingest.hls_ladder import MASTER_PLAYLIST, EncodeError, replace_dir
 from server.ingest.probe import probe_source
 from server.ingest.uploads import expire_uploads
@@ -75,12 +77,16 @@ def run_job(db: Database, site: Site, job_id: int) -> str:
         if jobs.get_job(db, job_id).state == "cancelled":
             return "cancelled"
         if isinstance(error, EncodeError):
+            # ffmpeg's words stay in the log (they may quote the file); the job keeps a known reason.
+            log.warning("transcode job %s: ffmpeg exited with %s: %s", job_id, error.returncode, error.stderr_tail)
+            reason = text(message_id(reason_for(error.stderr_tail, error.returncode)), lang=config["LANGUAGE"])
             # Killed by a signal (returncode < 0): the machine, not the file; worth another try.
-            return jobs.fail(db, job_id, worker, error.stderr_tail, clock(), retryable=error.returncode < 0)
+            return jobs.fail(db, job_id, worker, reason, clock(), retryable=error.returncode < 0)
         if isinstance(error, UserError):
             return jobs.fail(db, job_id, worker, error.message(config["LANGUAGE"]), clock(), retryable=False)
         log.exception("transcode job %s failed", job_id)
-        return jobs.fail(db, job_id, worker, repr(error), clock(), retryable=False)
+        return jobs.fail(db, job_id, worker, text("ffmpeg.unknown", lang=config["LANGUAGE"]), clock(),
+                         retryable=False)
 
 
 class JobRunner:

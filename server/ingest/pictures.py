@@ -19,6 +19,7 @@ import ffmpeg
 from server.core.child_process import die_with_parent
 from server.core.errors import UserError
 from server.ingest.hls_ladder import EncodeError, run_ffmpeg
+from server.ingest.input_policy import ladder_options, picture_options, probe_args
 
 MAX_IMAGE_BYTES = 20 * 1024 * 1024
 MAX_SIDE = 12000
@@ -27,7 +28,8 @@ FOLDER = "images"
 
 
 def _probe(path: Path, ffprobe: str) -> dict:
-    result = subprocess.run([ffprobe, "-v", "error", "-of", "json", "-show_streams", "-show_format", str(path)],
+    result = subprocess.run([ffprobe, "-v", "error", "-of", "json", "-show_streams", "-show_format",
+                             *probe_args(picture_options(), path)],
                             capture_output=True, text=True, timeout=30, check=False, preexec_fn=die_with_parent)
     if result.returncode != 0:
         raise UserError("image.not_image", status=422, error_code="bad_image")
@@ -55,7 +57,7 @@ def save_image(raw: bytes, media_root: Path, ffmpeg_cmd: str = "ffmpeg", ffprobe
             raise UserError("image.bad_size", status=422, error_code="bad_image", width=width, height=height,
                             maximum=MAX_SIDE)
         out = Path(scratch) / "out.jpg"
-        node = (ffmpeg.input(str(source)).filter("scale", "min(1920,iw)", "min(1080,ih)",
+        node = (ffmpeg.input(str(source), **picture_options()).filter("scale", "min(1920,iw)", "min(1080,ih)",
                                                  force_original_aspect_ratio="decrease")
                 .filter("scale", "trunc(iw/2)*2", "trunc(ih/2)*2")
                 .output(str(out), vframes=1, **{"q:v": 3, "map_metadata": -1}))
@@ -84,7 +86,8 @@ def thumbnail_at(media_root: Path, hls_path: str, item_id: int, at_s: float, dur
     target_dir.mkdir(parents=True, exist_ok=True)
     with tempfile.TemporaryDirectory(dir=target_dir, prefix=".incoming-") as scratch:
         out = Path(scratch) / "thumb.jpg"
-        node = (ffmpeg.input(str(media_root / hls_path), ss=f"{at_s:.3f}").filter("scale", -2, height)
+        node = (ffmpeg.input(str(media_root / hls_path), ss=f"{at_s:.3f}", **ladder_options())
+                .filter("scale", -2, height)
                 .output(str(out), vframes=1, **{"q:v": 3}))
         try:
             run_ffmpeg(node, ffmpeg_cmd, timeout_s=60)

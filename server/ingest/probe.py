@@ -8,12 +8,16 @@ way forward, not an error code.
 from __future__ import annotations
 
 import json
+import logging
 import re
 import subprocess
 from dataclasses import dataclass
 from pathlib import Path
 
 from server.core.errors import UserError
+from server.ingest.input_policy import input_args, probe_args, upload_options
+
+log = logging.getLogger(__name__)
 
 MIN_DURATION_S = 1.0
 MAX_DURATION_S = 6 * 3600.0
@@ -59,7 +63,8 @@ def probe_source(path: Path, ffprobe: str = "ffprobe", ffmpeg: str = "ffmpeg") -
     """Validate an uploaded file and describe it; UserError (422, code bad_media) if it will not do."""
     if path.stat().st_size == 0:
         raise _reject("empty")
-    result = _run([ffprobe, "-v", "error", "-of", "json", "-show_format", "-show_streams", str(path)])
+    result = _run([ffprobe, "-v", "error", "-of", "json", "-show_format", "-show_streams",
+                   *probe_args(upload_options(), path)])
     if result.returncode != 0:
         refused = _SIZE_REFUSED.search(result.stderr)
         if refused:
@@ -106,8 +111,9 @@ def probe_source(path: Path, ffprobe: str = "ffprobe", ffmpeg: str = "ffmpeg") -
 
 def _check_decodes(path: Path, ffmpeg: str) -> None:
     """Decode the first seconds: catches streams ffprobe can name but ffmpeg cannot read."""
-    result = _run([ffmpeg, "-v", "error", "-xerror", "-nostdin", "-t", str(DECODE_CHECK_S), "-i", str(path),
+    result = _run([ffmpeg, "-v", "error", "-xerror", "-nostdin", "-t", str(DECODE_CHECK_S),
+                   *input_args(upload_options(), path),
                    "-map", "0:v:0?", "-map", "0:a:0?", "-f", "null", "-"])
-    if result.returncode != 0:
-        detail = (result.stderr.strip().splitlines() or ["?"])[-1][:200]
-        raise _reject("undecodable", detail=detail)
+    if result.returncode != 0:  # ffmpeg's words may quote the file: the log has them, the editor the advice
+        log.info("upload %s does not decode: %s", path.name, result.stderr.strip()[-500:])
+        raise _reject("undecodable")

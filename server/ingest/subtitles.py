@@ -17,7 +17,7 @@ from server.core.errors import NotFound, UserError
 MAX_BYTES = 2 * 1024 * 1024
 _TIME = r"(?:(\d{1,2}):)?(\d{2}):(\d{2})[,.](\d{3})"
 _CUE_TIMING = re.compile(rf"^\s*{_TIME}\s*-->\s*{_TIME}(.*)$")
-LANG_RE = re.compile(r"^[a-z]{2,3}(-[A-Za-z0-9]{2,8})?$")
+LANG_RE = re.compile(r"[a-z]{2,3}(-[A-Za-z0-9]{2,8})?")
 
 
 def _decode(raw: bytes) -> str:
@@ -61,7 +61,7 @@ def save_subtitles(db: Database, media_root: Path, item_id: int, lang: str, labe
 
     They live outside the item's ladder folder, which a re-encode replaces.
     """
-    if not LANG_RE.match(lang):
+    if not LANG_RE.fullmatch(lang):
         raise UserError("subtitles.bad_lang", value=lang)
     row = db.execute("SELECT kind FROM items WHERE id = ?", [item_id]).fetchone()
     if row is None:

@@ -21,6 +21,7 @@ from server.core.child_process import die_with_parent
 from server.ingest.audio_prep import prepare_audio
 from server.ingest.cards import CARD_HEIGHT, board_card, title_lines
 from server.ingest.hls_ladder import STDERR_TAIL_LINES, EncodeError, ladder_output, make_thumbnail, renditions_for
+from server.ingest.input_policy import input_args, probe_args, upload_options
 from server.ingest.probe import Source
 
 POSTER_HEIGHT = 720
@@ -84,7 +85,7 @@ def run_with_progress(output, ffmpeg_cmd: str, duration_s: float,
 def keyframe_times(path: Path, ffprobe: str = "ffprobe") -> list[float] | None:
     """Times of the video keyframes, read from packet flags (no decoding), from the stream's start."""
     result = subprocess.run([ffprobe, "-v", "error", "-select_streams", "v:0", "-show_entries",
-                             "packet=pts_time,flags", "-of", "csv=p=0", str(path)],
+                             "packet=pts_time,flags", "-of", "csv=p=0", *probe_args(upload_options(), path)],
                             capture_output=True, text=True, timeout=300, check=False)
     if result.returncode != 0:
         return None
@@ -108,7 +109,8 @@ def can_copy_video(path: Path, source: Source, rung: Rendition, ladder: Ladder, 
     info = json.loads(subprocess.run(
         [ffprobe, "-v", "error", "-select_streams", "v:0", "-show_entries",
          "stream=codec_name,pix_fmt,height,r_frame_rate,avg_frame_rate,bit_rate,sample_aspect_ratio",
-         "-of", "json", str(path)], capture_output=True, text=True, timeout=60, check=False).stdout or "{}")
+         "-of", "json", *probe_args(upload_options(), path)], capture_output=True, text=True, timeout=60,
+        check=False).stdout or "{}")
     streams = info.get("streams") or [{}]
     video = streams[0]
     rate = f"{ladder.fps}/1"
@@ -139,7 +141,7 @@ def plan_ladder(source_path: Path, source: Source, audio_path: Path, lineup: Lin
                            lineup.ladder.fps, font, scratch)
         height = CARD_HEIGHT
     else:
-        video, height = ffmpeg.input(str(source_path)).video, source.height
+        video, height = ffmpeg.input(str(source_path), **upload_options()).video, source.height
     audio = ffmpeg.input(str(audio_path)).audio
     renditions = renditions_for(lineup.ladder, height)
     copy_top = copy and not source.audio_only and can_copy_video(source_path, source, renditions[0], lineup.ladder)
@@ -151,7 +153,8 @@ def prepare_source_audio(source_path: Path, source: Source, ladder: Ladder, scra
     """The source's audio made into the ladder's track; silence for a video without sound,
     because every item must have both tracks to be stitched into a channel."""
     if source.audio_codec:
-        return prepare_audio(["-i", str(source_path)], scratch / "audio.m4a", ladder, ffmpeg_cmd, ffprobe_cmd,
+        return prepare_audio(input_args(upload_options(), source_path), scratch / "audio.m4a", ladder, ffmpeg_cmd,
+                             ffprobe_cmd,
                              source=source_path)
     silence = ["-f", "lavfi", "-t", f"{source.duration_s:.3f}", "-i", "anullsrc=r=48000:cl=stereo"]
     return prepare_audio(silence, scratch / "audio.m4a", ladder, ffmpeg_cmd, ffprobe_cmd)

@@ -25,6 +25,7 @@ from server.accounts.users import User
 from server.catalogue.items import create_item
 from server.core.channels_yaml import Lineup
 from server.core.errors import NotFound, UserError
+from server.core.plain_text import checked
 from server.core.timestamps import format_utc, parse_time
 from server.ingest import transcode_jobs
 from server.ingest.probe import probe_source
@@ -62,13 +63,18 @@ def part_path(originals_dir: Path, upload_id: str) -> Path:
     return originals_dir / f"{upload_id}.part"
 
 
+def _digits(value: object, message_id: str) -> int:
+    """A tus header's number: plain ASCII digits only (int() would also take " 1_0", "+5" or "١٢")."""
+    text = str(value)
+    if not (text.isascii() and text.isdigit()) or len(text) > 19:
+        raise UserError(message_id, value=text[:40])
+    return int(text)
+
+
 def create_upload(db: Database, lineup: Lineup, user: User, length: object, metadata: dict[str, str],
                   now: datetime, config: dict) -> tuple[str, datetime]:
     """Open an upload of `length` bytes onto a board; return its id and expiry."""
-    try:
-        length = int(str(length))
-    except ValueError:
-        raise UserError("upload.bad_length", value=length) from None
+    length = _digits(length, "upload.bad_length")
     if length <= 0:
         raise UserError("upload.bad_length", value=length)
     if length > config["MAX_UPLOAD_BYTES"]:
@@ -82,6 +88,8 @@ def create_upload(db: Database, lineup: Lineup, user: User, length: object, meta
     if not user.may_edit(board_id):
         raise UserError("upload.board_forbidden", status=403, board=lineup.boards_by_id[board_id].name)
     filename = metadata.get("filename", "")[:MAX_TEXT]
+    for field in ("title", "speaker", "description", "filename"):
+        checked(metadata.get(field, ""), field)  # before the bytes come, not after
     title = (metadata.get("title") or Path(filename).stem or "").strip()[:MAX_TEXT]
     if not title:
         raise UserError("item.empty_title")
@@ -118,10 +126,7 @@ def append(db: Database, upload_id: str, user: User, offset: object, body: Binar
     row = get_upload(db, upload_id, user, now, originals_dir)
     if row["item_id"] is not None:
         raise UserError("upload.already_finished", status=409, item_id=row["item_id"])
-    try:
-        offset = int(str(offset))
-    except ValueError:
-        raise UserError("upload.bad_offset", value=offset) from None
+    offset = _digits(offset, "upload.bad_offset")
     if offset != row["offset"]:
         raise UserError("upload.offset_mismatch", status=409, given=offset, expected=row["offset"])
     path = part_path(originals_dir, upload_id)

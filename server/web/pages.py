@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from flask import Blueprint, render_template
+from flask import Blueprint, Response, render_template
 
 from server.web.context import current_lineup, get_db
 
@@ -18,3 +18,13 @@ def index():
     devices = dict(db.execute("SELECT state, count(*) FROM devices GROUP BY state").fetchall())
     return render_template("index.html", boards=current_lineup().boards, counts=counts,
                            channels=current_lineup().channels, devices=devices)
+
+
+@bp.get("/boards.css")
+def board_colours():
+    """Each board's tile colour as a class (no inline styles: every page runs under a strict CSP).
+
+    Ids and colours are checked by channels.yaml's reader (a-z, 0-9, _ and -; #RRGGBB).
+    """
+    rules = "".join(f".board-{board.id} {{ background: {board.colour}; }}\n" for board in current_lineup().boards)
+    return Response(rules, mimetype="text/css", headers={"Cache-Control": "max-age=300"})

@@ -6,8 +6,9 @@ query parameter such as ?org_id=abc is refused, not read as "none".
 
 from __future__ import annotations
 
-from collections.abc import Mapping
+from collections.abc import Callable, Mapping
 from datetime import date, datetime
+from functools import wraps
 
 from flask import request
 
@@ -77,14 +78,37 @@ def int_field(source: Mapping, name: str, required: bool = True) -> int | None:
     raw = source.get(name)
     if raw is None and not required:
         return None
-    if isinstance(raw, bool) or not isinstance(raw, int):
+    if not is_whole_number(raw):
         raise UserError("schedule.bad_number", field=name, value=raw if raw is not None else "")
     return raw
+
+
+def is_whole_number(value: object) -> bool:
+    """A JSON whole number the database can hold (SQLite's 64-bit integers; true and false are not numbers)."""
+    return isinstance(value, int) and not isinstance(value, bool) and -(2 ** 63) <= value < 2 ** 63
+
+
+def body_limit(limit: int | Callable[[], int]):
+    """Allow this route a larger request body than MAX_REQUEST_BYTES (a picture, subtitles, a tus PATCH).
+
+    Werkzeug refuses a body over the limit with 413 before reading it (by its
+    Content-Length) or as soon as a chunked one passes it.
+    """
+    def decorate(view):
+        @wraps(view)
+        def limited(*args, **kwargs):
+            request.max_content_length = limit() if callable(limit) else limit
+            return view(*args, **kwargs)
+        return limited
+    return decorate
 
 
 def json_body() -> dict:
     """The request's JSON object; 400 with a clear message when it is missing or not an object."""
     body = request.get_json(silent=True)
+    if request.content_length is None:
+        # A chunked body is cut at the limit, not refused: a byte past it means it was too large (413).
+        request.stream.read(1)
     if not isinstance(body, dict):
         raise UserError("api.body_not_json_object")
     return body

@@ -23,7 +23,7 @@ from keting_i18n import text
 csrf = CSRFProtect()
 
 SAFE_METHODS = frozenset({"GET", "HEAD", "OPTIONS", "TRACE"})
-CONSOLE_CSP = ("default-src 'self'; img-src 'self' data: blob:; media-src 'self' blob:; "
+PAGE_CSP = ("default-src 'self'; img-src 'self' data: blob:; media-src 'self' blob:; "
                "worker-src 'self' blob:; script-src 'self'; style-src 'self'; object-src 'none'; "
                "frame-ancestors 'none'; base-uri 'none'; form-action 'self'")
 
@@ -44,16 +44,26 @@ def secret_key(app: Flask) -> str:
 
 
 def _needs_csrf(cookie_name: str) -> bool:
-    if request.method in SAFE_METHODS or "Authorization" in request.headers:
+    """Every state-changing request a cookie could authenticate: every console form, and API calls unless they
+    carry an Authorization header (require_editor then never looks at the cookie)."""
+    if request.method in SAFE_METHODS:
         return False
-    return not request.path.startswith("/api/") or cookie_name in request.cookies
+    if not request.path.startswith("/api/"):
+        return True
+    return "Authorization" not in request.headers and cookie_name in request.cookies
+
+
+# Types a browser would run script from: they all get the strict policy, whatever the path.
+ACTIVE_TYPES = frozenset({"text/html", "application/xhtml+xml", "image/svg+xml", "text/xml", "application/xml"})
 
 
 def _headers(response):
+    """Security headers on every response; the CSP and frame refusal on everything a browser could render
+    as a page (an error page under /live as much as the console)."""
     response.headers.setdefault("X-Content-Type-Options", "nosniff")
     response.headers.setdefault("Referrer-Policy", "same-origin")
-    if request.path.startswith("/console"):
-        response.headers.setdefault("Content-Security-Policy", CONSOLE_CSP)
+    if response.mimetype in ACTIVE_TYPES or request.path.startswith("/console"):
+        response.headers.setdefault("Content-Security-Policy", PAGE_CSP)
         response.headers.setdefault("X-Frame-Options", "DENY")
     return response
 

@@ -2,16 +2,21 @@
 
 POST /keys/<key>     press a key (names as in keys.Key: ok, back, 5, ch_up, ...)
 GET  /status         what is on screen: view, focus, texts, playback (JSON)
-POST /screenshot     save the screen as a PNG at the path given in the body
+POST /screenshot     save the screen as a PNG named by the body (e.g. home.png) in the client's screenshot
+                     folder (--screenshot-dir); a path, or any other name, is refused
 """
 
 from __future__ import annotations
 
 import json
+import re
 import threading
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 
 from stb_client.ui.keys import Key
+
+# Only a plain name: the remote writes nowhere but the client's own screenshot folder.
+SCREENSHOT_NAME = re.compile(r"[A-Za-z0-9_-][A-Za-z0-9_.-]{0,63}\.png")
 
 
 class HttpRemote:
@@ -50,9 +55,11 @@ class HttpRemote:
                         return
                     remote.press(key)
                     self._answer(204)
-                elif self.path == "/screenshot" and body:
-                    remote.screenshot(body)
-                    self._answer(200, {"saved": body})
+                elif self.path == "/screenshot":
+                    if not SCREENSHOT_NAME.fullmatch(body):
+                        self._answer(400, {"error": "give a file name such as home.png (letters, digits, - _ .)"})
+                        return
+                    self._answer(200, {"saved": str(remote.screenshot(body))})
                 else:
                     self._answer(404, {"error": "unknown path"})
 

@@ -8,6 +8,7 @@ import os
 import struct
 import subprocess
 import sys
+import urllib.error
 import urllib.request
 from pathlib import Path
 
@@ -42,7 +43,8 @@ def client_process(app, clock, live_server, tmp_path):
     (state / "token").write_text(token + "\n")
     env = {**os.environ, "KETING_STB_STATE": str(state)}
     process = subprocess.Popen([sys.executable, "-m", "stb_client.main", "--server", live_server, "run", "--headless",
-                                "--remote-port", "0"], cwd=REPO, env=env, stdout=subprocess.PIPE, text=True)
+                                "--remote-port", "0", "--screenshot-dir", str(ARTIFACTS)], cwd=REPO, env=env,
+                               stdout=subprocess.PIPE, text=True)
     try:
         first = process.stdout.readline().strip()
         assert first.startswith("remote: "), first
@@ -64,7 +66,7 @@ def press(remote: str, *keys: str) -> None:
 
 def screenshot(remote: str, name: str) -> Path:
     path = ARTIFACTS / f"{name}.png"
-    request = urllib.request.Request(f"{remote}/screenshot", data=str(path).encode(), method="POST")
+    request = urllib.request.Request(f"{remote}/screenshot", data=path.name.encode(), method="POST")
     urllib.request.urlopen(request, timeout=15)
     header = path.read_bytes()[:24]
     assert header[:8] == b"\x89PNG\r\n\x1a\n" and struct.unpack(">II", header[16:24]) == (1920, 1080)
@@ -181,7 +183,8 @@ def test_the_client_keeps_working_offline_and_recovers_by_itself(app, clock, tmp
 def test_a_new_box_shows_its_code_until_approved_then_keeps_its_token(app, live_server, tmp_path):
     """Pairing end to end on a 1280x720 TV: the code in large digits, an administrator approves
     it through the console's API, the box stores its token and opens Home by itself."""
-    from server.accounts.users import add_user, create_api_token
+    from server.accounts.tokens import create_api_token
+    from server.accounts.users import add_user
 
     app.config["PAIRING_POLL_INTERVAL"] = 0.5
     prepare_channels(app)
@@ -192,16 +195,22 @@ def test_a_new_box_shows_its_code_until_approved_then_keeps_its_token(app, live_
     state.mkdir()
     env = {**os.environ, "KETING_STB_STATE": str(state)}
     process = subprocess.Popen([sys.executable, "-m", "stb_client.main", "--server", live_server, "run", "--headless",
-                                "--size", "1280x720", "--remote-port", "0"], cwd=REPO, env=env,
-                               stdout=subprocess.PIPE, text=True)
+                                "--size", "1280x720", "--remote-port", "0", "--screenshot-dir", str(ARTIFACTS)],
+                               cwd=REPO, env=env, stdout=subprocess.PIPE, text=True)
     try:
         remote = process.stdout.readline().strip().removeprefix("remote: ").rstrip("/")
         pairing = until(remote, lambda s: s["view"] == "pairing" and s["pairing_code"], "the pairing code")
         code = pairing["pairing_code"]
         assert " ".join(code) in pairing["texts"], "the code is drawn, digit by digit"
         path = ARTIFACTS / "pairing-720p.png"
-        urllib.request.urlopen(urllib.request.Request(f"{remote}/screenshot", data=str(path).encode(),
+        urllib.request.urlopen(urllib.request.Request(f"{remote}/screenshot", data=path.name.encode(),
                                                       method="POST"), timeout=15)
+        for elsewhere in (str(tmp_path / "x.png"), "../x.png", "x.sh", "a/b.png", ".png"):  # only a plain name
+            refused = urllib.request.Request(f"{remote}/screenshot", data=elsewhere.encode(), method="POST")
+            with pytest.raises(urllib.error.HTTPError) as error:
+                urllib.request.urlopen(refused, timeout=15)
+            assert error.value.code == 400
+        assert not (tmp_path / "x.png").exists()
         assert struct.unpack(">II", path.read_bytes()[16:24]) == (1280, 720)
         approve = urllib.request.Request(f"{live_server}/api/v1/admin/devices/approve", method="POST",
                                          data=json.dumps({"pairing_code": code}).encode(),

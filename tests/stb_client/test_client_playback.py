@@ -20,7 +20,7 @@ from server.ingest.cards import find_cjk_font
 from server.ingest.subtitles import save_subtitles
 from server.web.context import current_lineup, get_db, station
 from tests.conftest import REPO, pair_device
-from tests.stb_client.test_client_headless import press, screenshot, until
+from tests.stb_client.test_client_headless import ARTIFACTS, press, screenshot, until
 from tests.support.channel_media import encode_programme, install
 from tests.support.http_server import serve_in_thread
 from tests.support.processes import wait_for
@@ -59,7 +59,8 @@ def client(tmp_path, encoded):
     (state / "token").write_text(token + "\n")
     with serve_in_thread(app) as url:
         process = subprocess.Popen([sys.executable, "-m", "stb_client.main", "--server", url, "run", "--headless",
-                                    "--remote-port", "0"], cwd=REPO, env={**os.environ, "KETING_STB_STATE": str(state)},
+                                    "--remote-port", "0", "--screenshot-dir", str(ARTIFACTS)], cwd=REPO,
+                                   env={**os.environ, "KETING_STB_STATE": str(state)},
                                    stdout=subprocess.PIPE, text=True)
         try:
             remote = process.stdout.readline().strip().removeprefix("remote: ").rstrip("/")

@@ -12,6 +12,7 @@ from server.web.api import (  # noqa: E402,F401
     device_routes,
     editor_routes,
     notice_routes,
+    openapi_routes,
     schedule_routes,
     upload_routes,
 )

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from flask import jsonify
 
-from server.accounts import devices, users
+from server.accounts import devices, tokens, users
 from server.accounts.organisations import list_organisations
 from server.accounts.users import User
 from server.core.errors import UserError
@@ -28,7 +28,28 @@ def device_json(row) -> dict:
 def user_json(user: User) -> dict:
     """An account as the administrator API shows it, with its board limits."""
     return {"id": user.id, "username": user.username, "display_name": user.display_name, "role": user.role,
-            "disabled": user.disabled, "boards": list(user.boards)}
+            "disabled": user.disabled, "boards": list(user.boards), "all_boards": user.all_boards}
+
+
+def token_json(token: tokens.TokenInfo) -> dict:
+    """An API token as the administrators' list shows it (never the token itself)."""
+    return {"id": token.id, "label": token.label, "created_at": token.created_at, "expires_at": token.expires_at,
+            "last_used_at": token.last_used_at}
+
+
+@bp.get("/admin/users/<username>/tokens")
+@require_admin
+def user_tokens(username: str):
+    """An account's API tokens, newest first."""
+    return jsonify({"tokens": [token_json(t) for t in tokens.list_tokens(get_db(), username)]})
+
+
+@bp.delete("/admin/users/<username>/tokens/<int:token_id>")
+@require_admin
+def revoke_user_token(username: str, token_id: int):
+    """Revoke one of an account's API tokens: it stops working at once."""
+    tokens.revoke_token(get_db(), username, token_id)
+    return jsonify({"revoked": token_id})
 
 
 @bp.get("/admin/devices")
@@ -78,6 +99,13 @@ def _boards(body: dict) -> tuple[str, ...]:
     return tuple(boards)
 
 
+def _flag(body: dict, name: str) -> bool:
+    value = body.get(name, False)
+    if not isinstance(value, bool):
+        raise UserError("user.bad_flag", field=name, value=value)
+    return value
+
+
 @bp.post("/admin/users")
 @require_admin
 def add_user():
@@ -85,7 +113,8 @@ def add_user():
     body = json_body()
     user = users.add_user(get_db(), current_lineup(), str(body.get("username") or ""),
                           str(body.get("password") or ""), str(body.get("role") or ""), clock(),
-                          display_name=str(body.get("display_name") or ""), boards=_boards(body))
+                          display_name=str(body.get("display_name") or ""), boards=_boards(body),
+                          all_boards=_flag(body, "all_boards"))
     return jsonify(user_json(user)), 201
 
 
@@ -95,15 +124,16 @@ def change_user(username: str):
     """Any of {"role", "boards"}, {"disabled": true|false}, {"password"}: each applied by users.py's rules."""
     body = json_body()
     db, lineup, now = get_db(), current_lineup(), clock()
-    known = {"role", "boards", "disabled", "password"}
+    known = {"role", "boards", "all_boards", "disabled", "password"}
     unknown = sorted(set(body) - known)
     if unknown:
         raise UserError("user.unknown_field", value=", ".join(unknown), allowed=", ".join(sorted(known)))
     user = users.get_user(db, username)
     with db.atomic():
-        if "role" in body or "boards" in body:
+        if "role" in body or "boards" in body or "all_boards" in body:
             users.set_role(db, lineup, user.username, str(body.get("role") or user.role),
-                           _boards(body) if "boards" in body else user.boards, now)
+                           _boards(body) if "boards" in body else user.boards, now,
+                           _flag(body, "all_boards") if "all_boards" in body else user.all_boards)
         if "disabled" in body:
             if body["disabled"] and user.id == current_user().id:
                 raise UserError("user.disable_self", status=409)

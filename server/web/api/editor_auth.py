@@ -6,10 +6,11 @@ from functools import wraps
 
 from flask import g, request, session
 
-from server.accounts.users import User, user_for_session, user_for_token
+from server.accounts.tokens import user_for_token
+from server.accounts.users import User, user_for_session
 from server.core.errors import UserError
 from server.web.api.auth import bearer_token
-from server.web.context import get_db
+from server.web.context import clock, get_db
 
 
 def session_user() -> User | None:
@@ -29,9 +30,11 @@ def require_editor(view):
     """
     @wraps(view)
     def wrapper(*args, **kwargs):
-        token = bearer_token()
-        if token:
-            user = user_for_token(get_db(), token)
+        if "Authorization" in request.headers:
+            # A request that brings credentials of its own is judged by them alone: a bad or odd header never
+            # falls back to the session cookie (the CSRF check skipped such requests).
+            token = bearer_token()
+            user = user_for_token(get_db(), token, clock()) if token else None
             if user is None:
                 raise UserError("editor.token_invalid", status=401)
         else:

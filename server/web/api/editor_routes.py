@@ -10,11 +10,11 @@ from server.catalogue import items, library
 from server.catalogue.articles import render_markdown
 from server.catalogue.library import LibraryItem
 from server.core.errors import UserError
-from server.ingest.pictures import save_image, thumbnail_at
+from server.ingest.pictures import MAX_IMAGE_BYTES, save_image, thumbnail_at
 from server.web.api import bp
 from server.web.api.editor_auth import current_user, require_editor
 from server.web.context import clock, current_lineup, get_db
-from server.web.params import int_field, json_body, time_field
+from server.web.params import body_limit, int_field, is_whole_number, json_body, time_field
 from server.web.urls import media_path, media_url
 
 
@@ -57,7 +57,7 @@ def _changes(body: dict) -> dict:
             changes[name] = time_field(body, name, required=False)
     if "targets" in changes:
         targets = changes["targets"]
-        if not isinstance(targets, list) or any(isinstance(t, bool) or not isinstance(t, int) for t in targets):
+        if not isinstance(targets, list) or not all(is_whole_number(t) for t in targets):
             raise UserError("item.bad_targets", value=targets)
     if "sort_order" in changes:
         int_field(changes, "sort_order")
@@ -101,6 +101,7 @@ def preview_article():
 
 
 @bp.post("/editor/images")
+@body_limit(MAX_IMAGE_BYTES)
 @require_editor
 def upload_image():
     """Body: the picture's bytes. Answers its URL and the Markdown that shows it."""

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from flask import Flask, Response, current_app, jsonify, request
+from flask import Flask, Response, current_app, jsonify, render_template, request
 from werkzeug.exceptions import HTTPException
 
 from keting_i18n import text
@@ -41,8 +41,15 @@ def handle_unexpected(error: Exception) -> Response:
     return error_response(500, "internal_error", text("api.internal_error", lang=_lang()))
 
 
+def _html_error(status: int, message: str) -> Response:
+    """An error page for people (not the API): the message is escaped by the template, never sent raw."""
+    response = Response(render_template("error.html", status=status, message=message), status=status,
+                        mimetype="text/html")
+    return response
+
+
 def register_error_handlers(app: Flask) -> None:
-    """JSON errors for /api/ paths; other paths keep Flask's default pages."""
+    """JSON errors for /api/ paths; an escaped HTML page (error.html) everywhere else."""
     def for_api(handler, fallback):
         def dispatch(error):
             if request.path.startswith("/api/"):
@@ -50,15 +57,21 @@ def register_error_handlers(app: Flask) -> None:
             return fallback(error)
         return dispatch
 
-    def html_user_error(error: UserError):
-        return error.message(_lang()), error.status
+    def html_user_error(error: UserError) -> Response:
+        return _html_error(error.status, error.message(_lang()))
+
+    def html_http_error(error: HTTPException):
+        if error.code is None or error.code < 400:
+            return error  # redirects are not errors
+        message_id = f"api.http_{error.code}" if error.code in (400, 404, 405, 413, 415) else "api.http_other"
+        return _html_error(error.code, text(message_id, lang=_lang(), status=error.code))
+
+    def html_unexpected(error: Exception) -> Response:
+        current_app.logger.exception("unhandled error on %s %s", request.method, request.path)
+        return _html_error(500, text("api.internal_error", lang=_lang()))
 
     app.register_error_handler(UserError, for_api(handle_user_error, html_user_error))
-    app.register_error_handler(HTTPException, for_api(handle_http_error, lambda e: e))
-    def html_unexpected(error: Exception):
-        current_app.logger.exception("unhandled error on %s %s", request.method, request.path)
-        return text("api.internal_error", lang=_lang()), 500
-
+    app.register_error_handler(HTTPException, for_api(handle_http_error, html_http_error))
     app.register_error_handler(Exception, for_api(handle_unexpected, html_unexpected))
 
 

@@ -8,6 +8,7 @@ from zoneinfo import ZoneInfo
 from flask import current_app, jsonify, request
 
 from server.broadcast import schedule
+from server.broadcast.live_input import allowed_hosts
 from server.broadcast.recurrence import cron_from_request
 from server.broadcast.schedule import Entry, Outcome
 from server.core.errors import UserError
@@ -71,7 +72,8 @@ def create_entry():
         outcome = schedule.add_live_entry(
             db, lineup, channel=channel, live_url=str(body["live_url"]), title=str(body.get("title") or ""),
             start=time_field(body, "start"), duration=timedelta(minutes=int_field(body, "duration_minutes")),
-            important=important, now=now, zone=_zone(), user_id=current_user().id, dry_run=dry_run)
+            important=important, now=now, zone=_zone(), user_id=current_user().id, dry_run=dry_run,
+            allowed_hosts=allowed_hosts(current_app.config))
         if not dry_run:
             _rebuild_after_change()
         return jsonify(_outcome_json(outcome, dry_run)), 200 if dry_run else 201

@@ -9,9 +9,11 @@ from werkzeug.exceptions import ClientDisconnected
 
 from server.core.errors import UserError
 from server.ingest import transcode_jobs, uploads
+from server.ingest.subtitles import MAX_BYTES as SUBTITLE_MAX_BYTES
 from server.web.api import bp
 from server.web.api.editor_auth import current_user, require_editor
 from server.web.context import clock, current_lineup, get_db, wake_jobs
+from server.web.params import body_limit
 from server.web.urls import site_url
 
 TUS_VERSION = "1.0.0"
@@ -85,6 +87,7 @@ def upload_status(upload_id: str):
 
 
 @bp.patch("/uploads/<upload_id>")
+@body_limit(lambda: current_app.config["MAX_UPLOAD_BYTES"])  # streamed to disk in pieces, never held
 @require_editor
 def upload_append(upload_id: str):
     """Append a PATCH's bytes at Upload-Offset; the last byte turns the upload into an item and a queued job."""
@@ -116,6 +119,7 @@ def upload_cancel(upload_id: str):
 
 
 @bp.put("/items/<int:item_id>/subtitles/<lang>")
+@body_limit(SUBTITLE_MAX_BYTES)
 @require_editor
 def put_subtitles(item_id: int, lang: str):
     """Body: the SRT or WebVTT file. ?label=中文 names it in the player's menu."""

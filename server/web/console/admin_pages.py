@@ -9,6 +9,7 @@ from flask import current_app, g
 from keting_i18n import text
 from server.accounts import devices, users
 from server.accounts.organisations import list_organisations
+from server.accounts.tokens import list_tokens
 from server.broadcast import notices
 from server.catalogue.library import list_items
 from server.core.errors import NotFound
@@ -69,6 +70,8 @@ def notices_page():
 @admin_required
 def accounts_page():
     """The accounts page, with every account and the minimum password length."""
-    return page("console/accounts.html", accounts=users.list_users(get_db()),
+    accounts = users.list_users(get_db())
+    return page("console/accounts.html", accounts=accounts,
+                tokens={a.username: list_tokens(get_db(), a.username) for a in accounts},
                 min_password=users.MIN_PASSWORD_LENGTH)
 

@@ -5,7 +5,7 @@ from __future__ import annotations
 from flask import current_app, redirect, request, session, url_for
 
 from server.accounts import login_guard
-from server.accounts.users import record_login, session_stamp, verify_password
+from server.accounts.users import end_sessions, record_login, session_stamp, verify_password
 from server.web.api.editor_auth import session_user
 from server.web.console import bp
 from server.web.console.access import safe_next
@@ -41,18 +41,17 @@ def login_submit():
     target = request.form.get("next", "")
     limits = login_guard.limits_from(current_app.config)
     try:
-        login_guard.check(db, username, _address(), limits, now)
+        attempt = login_guard.begin(db, username, _address(), limits, now)  # counted before the check
     except login_guard.LockedOut as locked:
         answer = page("console/login.html", next=target, username=username,
                       error=locked.message(current_app.config["LANGUAGE"]))
         return answer, 429, {"Retry-After": str(locked.retry_after_s)}
     user = verify_password(db, username, password) if username and password else None
     if user is None:
-        login_guard.record_failure(db, username, _address(), now)
         answer = page("console/login.html", next=target, username=username,
                       error=current_app.jinja_env.globals["t"]("login.wrong_password"))
         return answer, 401
-    login_guard.record_success(db, username)
+    login_guard.succeeded(db, attempt)
     record_login(db, user.id, now)
     session.clear()  # a fresh session (and CSRF token) on every login: no fixation
     session.permanent = True
@@ -63,6 +62,9 @@ def login_submit():
 
 @bp.post("/logout")
 def logout():
-    """End the console session and go back to the login page."""
+    """End the console session, and every copy of its cookie, and go back to the login page."""
+    user = session_user()
+    if user is not None:
+        end_sessions(get_db(), user.id)
     session.clear()
     return redirect(url_for("console.login"))

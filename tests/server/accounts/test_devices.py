@@ -58,11 +58,16 @@ def test_pairing_code_expires(app, client, clock):
     assert poll(client, reg["device_code"]).status_code == 404  # the row is gone
 
 
-def test_registering_again_replaces_the_pending_registration(client):
+def test_someone_registering_the_same_serial_cannot_cancel_a_pending_pairing(app, client):
+    """Serials are printed on the box: an anonymous request must not delete another registration's row.
+    Both stay pending; the administrator approves the code the TV shows, and the other is revoked."""
     first = register(client, "SN-9")
-    second = register(client, "SN-9")
-    assert poll(client, first["device_code"]).status_code == 404
+    second = register(client, "SN-9")  # a stranger, or the same box after losing its device code
+    assert poll(client, first["device_code"]).status_code == 202
     assert poll(client, second["device_code"]).status_code == 202
+    approve(app, first["pairing_code"])
+    assert poll(client, first["device_code"]).get_json()["status"] == "approved"
+    assert poll(client, second["device_code"]).status_code == 403  # revoked: it never gets a token
 
 
 def test_re_pairing_a_box_revokes_its_old_token(app, client):

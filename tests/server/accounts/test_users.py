@@ -5,7 +5,7 @@ from __future__ import annotations
 import pytest
 from click.testing import CliRunner
 
-from server.accounts.users import add_user, set_disabled, set_password, set_role, verify_password
+from server.accounts.users import add_user, get_user, set_disabled, set_password, set_role, verify_password
 from server.cli import main
 from server.core.errors import NotFound, UserError
 
@@ -46,15 +46,28 @@ def test_editor_board_limits(ctx, clock, admin):
     db, lineup = ctx
     limited = add_user(db, lineup, "zhang", "password1", "editor", clock.now, boards=("dangke", "jiaoyu"))
     assert limited.may_edit("dangke") and not limited.may_edit("gongkai")
-    everywhere = add_user(db, lineup, "li", "password1", "editor", clock.now)
+    everywhere = add_user(db, lineup, "li", "password1", "editor", clock.now, all_boards=True)
     assert everywhere.may_edit("gongkai") and admin.may_edit("gongkai")
-    widened = set_role(db, lineup, "zhang", "editor", (), clock.now)
+    widened = set_role(db, lineup, "zhang", "editor", (), clock.now, all_boards=True)
     assert widened.boards == () and widened.may_edit("gongkai")
+
+
+def test_an_editor_whose_boards_are_emptied_edits_nothing_rather_than_everything(ctx, clock, admin):
+    """Every board must be asked for: removing an editor's last board once gave them every board."""
+    db, lineup = ctx
+    add_user(db, lineup, "zhang", "password1", "editor", clock.now, boards=("dangke",))
+    with pytest.raises(UserError) as refused:
+        set_role(db, lineup, "zhang", "editor", (), clock.now)
+    assert refused.value.message_id == "user.no_boards"
+    with pytest.raises(UserError):
+        add_user(db, lineup, "wu", "password1", "editor", clock.now)
+    db.execute("DELETE FROM user_boards")  # e.g. its board left channels.yaml's line-up
+    assert not get_user(db, "zhang").may_edit("gongkai") and not get_user(db, "zhang").may_edit("dangke")
 
 
 def test_disabled_account_cannot_log_in(ctx, clock, admin):
     db, lineup = ctx
-    add_user(db, lineup, "wang", "password1", "editor", clock.now)
+    add_user(db, lineup, "wang", "password1", "editor", clock.now, all_boards=True)
     set_disabled(db, "wang", True, clock.now)
     assert verify_password(db, "wang", "password1") is None
     set_disabled(db, "wang", False, clock.now)
@@ -88,7 +101,7 @@ def test_keting_user_commands(tmp_path, monkeypatch):
     first = runner.invoke(main, ["user", "add", "admin", "--admin", "--name", "街道管理员"],
                           input="s3cret-pass\ns3cret-pass\n")
     assert first.exit_code == 0 and "admin" in first.output
-    mismatch = runner.invoke(main, ["user", "add", "x1", "--editor"], input="password1\npassword2\n"
+    mismatch = runner.invoke(main, ["user", "add", "x1", "--editor", "--all-boards"], input="password1\npassword2\n"
                              "password1\npassword1\n")
     assert mismatch.exit_code == 0  # asked again after the mismatch, then created
     editor = runner.invoke(main, ["user", "add", "zhang", "--board", "dangke", "--password-stdin"],
@@ -96,8 +109,10 @@ def test_keting_user_commands(tmp_path, monkeypatch):
     assert editor.exit_code == 0
     listing = runner.invoke(main, ["user", "list"]).output
     assert "admin" in listing and "zhang" in listing and "dangke" in listing and "街道管理员" in listing
-    short = runner.invoke(main, ["user", "add", "li", "--password-stdin"], input="short\n")
+    short = runner.invoke(main, ["user", "add", "li", "--board", "dangke", "--password-stdin"], input="short\n")
     assert short.exit_code == 1 and "至少需要 8 个字符" in short.output
+    no_boards = runner.invoke(main, ["user", "add", "wu", "--password-stdin"], input="password1\n")
+    assert no_boards.exit_code == 1 and "--all-boards" in no_boards.output
     assert runner.invoke(main, ["user", "disable", "admin"]).exit_code == 1  # last administrator
     assert runner.invoke(main, ["user", "role", "zhang", "--admin"]).exit_code == 0
     assert runner.invoke(main, ["user", "disable", "admin"]).exit_code == 0

@@ -19,12 +19,12 @@ from server.core.channels_yaml import load_lineup
 from server.core.timestamps import to_ms
 from server.ingest.cards import find_cjk_font
 from server.web.context import current_lineup, get_db, station
+from tests.conftest import REPO
 from tests.support.channel_media import encode_programme, install
 from tests.support.http_server import serve_in_thread
 from tests.support.media_probe import longest_stall, watch_pictures
 
 pytestmark = pytest.mark.slow
-from tests.conftest import REPO  # noqa: E402
 
 PROGRAMME_S = 8
 SLATE_S = 10

@@ -91,3 +91,32 @@ def test_live_playlists_are_hls_and_unknown_ones_are_404(client, built):
     assert "#EXT-X-DISCONTINUITY-SEQUENCE:0" in media and "/media/vod/1/720p/seg_00000.ts" in media
     assert client.get("/live/9/master.m3u8").status_code == 404
     assert client.get("/live/1/1080p.m3u8").status_code == 404
+
+
+def test_control_characters_left_in_old_rows_do_not_break_the_guide_or_the_m3u(app, client, built, clock):
+    """A title with a control character once made /epg.xml unreadable for every player."""
+    with app.app_context():
+        get_db().execute("UPDATE items SET title = title || char(11) || '尾', description = 'a' || char(27) || 'b'")
+        get_db().execute("UPDATE playout SET title = title || char(11) || '尾'")
+    answer = client.get("/epg.xml")
+    document = etree.fromstring(answer.data)  # raises on a control character
+    assert etree.DTD(str(DTD)).validate(document)
+    assert "\x0b" not in answer.get_data(as_text=True) and "尾" in document.findtext("programme/title")
+
+
+def test_control_characters_are_refused_where_text_comes_in(app, client, clock):
+    from tests.conftest import editor_token
+
+    with app.app_context():
+        token = editor_token(get_db(), current_lineup(), clock.now, username="admin", role="admin")
+    headers = {"Authorization": f"Bearer {token}"}
+    answer = client.post("/api/v1/editor/articles", headers=headers,
+                         json={"board_id": "banshi", "title": "办事\x1b[2J指南", "body_markdown": "正文"})
+    assert answer.status_code == 400 and answer.json["error"]["code"] == "control_character"
+    assert "title" in answer.json["error"]["message"] and "U+001B" in answer.json["error"]["message"]
+    notice = client.post("/api/v1/admin/notices", headers=headers,
+                         json={"title": "停水\x00通知", "expires_at": "2026-11-24T00:00:00Z"})
+    assert notice.status_code == 400 and notice.json["error"]["code"] == "control_character"
+    fine = client.post("/api/v1/editor/articles", headers=headers,
+                       json={"board_id": "banshi", "title": "办事指南", "body_markdown": "第一行\n\t第二行"})
+    assert fine.status_code == 201

@@ -13,7 +13,7 @@ from server import create_app
 from server.broadcast import playout_store, schedule
 from server.core.timestamps import from_ms, to_ms
 from server.web.context import current_lineup, get_db, station
-from tests.conftest import REPO  # noqa: E402
+from tests.conftest import REPO
 from tests.support.fake_vod import add_video, prepare_channels
 
 

@@ -72,3 +72,10 @@ def test_articles_take_no_subtitles(ctx, client, clock):
     response = client.put(f"/api/v1/items/{article}/subtitles/zh", data=SRT.encode(),
                           headers={"Authorization": f"Bearer {token}"})
     assert response.status_code == 409
+
+
+@pytest.mark.parametrize("lang", ["zh\n", "zh-CN\n", "zh ", "ZH", "z", "zh-CN-extra-long-tag"])
+def test_a_language_code_is_matched_whole(ctx, lang):
+    from server.ingest.subtitles import LANG_RE
+
+    assert not LANG_RE.fullmatch(lang)

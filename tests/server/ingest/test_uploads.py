@@ -277,3 +277,10 @@ def test_a_connection_cut_mid_chunk_keeps_the_bytes_that_arrived(app, client, li
     assert done.status_code == 204 and "Keting-Item-Id" in done.headers
     item_id = done.headers["Keting-Item-Id"]
     assert (Path(app.config["ORIGINALS_DIR"]) / f"item-{item_id}.source").read_bytes() == clip
+
+
+@pytest.mark.parametrize("length", ["1_000", " 100", "+100", "١٠٠", "-5", "1e3", "99999999999999999999999"])
+def test_tus_lengths_are_plain_digits_only(client, editor, length):
+    answer = client.post("/api/v1/uploads", headers={**editor, "Tus-Resumable": "1.0.0", "Upload-Length": length,
+                                                      "Upload-Metadata": "board ZGFuZ2tl"})
+    assert answer.status_code == 400 and answer.json["error"]["code"] == "bad_length"

@@ -18,6 +18,7 @@ import pytest
 
 from server import create_app
 from server.accounts.devices import register_device
+from server.accounts.tokens import create_api_token
 from server.accounts.users import add_user, get_user, session_stamp
 from server.broadcast import schedule
 from server.broadcast.notices import add_notice
@@ -57,6 +58,8 @@ def table(ids: dict) -> dict[str, Call]:
     item, article, job, upload = ids["video"], ids["article"], ids["job"], ids["upload"]
     return {
         "GET /": Call("/", EVERYONE),
+        "GET /boards.css": Call("/boards.css", EVERYONE),
+        "GET /api/v1/openapi.json": Call("/api/v1/openapi.json", EVERYONE),
         "GET /static/<path:filename>": Call("/static/console/console.js", EVERYONE),
         "GET /media/<path:filename>": Call("/media/README.md", EVERYONE),
         "GET /channels.m3u": Call("/channels.m3u", EVERYONE),
@@ -144,7 +147,10 @@ def table(ids: dict) -> dict[str, Call]:
         "GET /api/v1/admin/organisations": Call("/api/v1/admin/organisations", ADMIN_API),
         "GET /api/v1/admin/users": Call("/api/v1/admin/users", ADMIN_API),
         "POST /api/v1/admin/users": Call("/api/v1/admin/users", statuses(401, 401, 403, 403, 201), json={
-            "username": "newcomer", "password": "long-enough-1", "role": "editor"}),
+            "username": "newcomer", "password": "long-enough-1", "role": "editor", "all_boards": True}),
+        "GET /api/v1/admin/users/<username>/tokens": Call("/api/v1/admin/users/other/tokens", ADMIN_API),
+        "DELETE /api/v1/admin/users/<username>/tokens/<int:token_id>": Call(
+            f"/api/v1/admin/users/other/tokens/{ids['other_token']}", ADMIN_API),
         "PATCH /api/v1/admin/users/<username>": Call("/api/v1/admin/users/other", ADMIN_API,
                                                      json={"boards": ["kepu"]}),
     }
@@ -196,6 +202,8 @@ def seeded(tmp_path_factory):
                                               "title": "上传"}, clock.now, app.config)[0]
         for name in ("editor", "other", "admin"):
             ids[f"stamp_{name}"] = session_stamp(db, ids[f"user_{name}"])
+        create_api_token(db, "other", "spare", clock.now)
+        ids["other_token"] = db.execute("SELECT max(id) FROM user_tokens").fetchone()[0]
     Path(app.config["MEDIA_ROOT"], "README.md").write_text("media\n")
     return folder, ids, clock
 
@@ -232,7 +240,7 @@ def test_every_route_has_a_row(seeded, tmp_path):
 @pytest.mark.parametrize("caller", CALLERS)
 @pytest.mark.parametrize("route", sorted(table({k: 0 for k in (
     "video", "article", "job", "upload", "published", "failed_job", "entry", "rule", "notice", "pairing_code",
-    "device")})))
+    "device", "other_token")})))
 def test_each_caller_gets_the_intended_status(seeded, tmp_path, route, caller):
     ids = seeded[1]
     call = table(ids)[route]

@@ -87,9 +87,9 @@ def test_api_changes_on_a_session_need_the_csrf_header(client, accounts):
 
 
 def test_a_bearer_token_needs_no_csrf_token(app, client, clock):
-    from server.accounts.users import create_api_token
+    from server.accounts.tokens import create_api_token
     with app.app_context():
-        add_user(get_db(), current_lineup(), "script", "password123", "editor", clock.now)
+        add_user(get_db(), current_lineup(), "script", "password123", "editor", clock.now, all_boards=True)
         token = create_api_token(get_db(), "script", "tool", clock.now)
     answer = client.post("/api/v1/editor/articles/preview", json={"body_markdown": "x"},
                          headers={"Authorization": f"Bearer {token}"})
@@ -155,3 +155,20 @@ def test_editors_are_refused_the_administrator_pages_with_a_message(client, acco
     page = client.get("/console/accounts")
     assert page.status_code == 403 and "只有管理员" in page.get_data(as_text=True)
     assert "/console/accounts" not in client.get("/console/library").get_data(as_text=True)  # no menu entry
+
+
+@pytest.mark.parametrize("header", ["Basic YWRtaW46eA==", "Bearer", "Bearer ", "Token abc", "Bearer kt_not-a-token"])
+def test_an_odd_authorization_header_never_falls_back_to_the_session(client, accounts, header):
+    """Such requests skip the CSRF check, so the cookie must not count for them: 401, and nothing changes."""
+    login(client, "admin")
+    answer = client.post("/api/v1/admin/users", headers={"Authorization": header},
+                         json={"username": "intruder", "password": "long-enough-1", "role": "admin"})
+    assert answer.status_code == 401
+    assert "intruder" not in client.get("/console/accounts").get_data(as_text=True)
+
+
+def test_a_console_form_with_an_authorization_header_still_needs_its_csrf_token(client, accounts):
+    login(client, "admin")
+    answer = client.post("/console/logout", headers={"Authorization": "Bearer x"})
+    assert answer.status_code == 400  # refused by the CSRF check: the session stays
+    assert client.get("/console/accounts").status_code == 200

@@ -97,7 +97,8 @@ def test_only_administrators_may_schedule(client, admin, app, clock, auth):
     assert client.post("/api/v1/admin/schedule", json=body, headers=auth).status_code == 401  # a box's token
 
 
-def test_a_live_event_through_the_api(client, admin, clock):
+def test_a_live_event_through_the_api(app, client, admin, clock):
+    app.config["LIVE_INPUT_HOSTS"] = "127.0.0.1"  # the site's own encoder on this machine
     headers, _ = admin
     body = {"channel": 1, "live_url": "rtmp://127.0.0.1/live/meeting", "title": "全体党员大会",
             "start": at(clock, hours=1), "duration_minutes": 90, "important": True}

@@ -104,3 +104,31 @@ def test_the_console_refuses_a_bad_channel_or_week_instead_of_guessing(app, clie
     assert client.get("/console/schedule?channel=abc").status_code == 400
     assert client.get("/console/schedule?channel=7").status_code == 404
     assert client.get("/console/schedule?week=last-week").status_code == 400
+
+
+def test_a_forged_host_header_is_refused_when_the_site_names_its_hosts(app, client):
+    app.config["TRUSTED_HOSTS"] = ["tv.example.org"]
+    forged = client.get("/channels.m3u", headers={"Host": 'evil.example" tvg-logo="x'})
+    assert forged.status_code == 400
+    other = client.get("/channels.m3u", headers={"Host": "evil.example"})
+    assert other.status_code == 400 and b"evil.example" not in other.data
+    good = client.get("/channels.m3u", headers={"Host": "tv.example.org"})
+    assert good.status_code == 200 and b"http://tv.example.org/live/1/master.m3u8" in good.data
+
+
+def test_keting_serve_warns_when_a_public_server_trusts_any_host(app):
+    from server.cli import serve_warnings
+
+    assert serve_warnings(app.config, "127.0.0.1") == []
+    assert "KETING_PUBLIC_URL" in serve_warnings(app.config, "0.0.0.0")[0]
+    app.config["ALLOWED_HOSTS"] = "tv.example.org"
+    assert serve_warnings(app.config, "0.0.0.0") == []
+
+
+def test_the_allowed_hosts_setting_becomes_flasks_trusted_hosts(tmp_path):
+    from server import create_app
+
+    pinned = create_app({"DATABASE": str(tmp_path / "k.db"), "MEDIA_ROOT": str(tmp_path / "media"),
+                         "SECRET_KEY": "x", "ALLOWED_HOSTS": "tv.example.org, 10.0.0.5:8080"})
+    assert pinned.config["TRUSTED_HOSTS"] == ["tv.example.org", "10.0.0.5:8080"]
+    assert pinned.test_client().get("/", headers={"Host": "evil.example"}).status_code == 400

@@ -24,7 +24,7 @@ def console_server(tmp_path_factory):
     folder = tmp_path_factory.mktemp("console")
     settings = {"DATABASE": str(folder / "keting.sqlite3"), "MEDIA_ROOT": str(folder / "media"),
                 "ORIGINALS_DIR": str(folder / "originals"), "SECRET_KEY": "browser-test-key",
-                "SLATE_SECONDS": "2", "RECONCILE_INTERVAL": "2"}
+                "SLATE_SECONDS": "2", "RECONCILE_INTERVAL": "2", "LIVE_INPUT_HOSTS": "127.0.0.1"}
     app = create_app(settings, clock=lambda: datetime.now(UTC))
     with app.app_context():
         add_user(get_db(), current_lineup(), "editor", "password123", "editor", datetime.now(UTC),

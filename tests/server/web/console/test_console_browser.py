@@ -199,7 +199,10 @@ def test_an_administrator_approves_a_box_sends_a_notice_and_adds_an_account(cons
     assert "已经存在" in page.wait_for_selector("#flash.error").inner_text()  # the server's own message
     page.fill('#account-form input[name="username"]', "zhao")
     page.click('#account-form button[type="submit"]')
-    page.wait_for_selector("tr[data-account='zhao']")
+    assert "全部板块" in page.wait_for_selector("#flash.error:has-text('板块')").inner_text()  # none chosen
+    page.check('#account-form input[name="all_boards"]')
+    page.click('#account-form button[type="submit"]')
+    assert "全部板块" in page.wait_for_selector("tr[data-account='zhao']").inner_text()
     screenshot(page, "accounts")
 
 

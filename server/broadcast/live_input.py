@@ -1,0 +1,107 @@
+"""Which live-meeting inputs a relay may open: a parsed URL, an allowed scheme, a public host (or a listed one).
+
+An administrator types the input's address; ffmpeg would otherwise open
+anything it understands: local files (file:, a bare path, concat:), other
+protocols nested inside (file:gopher://…) and services inside the site's
+network. So the URL is parsed, only rtmp(s), rtsp, srt and http(s) with a
+host are accepted, the host must resolve to public addresses unless
+LIVE_INPUT_HOSTS lists it (a site's own encoder on the LAN), and ffmpeg is
+told which protocols it may use for that scheme (-protocol_whitelist).
+The check runs when the event is scheduled and again when its relay starts.
+"""
+
+from __future__ import annotations
+
+import ipaddress
+import socket
+from collections.abc import Callable, Iterable
+from urllib.parse import urlsplit
+
+from server.core.errors import UserError
+
+# The protocols ffmpeg may use for each scheme (HLS over http(s) fetches its segments the same way;
+# "crypto" decrypts AES-128 HLS). Nothing here reads a file or runs a subprocess.
+PROTOCOLS = {
+    "rtmp": "rtmp,tcp",
+    "rtmps": "rtmps,rtmp,tls,tcp",
+    "rtsp": "rtsp,rtp,udp,tcp",
+    "srt": "srt",
+    "http": "http,https,tls,tcp,crypto",
+    "https": "https,http,tls,tcp,crypto",
+}
+MAX_URL = 2048
+Resolver = Callable[[str], Iterable[str]]
+
+
+def resolve(host: str) -> list[str]:
+    """The addresses a host name resolves to (an address resolves to itself)."""
+    return sorted({info[4][0] for info in socket.getaddrinfo(host, None, type=socket.SOCK_STREAM)})
+
+
+def _listed(host: str, addresses: Iterable[str], allowed: Iterable[str]) -> bool:
+    """Whether LIVE_INPUT_HOSTS names this host, or a network holding all its addresses."""
+    entries = [entry.strip().lower() for entry in allowed if entry.strip()]
+    if host.lower() in entries:
+        return True
+    networks = []
+    for entry in entries:
+        try:
+            networks.append(ipaddress.ip_network(entry, strict=False))
+        except ValueError:
+            continue  # a host name: compared above
+    addresses = list(addresses)
+    return bool(networks) and bool(addresses) and all(
+        any(_plain(address) in network for network in networks) for address in addresses)
+
+
+def _plain(address: str) -> ipaddress.IPv4Address | ipaddress.IPv6Address:
+    ip = ipaddress.ip_address(address.split("%", 1)[0])
+    return ip.ipv4_mapped if isinstance(ip, ipaddress.IPv6Address) and ip.ipv4_mapped else ip
+
+
+def check_live_url(url: str, allowed_hosts: Iterable[str] = (), resolver: Resolver | None = None) -> str:
+    """The input URL as it will be given to ffmpeg; UserError (400) naming what is wrong and what to do.
+
+    `resolver` turns a host into addresses (the system's, `resolve`, when None).
+    """
+    resolver = resolver or resolve
+    url = (url or "").strip()
+    if not url or len(url) > MAX_URL or any(ord(ch) < 0x21 or ch == "\x7f" for ch in url):
+        raise UserError("schedule.bad_live_url", value=url[:200])
+    try:
+        parts = urlsplit(url)
+        host = parts.hostname
+        parts.port  # noqa: B018 - a bad port raises here
+    except ValueError:
+        raise UserError("schedule.bad_live_url", value=url[:200]) from None
+    if parts.scheme.lower() not in PROTOCOLS or not host:
+        raise UserError("schedule.bad_live_url", value=url[:200])
+    allowed_hosts = list(allowed_hosts)
+    if host.lower() in {entry.strip().lower() for entry in allowed_hosts}:
+        return url
+    try:
+        addresses = list(resolver(host))
+    except (OSError, UnicodeError):
+        raise UserError("schedule.live_host_unknown", host=host) from None
+    if not addresses:
+        raise UserError("schedule.live_host_unknown", host=host)
+    if _listed(host, addresses, allowed_hosts):
+        return url
+    inside = [a for a in addresses if not _plain(a).is_global or _plain(a).is_multicast]
+    if inside:
+        raise UserError("schedule.live_host_private", host=host, address=inside[0])
+    return url
+
+
+def allowed_hosts(config) -> list[str]:
+    """LIVE_INPUT_HOSTS as a list."""
+    return [entry.strip() for entry in str(config["LIVE_INPUT_HOSTS"]).split(",") if entry.strip()]
+
+
+def input_options(url: str) -> dict[str, object]:
+    """ffmpeg input options for a checked URL: only its scheme's protocols, and a timeout on stalls."""
+    scheme = urlsplit(url).scheme.lower()
+    options: dict[str, object] = {"protocol_whitelist": PROTOCOLS[scheme]}
+    if scheme in ("http", "https", "rtmp", "rtmps"):
+        options["rw_timeout"] = 10_000_000  # µs: a stalled input makes ffmpeg exit, and so be retried
+    return options

@@ -1,0 +1,31 @@
+"""A live camera for the tests: ffmpeg sends a clip in real time as MPEG-TS over HTTP on a loopback port,
+as an encoder on a site's network would (one viewer: the relay)."""
+
+from __future__ import annotations
+
+import contextlib
+import socket
+import subprocess
+from collections.abc import Iterator
+from pathlib import Path
+
+
+def free_port() -> int:
+    """A TCP port free on 127.0.0.1 right now."""
+    with socket.socket() as probe:
+        probe.bind(("127.0.0.1", 0))
+        return probe.getsockname()[1]
+
+
+@contextlib.contextmanager
+def camera(clip: Path) -> Iterator[str]:
+    """Serve `clip` paced at its own speed to the first client; yield its URL. The sender waits for the client."""
+    url = f"http://127.0.0.1:{free_port()}/camera.ts"
+    sender = subprocess.Popen(["ffmpeg", "-hide_banner", "-loglevel", "error", "-nostdin", "-re", "-i", str(clip),
+                               "-c", "copy", "-f", "mpegts", "-listen", "1", url],
+                              stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+    try:
+        yield url
+    finally:
+        sender.kill()
+        sender.wait(timeout=10)
