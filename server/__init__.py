@@ -14,6 +14,7 @@ from server.broadcast.station import Station, StationSettings
 from server.core import settings
 from server.core.channels_yaml import load_lineup
 from server.core.db import connect
+from server.core.instance_keys import instance_key
 from server.core.migrations import migrate
 from server.core.site import Site
 from server.core.timestamps import utc_now
@@ -42,6 +43,8 @@ def _apply_settings(app: Flask, test_config: Mapping | None) -> None:
     app.config["MAX_CONTENT_LENGTH"] = app.config["MAX_REQUEST_BYTES"]  # Flask's name for it
     hosts = [host.strip() for host in app.config["ALLOWED_HOSTS"].split(",") if host.strip()]
     app.config["TRUSTED_HOSTS"] = hosts or None  # Flask refuses other Host headers with 400
+    app.config["MEDIA_SIGNING_KEY"] = instance_key(app.instance_path, "media_signing_key",
+                                                   app.config["MEDIA_SIGNING_KEY"])
     if not app.config["ORIGINALS_DIR"]:
         app.config["ORIGINALS_DIR"] = str(Path(app.instance_path) / "originals")
 

@@ -444,6 +444,22 @@ def user_enable(username: str) -> None:
     _say("cli.user_enabled", username=username)
 
 
+@main.command("nginx-config", help="Print the nginx server block to put in front of this site (deploy.md).")
+@click.option("--listen", default="80", help="nginx's listen directive, e.g. 80 or 443 ssl.")
+@click.option("--server-name", default="_", help="The site's host name, e.g. tv.example.org.")
+@click.option("--upstream", default=None, help="Where keting serve listens (default HOST:PORT).")
+@with_app
+def nginx_config(listen: str, server_name: str, upstream: str | None) -> None:
+    """Print the server block: it holds the media signing key, so keep the file readable by root only."""
+    from server.web.nginx_site import site_config
+
+    config = current_app.config
+    media_path = config["MEDIA_URL"] if config["MEDIA_URL"].startswith("/") else "/media/"
+    click.echo(site_config(media_root=Path(config["MEDIA_ROOT"]), signing_key=config["MEDIA_SIGNING_KEY"],
+                           listen=listen, server_name=server_name,
+                           upstream=upstream or f"{config['HOST']}:{config['PORT']}", media_path=media_path), nl=False)
+
+
 @main.command("settings", help="List every setting with its current value and help.")
 @with_app
 def show_settings() -> None:

@@ -30,7 +30,14 @@ from server.catalogue.items import create_item
 from server.core.channels_yaml import Board, Lineup
 from server.ingest.audio_prep import prepare_audio
 from server.ingest.cards import CARD_HEIGHT, board_card, title_lines
-from server.ingest.hls_ladder import MASTER_PLAYLIST, ladder_output, make_thumbnail, renditions_for, run_ffmpeg
+from server.ingest.hls_ladder import (
+    MASTER_PLAYLIST,
+    ladder_folder,
+    ladder_output,
+    make_thumbnail,
+    renditions_for,
+    run_ffmpeg,
+)
 
 CONTENT_FILE = Path(__file__).with_name("demo_content.yaml")
 TITLE_PREFIX = "【演示】"
@@ -144,21 +151,19 @@ def _publish_encoded(db: Database, lineup: Lineup, media_root: Path, todo: list[
                                   title=TITLE_PREFIX + video["title"], speaker=video["speaker"],
                                   description=video["description"], duration_s=float(video["seconds"]),
                                   demo_key=f"demo:{video['key']}")
-            final = media_root / "vod" / str(item_id)
-            if final.exists():
-                shutil.rmtree(final)
-            staging.rename(final)
+            folder = ladder_folder(item_id, None)
+            staging.rename(media_root / folder)
             db.execute("UPDATE items SET hls_path = ?, thumbnail_path = ?, state = 'published' WHERE id = ?",
-                       [f"vod/{item_id}/{MASTER_PLAYLIST}", f"vod/{item_id}/thumb.jpg", item_id])
+                       [f"{folder}/{MASTER_PLAYLIST}", f"{folder}/thumb.jpg", item_id])
             report.created.append(video["key"])
 
 
 def remove_demo(db: Database, media_root: Path) -> int:
     """Delete every demo item and its media; return how many items went."""
-    rows = db.execute("SELECT id, kind FROM items WHERE demo_key IS NOT NULL").fetchall()
+    rows = db.execute("SELECT id, kind, hls_path FROM items WHERE demo_key IS NOT NULL").fetchall()
     for row in rows:
-        if row["kind"] == "video":
-            shutil.rmtree(media_root / "vod" / str(row["id"]), ignore_errors=True)
+        if row["kind"] == "video" and row["hls_path"]:
+            shutil.rmtree(media_root / row["hls_path"].rsplit("/", 1)[0], ignore_errors=True)
     db.execute("DELETE FROM items WHERE demo_key IS NOT NULL")
     return len(rows)
 

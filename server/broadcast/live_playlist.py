@@ -9,7 +9,7 @@ after a restart, and only ever moves forward.
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from datetime import UTC, datetime
 
@@ -72,12 +72,14 @@ def _program_date_time(ms: int) -> str:
     return moment.strftime("%Y-%m-%dT%H:%M:%S.") + f"{ms % 1000:03d}Z"
 
 
-def media_playlist(segments: Sequence[PlacedSegment], rendition: Rendition, ladder: Ladder, media_url: str) -> str:
+def media_playlist(segments: Sequence[PlacedSegment], rendition: Rendition, ladder: Ladder, media_url: str,
+                   sign: Callable[[str], str] = lambda path: path) -> str:
     """The text of one rendition's live media playlist for a window of segments.
 
     EXT-X-PROGRAM-DATE-TIME is on the window's first segment and on every
     programme's first segment, so a player (and the set-top box's banner)
-    knows the wall time of what it shows.
+    knows the wall time of what it shows. `sign` turns a media path into the
+    one a player may fetch (items' segments are signed: media_signing.py).
     """
     if not segments:
         raise ValueError("an empty window")
@@ -94,7 +96,7 @@ def media_playlist(segments: Sequence[PlacedSegment], rendition: Rendition, ladd
             lines.append(f"#EXT-X-PROGRAM-DATE-TIME:{_program_date_time(segment.start_ms)}")
         folder = media.folder_for(rendition.name, rendition.height)
         lines.append(f"#EXTINF:{segment.duration_ms / 1000:.3f},")
-        lines.append(f"{media_url}{media.base}/{folder}/{media.names[segment.row.segment(segment.index)]}")
+        lines.append(media_url + sign(f"{media.base}/{folder}/{media.names[segment.row.segment(segment.index)]}"))
         previous = segment
     return "\n".join(lines) + "\n"
 

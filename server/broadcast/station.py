@@ -30,6 +30,7 @@ from server.broadcast.channel_art import (
 from server.broadcast.live_playlist import master_playlist, media_playlist, next_change_ms, window
 from server.broadcast.segments import Media, MediaCache, MediaMissing
 from server.core.channels_yaml import Channel, Ladder, Lineup
+from server.core.media_signing import MediaSigner, expiry
 from server.core.timestamps import from_ms, to_ms
 
 log = logging.getLogger(__name__)
@@ -37,6 +38,8 @@ log = logging.getLogger(__name__)
 # shortly before they play: encoding costs about a sixth of the clip's length on two cores (5.6x
 # realtime, measured), so a channel with nothing to show costs ~18% of one core.
 CLOCK_SLATES_PER_SWEEP = 1
+# Segment URLs in a channel's playlists stay valid at least this long (players refresh the playlist anyway).
+CHANNEL_URL_LIFETIME_S = 3600
 CLOCK_SLATE_LEAD_MS = 10 * 60 * 1000
 
 
@@ -46,6 +49,7 @@ class StationSettings:
 
     media_root: Path
     media_url: str
+    media_signing_key: str
     timezone: str
     language: str
     ffmpeg: str
@@ -56,7 +60,8 @@ class StationSettings:
     @classmethod
     def from_config(cls, config: Mapping[str, object]) -> StationSettings:
         """The station's part of a site's typed settings."""
-        return cls(Path(config["MEDIA_ROOT"]), config["MEDIA_URL"], config["TIMEZONE"], config["LANGUAGE"],
+        return cls(Path(config["MEDIA_ROOT"]), config["MEDIA_URL"], config["MEDIA_SIGNING_KEY"], config["TIMEZONE"],
+                   config["LANGUAGE"],
                    config["FFMPEG"], config["SLATE_SECONDS"], config["SLATE_CLOCK_SECONDS"],
                    config["PLAYOUT_HORIZON_HOURS"])
 
@@ -78,11 +83,16 @@ class ChannelWindow:
     ladder: Ladder
     media_url: str
     next_change_ms: int | None
+    signer: MediaSigner
+    expires: int  # when the signed segment URLs of this window expire (hour-aligned: the text is stable)
 
     def media(self, rendition_name: str) -> str | None:
         """The media playlist of one rendition; None for a name the ladder does not have."""
         rendition = next((r for r in self.ladder.renditions if r.name == rendition_name), None)
-        return None if rendition is None else media_playlist(self.segments, rendition, self.ladder, self.media_url)
+        if rendition is None:
+            return None
+        return media_playlist(self.segments, rendition, self.ladder, self.media_url,
+                              lambda path: self.signer.path(path, self.expires))
 
 
 def _write_atomically(path: Path, content: str) -> bool:
@@ -210,7 +220,8 @@ class Station:
         if not rows or rows[0].end_ms <= now_ms:
             return None
         return ChannelWindow(tuple(window(rows, now_ms)), lineup.ladder, self.settings.media_url,
-                             next_change_ms(rows, now_ms))
+                             next_change_ms(rows, now_ms), MediaSigner(self.settings.media_signing_key),
+                             expiry(now_ms / 1000, CHANNEL_URL_LIFETIME_S))
 
     def write_playlists(self, db: Database, lineup: Lineup, now: datetime) -> int | None:
         """Write every channel's playlists under MEDIA_ROOT/live/<number>/; return when to write again (ms)."""

@@ -96,6 +96,10 @@ SETTINGS: tuple[Setting, ...] = (
             "Key signing the console's session cookies and CSRF tokens. Empty means a random key kept in "
             "instance/secret_key (made on first start); give every process of one site the same key."),
     Setting("API_TOKEN_DAYS", int, 365, "Days an editor's API token made by `keting user token` stays valid."),
+    Setting("MEDIA_SIGNING_KEY", str, "",
+            "Key signing the expiring URLs of items' segments and subtitles (nginx's secure_link checks them). "
+            "Empty means a random key kept in instance/media_signing_key; `keting nginx-config` writes it into "
+            "nginx's configuration. Give every process of one site the same key."),
     Setting("SESSION_HOURS", int, 12, "Hours a console login lasts without activity before asking again."),
     Setting("SECURE_COOKIES", bool, False,
             "Send the console's cookies only over HTTPS. Turn on behind an HTTPS proxy."),

@@ -13,6 +13,7 @@ All renditions come from one decode through a split filter, which measured
 from __future__ import annotations
 
 import math
+import secrets
 import shutil
 import subprocess
 from collections.abc import Sequence
@@ -133,6 +134,17 @@ def make_thumbnail(source: Path, dest: Path, duration_s: float, keyframe_interva
     stream = (ffmpeg.input(str(source), skip_frame="nokey", **ladder_options())
               .filter("framestep", step).filter("scale", -2, height).filter("thumbnail", batch))
     run_ffmpeg(ffmpeg.output(stream, str(dest), vframes=1, **{"q:v": 3}), ffmpeg_cmd)
+
+
+def ladder_folder(item_id: int, hls_path: str | None) -> str:
+    """The folder (relative to MEDIA_ROOT) an item's ladder goes to: the one it has, else vod/<id>-<random>.
+
+    The random part makes a folder unguessable (items' media are also only served through signed URLs:
+    core/media_signing.py); a re-encode keeps the folder, so timelines that name it stay right.
+    """
+    if hls_path and hls_path.startswith("vod/") and hls_path.count("/") == 2:
+        return hls_path.rsplit("/", 1)[0]
+    return f"vod/{item_id}-{secrets.token_urlsafe(12)}"
 
 
 def replace_dir(staging: Path, final: Path) -> None:

@@ -24,7 +24,7 @@ from server.core.site import Site
 from server.core.timestamps import format_utc
 from server.ingest import transcode_jobs as jobs
 from server.ingest.ffmpeg_errors import message_id, reason_for
-from server.ingest.hls_ladder import MASTER_PLAYLIST, EncodeError, replace_dir
+from server.ingest.hls_ladder import MASTER_PLAYLIST, EncodeError, ladder_folder, replace_dir
 from server.ingest.probe import probe_source
 from server.ingest.uploads import expire_uploads
 
@@ -61,12 +61,12 @@ def run_job(db: Database, site: Site, job_id: int) -> str:
         board = lineup.boards_by_id[item["board_id"]]
         transcode(Path(job.source_path), source, lineup, board, item["title"], item["speaker"],
                   staging, font, config["FFMPEG"], progress)
-        final = media_root / "vod" / str(job.item_id)
-        replace_dir(staging, final)
+        folder = ladder_folder(job.item_id, item["hls_path"])
+        replace_dir(staging, media_root / folder)
         with db.atomic():
             db.execute("""UPDATE items SET hls_path = ?, thumbnail_path = ?, duration_s = ?, updated_at = ?
                           WHERE id = ?""",
-                       [f"vod/{job.item_id}/{MASTER_PLAYLIST}", f"vod/{job.item_id}/thumb.jpg",
+                       [f"{folder}/{MASTER_PLAYLIST}", f"{folder}/thumb.jpg",
                         round(source.duration_s, 3), format_utc(clock()), job.item_id])
             jobs.finish(db, job_id, worker, clock())
         if not config["KEEP_ORIGINALS"]:

@@ -10,15 +10,13 @@ so a forged cross-site request has nothing to ride on there.
 
 from __future__ import annotations
 
-import os
-import secrets
 from datetime import timedelta
-from pathlib import Path
 
 from flask import Flask, request
 from flask_wtf.csrf import CSRFError, CSRFProtect
 
 from keting_i18n import text
+from server.core.instance_keys import instance_key
 
 csrf = CSRFProtect()
 
@@ -30,17 +28,7 @@ PAGE_CSP = ("default-src 'self'; img-src 'self' data: blob:; media-src 'self' bl
 
 def secret_key(app: Flask) -> str:
     """SECRET_KEY, or a random key made once and kept in instance/secret_key (mode 600)."""
-    if app.config["SECRET_KEY"]:
-        return app.config["SECRET_KEY"]
-    path = Path(app.instance_path) / "secret_key"
-    path.parent.mkdir(parents=True, exist_ok=True)
-    try:
-        descriptor = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600)
-    except FileExistsError:
-        return path.read_text().strip()
-    with os.fdopen(descriptor, "w") as handle:
-        handle.write(secrets.token_hex(32))
-    return path.read_text().strip()
+    return instance_key(app.instance_path, "secret_key", app.config["SECRET_KEY"])
 
 
 def _needs_csrf(cookie_name: str) -> bool:

@@ -13,6 +13,12 @@ from urllib.parse import urljoin
 
 from flask import current_app, has_request_context, request
 
+from server.core.media_signing import MediaSigner, expiry, protected_root
+from server.web.context import clock
+
+# A box gets a fresh URL each time it opens an item; one it keeps works at least this long.
+MEDIA_URL_LIFETIME_S = 6 * 3600
+
 
 def _slash(url: str) -> str:
     return url if url.endswith("/") else url + "/"
@@ -43,14 +49,23 @@ def media_base() -> str:
     return _slash(urljoin(base_url(), str(current_app.config["MEDIA_URL"])))
 
 
+def media_expiry() -> int:
+    """When the signed media URLs handed out now expire (hour-aligned, so answers stay the same for an hour:
+    a catalogue ETag includes it)."""
+    return expiry(clock().timestamp(), MEDIA_URL_LIFETIME_S)
+
+
 def media_url(path: str | None) -> str | None:
-    """Absolute URL of a file under MEDIA_ROOT, as a box must fetch it.
+    """Absolute URL of a file under MEDIA_ROOT, as a box must fetch it; an item's segments and subtitles are
+    signed and expire (media_signing.py).
 
     `path` is relative to MEDIA_ROOT; a path starting with / or a full URL
     (an image an editor linked) resolves as a browser would resolve it.
     """
     if not path:
         return None
+    if protected_root(path) is not None:
+        path = MediaSigner(str(current_app.config["MEDIA_SIGNING_KEY"])).path(path, media_expiry())
     return urljoin(media_base(), path)
 
 

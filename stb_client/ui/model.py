@@ -67,6 +67,7 @@ class ItemDetail:
     resume_s: float = 0.0
     duration_s: float | None = None
     text: str = ""
+    loaded_at: float = float("-inf")  # when it arrived (the reducer's clock): old details are fetched again
 
 
 @dataclass(frozen=True)

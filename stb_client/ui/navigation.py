@@ -79,7 +79,7 @@ def open_board(state: State, board_id: str) -> tuple[State, Effects]:
     return state, (FetchItems(board_id),)
 
 
-def open_item(state: State, board_id: str, index: int) -> tuple[State, Effects]:
+def open_item(state: State, board_id: str, index: int, now: float) -> tuple[State, Effects]:
     """Open the board's index-th item: an article's page, or the player for a video."""
     items = state.items.get(board_id, ())
     if not 0 <= index < len(items):
@@ -88,7 +88,7 @@ def open_item(state: State, board_id: str, index: int) -> tuple[State, Effects]:
     state = replace(state, stack=(*state.stack[:-1], replace(state.screen, focus=index)))
     if item.kind == "article":
         return push(state, Screen(View.ARTICLE, item_id=item.id, board_id=board_id)), (FetchItem(item.id),)
-    return playback_nav.open_video(state, item.id)
+    return playback_nav.open_video(state, item.id, now)
 
 
 # ---- keys -------------------------------------------------------------------------------
@@ -172,7 +172,7 @@ def _board_key(state: State, key: Key, now: float) -> tuple[State, Effects]:
         return replace(state, digits=state.digits + key.value, digits_deadline=now + NUMBER_ENTRY_SECONDS), ()
     if key.digit is not None or (key is Key.OK and state.digits):
         return playback_nav.number_entry(state, key, now, [str(n) for n in range(1, len(items) + 1)],
-                                         lambda s, number: open_item(s, screen.board_id, int(number) - 1))
+                                         lambda s, number: open_item(s, screen.board_id, int(number) - 1, now))
     focus = screen.focus
     if key is Key.UP:
         focus = max(0, focus - 1)
@@ -184,7 +184,7 @@ def _board_key(state: State, key: Key, now: float) -> tuple[State, Effects]:
         next_page = (focus // ITEMS_PER_PAGE + 1) * ITEMS_PER_PAGE
         focus = next_page if next_page < len(items) else focus
     elif key is Key.OK:
-        return open_item(state, screen.board_id, focus)
+        return open_item(state, screen.board_id, focus, now)
     elif key is Key.BACK:
         return pop(replace(state, digits="", digits_deadline=None)), ()
     elif key is Key.MENU:
@@ -221,14 +221,14 @@ def _items_loaded(state: State, event: ItemsLoaded, now: float) -> tuple[State, 
         typed = state.digits
         state = replace(state, digits="", digits_deadline=None)
         if typed in numbers and not any(n != typed and n.startswith(typed) for n in numbers):
-            return open_item(state, event.board_id, int(typed) - 1)
+            return open_item(state, event.board_id, int(typed) - 1, now)
         if any(n.startswith(typed) for n in numbers):
             return replace(state, digits=typed, digits_deadline=now + NUMBER_ENTRY_SECONDS), ()
     return state, ()
 
 
 def _item_loaded(state: State, event: ItemLoaded, now: float) -> tuple[State, Effects]:
-    state = replace(state, details={**state.details, event.item.id: event.item})
+    state = replace(state, details={**state.details, event.item.id: replace(event.item, loaded_at=now)})
     return playback_nav.start_if_waiting(state, event.item, now)
 
 
@@ -269,7 +269,8 @@ def _tick(state: State, event: Tick, now: float) -> tuple[State, Effects]:
     if state.screen.view is View.BOARD and state.digits and state.digits_deadline is not None \
             and now >= state.digits_deadline:  # 2 s after the last digit: open that item
         digits, board_id = state.digits, state.screen.board_id
-        state, effects = open_item(replace(state, digits="", digits_deadline=None), board_id, int(digits) - 1)
+        state, effects = open_item(replace(state, digits="", digits_deadline=None), board_id, int(digits) - 1,
+                                   now)
     state, more = playback_nav.on_tick(state, now)
     return state, effects + more
 

@@ -36,6 +36,7 @@ from stb_client.ui.model import (
 from stb_client.ui.stack import find_channel, pop, replace_top, say
 
 RETRY_MAX_S = 30.0
+DETAILS_FRESH_SECONDS = 3600.0  # the server's stream URLs stay valid for hours; refetch after one
 Effects = tuple
 
 
@@ -52,12 +53,13 @@ def stop_playback(state: State) -> tuple[State, Effects]:
 
 # ---- video on demand ----------------------------------------------------------------------
 
-def open_video(state: State, item_id: int) -> tuple[State, Effects]:
-    """Open the player for a video: start it if its details are known, else fetch them first."""
+def open_video(state: State, item_id: int, now: float) -> tuple[State, Effects]:
+    """Open the player for a video: at once from details fetched lately, else after fetching them (their
+    stream URL is signed and expires, and the resume point may have moved)."""
     state = replace(state, stack=(*state.stack, Screen(View.PLAYER, item_id=item_id)))
     detail = state.details.get(item_id)
-    if detail is not None and detail.hls_url:
-        return _start_video(state, detail, 0.0)
+    if detail is not None and detail.hls_url and now - detail.loaded_at < DETAILS_FRESH_SECONDS:
+        return _start_video(state, detail, now)
     return state, (FetchItem(item_id),)
 
 

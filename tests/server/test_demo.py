@@ -11,6 +11,7 @@ from server.cli import DEMO_TOKEN_FILE, main
 from stb_client.link.server_api import ServerApi
 from tests.support.http_server import serve_in_thread
 from tests.support.media_probe import extinf_durations, first_frame_is_key, keyframe_times, play_until_pictures, streams
+from tests.support.signed import unsigned
 
 pytestmark = pytest.mark.slow
 
@@ -66,7 +67,7 @@ def test_demo_is_idempotent(demo):
 def test_demo_ladder_meets_the_contract(demo, api):
     media = demo[2]
     video = next(i for i in api.board_items("dangke")["items"] if i["duration_s"] >= 20)
-    folder = media / "vod" / str(video["id"])
+    folder = media / unsigned(api.item(video["id"])["hls_url"]).split("/media/", 1)[1].rsplit("/", 1)[0]
     master = (folder / "master.m3u8").read_text()
     assert [line for line in master.splitlines() if line.endswith(".m3u8")] == [
         "720p/index.m3u8", "480p/index.m3u8", "360p/index.m3u8"]
@@ -104,7 +105,7 @@ def test_demo_puts_both_channels_on_the_air(demo, server):
         assert (media / "channels" / str(number) / "logo.png").stat().st_size > 1000
         playlist = urlopen(f"{server}/live/{number}/720p.m3u8", timeout=10).read().decode()
         segments = [line for line in playlist.splitlines() if line.startswith("/media/")]
-        assert segments and all((media / line.removeprefix("/media/")).is_file() for line in segments)
+        assert segments and all((media / unsigned(line).removeprefix("/media/")).is_file() for line in segments)
     guide = urlopen(f"{server}/epg.xml", timeout=10).read().decode()
     assert "193000 +0800" in guide  # the demo's daily 19:30 lesson
     assert "直播频道" in demo[3].output and "/channels.m3u" in demo[3].output

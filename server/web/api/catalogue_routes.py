@@ -17,7 +17,7 @@ from server.web.api.auth import current_device, require_device
 from server.web.api.responses import conditional_json
 from server.web.context import clock, current_lineup, get_db
 from server.web.params import int_arg, json_body
-from server.web.urls import media_url
+from server.web.urls import media_expiry, media_url
 
 
 def _viewer() -> Viewer:
@@ -72,7 +72,8 @@ def list_board_items(board_id: str):
     config = current_app.config
     page = int_arg("page", 1, 1, 100_000)
     per_page = int_arg("per_page", config["PAGE_SIZE"], 1, config["MAX_PAGE_SIZE"])
-    etag = catalogue_etag(db, lineup, viewer, "items", board_id, page, per_page)
+    # Thumbnails are signed URLs: the tag changes with their expiry (each hour), so boxes get fresh ones.
+    etag = catalogue_etag(db, lineup, viewer, "items", board_id, page, per_page, media_expiry())
 
     def build():
         result = board_page(db, board, viewer, page, per_page)

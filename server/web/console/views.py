@@ -11,6 +11,7 @@ from flask import current_app, g, render_template
 from keting_i18n import catalogue_for
 from server.core.timestamps import parse_time
 from server.web.context import current_lineup
+from server.web.urls import media_url
 
 # Message ids the console's scripts need, sent with every page.
 SCRIPT_MESSAGES = "console.js."
@@ -58,5 +59,5 @@ def page(template: str, **values):
     return render_template(template, user=g.get("user"), lineup=current_lineup(),
                            script_text=script_messages(current_app.config["LANGUAGE"]),
                            timezone=current_app.config["TIMEZONE"], local_input=local_input,
-                           local_text=local_text, duration_text=duration_text, **values)
+                           local_text=local_text, duration_text=duration_text, media_url=media_url, **values)
 

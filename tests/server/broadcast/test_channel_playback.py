@@ -98,8 +98,8 @@ def test_pictures_keep_coming_across_programme_boundaries(on_air):
     assert log.seen("/media/channels/1/slate/")
     for item in (item_a, item_b):
         for segment in range(PROGRAMME_S // 2):
-            assert log.seen(f"/media/vod/{item}/") and log.seen(f"seg_{segment:05d}.ts")
-    assert min(log.seen(f"/media/vod/{item_b}/")) > min(log.seen(f"/media/vod/{item_a}/"))
+            assert log.seen(f"/vod/{item}/") and log.seen(f"seg_{segment:05d}.ts")
+    assert min(log.seen(f"/vod/{item_b}/")) > min(log.seen(f"/vod/{item_a}/"))
     displayed, lost = samples[-1][1], samples[-1][2]
     assert displayed >= 25 * PROGRAMME_S  # at least a programme's worth of pictures were shown
     assert lost <= 10

@@ -88,7 +88,7 @@ def test_live_playlists_are_hls_and_unknown_ones_are_404(client, built):
     assert master.mimetype == "application/vnd.apple.mpegurl"
     assert master.get_data(as_text=True).splitlines()[-1] == "360p.m3u8"
     media = client.get("/live/1/720p.m3u8").get_data(as_text=True)
-    assert "#EXT-X-DISCONTINUITY-SEQUENCE:0" in media and "/media/vod/1/720p/seg_00000.ts" in media
+    assert "#EXT-X-DISCONTINUITY-SEQUENCE:0" in media and "/vod/1/720p/seg_00000.ts" in media and "/media/s/" in media
     assert client.get("/live/9/master.m3u8").status_code == 404
     assert client.get("/live/1/1080p.m3u8").status_code == 404
 

@@ -44,7 +44,7 @@ def test_runner_draws_slates_builds_and_writes_playlists_at_each_boundary(tmp_pa
         assert second == first + 1
         assert (media / "channels" / "1" / "logo.png").is_file()
         assert (media / "live" / "2" / "master.m3u8").is_file()  # the slate alone keeps channel 2 on the air
-        assert "/media/vod/1/720p/seg_" in playlist.read_text()
+        assert "/vod/1/720p/seg_" in playlist.read_text() and "/media/s/" in playlist.read_text()
     finally:
         runner.stop()
 

@@ -4,6 +4,7 @@ and recovery when ffmpeg or the whole server is killed mid-encode."""
 from __future__ import annotations
 
 import os
+import re
 import signal
 import socket
 import subprocess
@@ -25,6 +26,13 @@ from tests.support.processes import ffmpeg_pids, wait_for
 
 pytestmark = pytest.mark.slow
 
+
+
+def ladder(app, item_id: int) -> Path:
+    """The folder an item's ladder went to (its name has a random part)."""
+    with app.app_context():
+        hls_path = get_db().execute("SELECT hls_path FROM items WHERE id = ?", [item_id]).fetchone()[0]
+    return Path(app.config["MEDIA_ROOT"]) / hls_path.rsplit("/", 1)[0]
 
 def imported(app, path: Path, board: str = "dangke") -> jobs.Job:
     with app.app_context():
@@ -50,8 +58,9 @@ def test_an_upload_meets_the_ladder_contract(app, tmp_path):
         assert run_job(get_db(), site(), job.id) == "done"
         item = get_db().execute("SELECT * FROM items WHERE id = ?", [job.item_id]).fetchone()
         assert jobs.get_job(get_db(), job.id).progress == 100
-    folder = Path(app.config["MEDIA_ROOT"]) / "vod" / str(job.item_id)
-    assert item["hls_path"] == f"vod/{job.item_id}/master.m3u8" and item["state"] == "draft"
+    folder = ladder(app, job.item_id)
+    assert re.fullmatch(rf"vod/{job.item_id}-[A-Za-z0-9_-]{{16}}/master.m3u8", item["hls_path"])  # unguessable
+    assert item["state"] == "draft"
     # 480p source: never upscaled, so 480p and 360p only.
     master = (folder / "master.m3u8").read_text()
     assert [line for line in master.splitlines() if line.endswith(".m3u8")] == ["480p/index.m3u8", "360p/index.m3u8"]
@@ -76,7 +85,7 @@ def test_an_audio_only_lecture_gets_its_board_card(app, tmp_path):
     job = imported(app, source, board="daode")
     with app.app_context():
         assert run_job(get_db(), site(), job.id) == "done"
-    folder = Path(app.config["MEDIA_ROOT"]) / "vod" / str(job.item_id)
+    folder = ladder(app, job.item_id)
     video = next(s for s in streams(folder / "720p" / "index.m3u8") if s["codec_type"] == "video")
     assert (video["width"], video["height"]) == (1280, 720)
 
@@ -110,7 +119,7 @@ def test_cancel_stops_ffmpeg_and_leaves_nothing(app, tmp_path):
     thread.join(timeout=60)
     assert result == ["cancelled"]
     assert ffmpeg_pids(media) == []
-    assert not (Path(media) / "vod" / str(job.item_id)).exists()
+    assert list(Path(media).glob(f"vod/{job.item_id}-*")) == []
     assert not staging_dir(Path(media), job.id).exists()
 
 
@@ -128,7 +137,7 @@ def test_ffmpeg_killed_alone_is_retried_and_completes(app, tmp_path):
         assert run_job(get_db(), site(), job.id) == "done"
         assert jobs.get_job(get_db(), job.id).attempts == 2
     assert ffmpeg_pids(media) == []
-    assert extinf_durations(Path(media) / "vod" / str(job.item_id) / "720p" / "index.m3u8") == [2.0] * 15
+    assert extinf_durations(ladder(app, job.item_id) / "720p" / "index.m3u8") == [2.0] * 15
 
 
 def test_server_killed_mid_encode_leaves_no_orphan_and_the_job_completes(app, tmp_path):
@@ -166,7 +175,7 @@ def test_server_killed_mid_encode_leaves_no_orphan_and_the_job_completes(app, tm
         server.wait(timeout=10)
     with app.app_context():
         assert jobs.get_job(get_db(), job.id).attempts == 2
-    folder = Path(media) / "vod" / str(job.item_id)
+    folder = ladder(app, job.item_id)
     assert extinf_durations(folder / "720p" / "index.m3u8") == [2.0] * 15
     assert not staging_dir(Path(media), job.id).exists()
     # Whatever ffmpeg the killed server had running (a slate, say) dies with it.
@@ -187,7 +196,7 @@ def test_a_source_that_already_is_a_rung_is_copied_not_encoded(app, tmp_path):
     pictures = decoded_picture_hashes(source)
     with app.app_context():
         assert run_job(get_db(), site(), job.id) == "done"
-    out = Path(app.config["MEDIA_ROOT"]) / "vod" / str(job.item_id) / "360p" / "index.m3u8"
+    out = ladder(app, job.item_id) / "360p" / "index.m3u8"
     assert decoded_picture_hashes(out) == pictures  # a re-encode is lossy: these would differ
     assert extinf_durations(out) == [2.0] * 3
 
@@ -206,5 +215,5 @@ def test_the_thumbnail_is_not_the_black_opening(app, tmp_path):
     job = imported(app, source)
     with app.app_context():
         assert run_job(get_db(), site(), job.id) == "done"
-    folder = Path(app.config["MEDIA_ROOT"]) / "vod" / str(job.item_id)
+    folder = ladder(app, job.item_id)
     assert mean_luma(folder / "thumb.jpg") > 40 and mean_luma(folder / "poster.jpg") > 40

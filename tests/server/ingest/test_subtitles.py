@@ -10,6 +10,7 @@ from server.catalogue.items import create_item
 from server.core.errors import UserError
 from server.ingest.subtitles import to_webvtt
 from tests.conftest import editor_token
+from tests.support.signed import unsigned
 
 SRT = "1\r\n00:00:01,000 --> 00:00:03,500\r\n同志们好\r\n\r\n2\r\n00:00:04,000 --> 00:00:06,000\r\n学习党章\r\n"
 
@@ -51,9 +52,11 @@ def test_editor_attaches_subtitles_and_the_box_sees_them(app, ctx, client, clock
     stored = Path(app.config["MEDIA_ROOT"]) / response.get_json()["path"]
     assert stored.read_text(encoding="utf-8").startswith("WEBVTT")
     detail = client.get(f"/api/v1/items/{video}", headers=auth).get_json()
-    assert detail["subtitles"] == [{"lang": "zh", "label": "中文",
-                                    "url": f"http://localhost/media/subtitles/{video}/zh.vtt"}]
-    assert client.get(f"/media/subtitles/{video}/zh.vtt").headers["Content-Type"].startswith("text/vtt")
+    [subtitles] = detail["subtitles"]
+    assert (subtitles["lang"], subtitles["label"]) == ("zh", "中文")
+    assert unsigned(subtitles["url"]) == f"http://localhost/media/subtitles/{video}/zh.vtt"
+    assert client.get(subtitles["url"]).headers["Content-Type"].startswith("text/vtt")
+    assert client.get(f"/media/subtitles/{video}/zh.vtt").status_code == 403  # only through the signed URL
 
 
 @pytest.mark.parametrize("path_lang, boards, status", [("zh", ("daode",), 404), ("中文", (), 400)])

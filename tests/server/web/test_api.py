@@ -7,6 +7,7 @@ import re
 import pytest
 
 from server.catalogue.items import add_subtitles, create_item
+from tests.support.signed import unsigned
 
 CJK = re.compile(r"[\u4e00-\u9fff]")
 
@@ -52,7 +53,8 @@ def test_board_items_page(client, auth, content):
     assert (body["page"], body["per_page"], body["total"], body["pages"]) == (1, 5, 1, 1)
     [item] = body["items"]
     assert item["title"] == "党课" and item["duration_s"] == 600.0
-    assert item["thumbnail_url"] == "http://localhost/media/vod/1/thumb.jpg"
+    assert unsigned(item["thumbnail_url"]) == "http://localhost/media/vod/1/thumb.jpg"
+    assert item["thumbnail_url"].startswith("http://localhost/media/s/")  # an item's files are signed
     empty = client.get("/api/v1/boards/kepu/items", headers=auth).get_json()
     assert (empty["items"], empty["total"], empty["pages"]) == ([], 0, 1)
 
@@ -60,8 +62,9 @@ def test_board_items_page(client, auth, content):
 def test_video_detail_and_resume_point(client, auth, content):
     url = f"/api/v1/items/{content['video']}"
     detail = client.get(url, headers=auth).get_json()
-    assert detail["hls_url"] == "http://localhost/media/vod/1/master.m3u8"
-    assert detail["subtitles"] == [{"lang": "zh", "label": "中文", "url": "http://localhost/media/vod/1/zh.vtt"}]
+    assert unsigned(detail["hls_url"]) == "http://localhost/media/vod/1/master.m3u8"
+    assert [{**s, "url": unsigned(s["url"])} for s in detail["subtitles"]] == [
+        {"lang": "zh", "label": "中文", "url": "http://localhost/media/vod/1/zh.vtt"}]
     assert detail["resume_position_s"] == 0.0
     saved = client.put(f"{url}/position", headers=auth, json={"position_s": 125.5})
     assert saved.get_json() == {"item_id": content["video"], "position_s": 125.5, "completed": False}
@@ -97,7 +100,7 @@ def test_article_detail_has_html_text_and_images(client, auth, content):
 def test_media_url_setting_points_boxes_at_a_cdn(app, client, auth, content):
     app.config["MEDIA_URL"] = "https://cdn.example.org/keting/"
     detail = client.get(f"/api/v1/items/{content['video']}", headers=auth).get_json()
-    assert detail["hls_url"] == "https://cdn.example.org/keting/vod/1/master.m3u8"
+    assert unsigned(detail["hls_url"]) == "https://cdn.example.org/keting/vod/1/master.m3u8"
 
 
 def error_of(response, status):

@@ -180,6 +180,20 @@ def test_player_starts_at_the_resume_point_with_subtitles():
     assert remote.state.playback.subtitles and remote.state.playback.controls_until >= remote.now + 10
 
 
+def test_a_video_opened_again_soon_starts_at_once_but_old_details_are_fetched_again():
+    """The server's stream URLs are signed and expire: details older than an hour are asked for anew."""
+    remote = playing()
+    remote.press(Key.BACK)
+    remote.effects.clear()
+    remote.press(Key.OK)  # the same item again, a moment later: no round trip
+    assert remote.view is View.PLAYER and remote.last(Play) is not None and remote.last(FetchItem) is None
+    remote.press(Key.BACK)
+    remote.effects.clear()
+    remote.now += 3601
+    remote.press(Key.OK)
+    assert remote.last(FetchItem) == FetchItem(101) and remote.last(Play) is None
+
+
 def test_player_keys_seek_pause_and_toggle_controls():
     remote = playing(resume=10.0)
     remote.press(Key.LEFT)
