@@ -21,6 +21,7 @@ from enum import StrEnum
 
 from sqlite_utils import Database
 
+from server.core.db import write_transaction
 from server.core.errors import NotFound, UserError
 from server.core.timestamps import format_utc, parse_time
 
@@ -111,7 +112,7 @@ def register_device(db: Database, serial: object, name: object, client_version: 
     client_version = _clean_label(client_version, "client_version", MAX_NAME, required=False)
     device_code = secrets.token_urlsafe(32)
     expires_at = now + timedelta(seconds=ttl_seconds)
-    with db.atomic():
+    with write_transaction(db):  # the code is checked free and taken in one step
         while True:
             code = "".join(secrets.choice("0123456789") for _ in range(PAIRING_CODE_DIGITS))
             taken = db.execute("SELECT 1 FROM devices WHERE pairing_code = ? AND state = 'pending'",
@@ -158,7 +159,7 @@ def approve_device(db: Database, pairing_code: str, org_id: int | None, now: dat
     re-paired, and its old token must stop working.
     """
     code = pairing_code.strip().replace(" ", "")
-    with db.atomic():
+    with write_transaction(db):
         row = db.execute("SELECT * FROM devices WHERE pairing_code = ? AND state = 'pending'", [code]).fetchone()
         if row is None or now >= parse_time(row["pairing_expires_at"]):
             raise NotFound("device.no_such_pairing_code", code=code)

@@ -7,8 +7,10 @@ Three counts of wrong passwords within LOGIN_LOCKOUT_MINUTES:
   that address may not log in at all for the window;
 - an account from anywhere (`account`): after LOGIN_MAX_FAILURES each further
   try must wait a little longer (2, 4, 8 … at most 60 s) after the last one,
-  which slows a guesser with many addresses while the owner, from their own
-  computer, waits a minute at most instead of being locked out.
+  which slows a guesser with many addresses; a browser that once logged in to
+  the account (a signed cookie, login_pages.py) is not slowed, so a stranger
+  cannot keep the owner out.
+IPv6 addresses are counted by their /64.
 
 An attempt is counted before the password is checked, in the same write
 transaction as the check (BEGIN IMMEDIATE), so parallel tries cannot slip
@@ -20,6 +22,7 @@ this small piece is ours.
 
 from __future__ import annotations
 
+import ipaddress
 import math
 from dataclasses import dataclass
 from datetime import datetime, timedelta
@@ -75,9 +78,22 @@ class Attempt:
     rowids: tuple[int, ...]
 
 
+def address_key(address: str) -> str:
+    """An address as it is counted: IPv4 as it is, IPv6 by its /64 (one household or machine has a whole /64)."""
+    try:
+        ip = ipaddress.ip_address(address)
+    except ValueError:
+        return address
+    if isinstance(ip, ipaddress.IPv6Address):
+        if ip.ipv4_mapped:
+            return str(ip.ipv4_mapped)
+        return str(ipaddress.ip_network(f"{ip}/64", strict=False))
+    return str(ip)
+
+
 def _keys(username: str, address: str) -> dict[Scope, str]:
-    account = username.strip().lower()
-    return {Scope.PAIR: f"{account} {address}", Scope.ACCOUNT: account, Scope.ADDRESS: address}
+    account, where = username.strip().lower(), address_key(address)
+    return {Scope.PAIR: f"{account} {where}", Scope.ACCOUNT: account, Scope.ADDRESS: where}
 
 
 def _recent(db: Database, scope: Scope, key: str, window: timedelta, now: datetime) -> list[datetime]:
@@ -102,8 +118,13 @@ def _slowed_for(failures: list[datetime], limit: int, now: datetime) -> int:
     return max(0, math.ceil((failures[0] + timedelta(seconds=delay) - now).total_seconds()))
 
 
-def begin(db: Database, username: str, address: str, limits: Limits, now: datetime) -> Attempt:
-    """Refuse (LockedOut) or count this attempt as a failure, atomically; the caller then checks the password."""
+def begin(db: Database, username: str, address: str, limits: Limits, now: datetime,
+          known_device: bool = False) -> Attempt:
+    """Refuse (LockedOut) or count this attempt as a failure, atomically; the caller then checks the password.
+
+    `known_device`: the browser once logged in to this account (a signed cookie), so the account-wide
+    slowdown, which a stranger's guesses cause, does not apply to it.
+    """
     keys = _keys(username, address)
     stamp = format_utc(now)
     with write_transaction(db):
@@ -111,12 +132,12 @@ def begin(db: Database, username: str, address: str, limits: Limits, now: dateti
                            limits.window, now)
         if wait:
             raise LockedOut("login.account_locked", wait)
-        wait = _locked_for(_recent(db, Scope.ADDRESS, address, limits.window, now), limits.per_address,
-                           limits.window, now)
+        wait = _locked_for(_recent(db, Scope.ADDRESS, keys[Scope.ADDRESS], limits.window, now),
+                           limits.per_address, limits.window, now)
         if wait:
             raise LockedOut("login.address_locked", wait)
-        wait = _slowed_for(_recent(db, Scope.ACCOUNT, keys[Scope.ACCOUNT], limits.window, now), limits.per_account,
-                           now)
+        wait = 0 if known_device else _slowed_for(
+            _recent(db, Scope.ACCOUNT, keys[Scope.ACCOUNT], limits.window, now), limits.per_account, now)
         if wait:
             raise LockedOut("login.account_slowed", wait)
         rowids = tuple(db.execute("INSERT INTO login_failures (scope, key, at) VALUES (?, ?, ?)",

@@ -59,6 +59,28 @@ def _plain(address: str) -> ipaddress.IPv4Address | ipaddress.IPv6Address:
     return ip.ipv4_mapped if isinstance(ip, ipaddress.IPv6Address) and ip.ipv4_mapped else ip
 
 
+# Networks whose last 32 bits are an IPv4 address a router or host may reach: NAT64 (well-known and
+# local-use), IPv4-compatible, and IPv4-translated (SIIT) addresses.
+_CARRY_IPV4 = tuple(ipaddress.ip_network(net) for net in ("64:ff9b::/96", "64:ff9b:1::/48", "::/96",
+                                                           "::ffff:0:0:0/96"))
+
+
+def _inside(address: str) -> bool:
+    """Whether an address, or one it carries inside (6to4, NAT64, IPv4-compatible, Teredo), is not public."""
+    ip = _plain(address)
+    found = [ip]
+    if isinstance(ip, ipaddress.IPv6Address):
+        if ip.sixtofour:
+            found.append(ip.sixtofour)
+        if ip.teredo:
+            found.append(ip.teredo[1])
+        if any(ip in network for network in _CARRY_IPV4):
+            found.append(ipaddress.IPv4Address(int(ip) & 0xFFFFFFFF))
+        if ip.is_site_local:
+            return True
+    return any(not one.is_global or one.is_multicast for one in found)
+
+
 def check_live_url(url: str, allowed_hosts: Iterable[str] = (), resolver: Resolver | None = None) -> str:
     """The input URL as it will be given to ffmpeg; UserError (400) naming what is wrong and what to do.
 
@@ -87,7 +109,7 @@ def check_live_url(url: str, allowed_hosts: Iterable[str] = (), resolver: Resolv
         raise UserError("schedule.live_host_unknown", host=host)
     if _listed(host, addresses, allowed_hosts):
         return url
-    inside = [a for a in addresses if not _plain(a).is_global or _plain(a).is_multicast]
+    inside = [a for a in addresses if _inside(a)]
     if inside:
         raise UserError("schedule.live_host_private", host=host, address=inside[0])
     return url

@@ -91,13 +91,19 @@ def _media_path(row: Row) -> str:
     return f"{row.media.base}/master.m3u8"
 
 
-def _save(db: Database, channel: int, row: Row) -> None:
+_INSERT = """INSERT OR REPLACE INTO playout (channel, start_ms, end_ms, seq, disc, kind, media_path,
+             first_segment, segment_count, title, item_id, entry_id, filler_board, filler_item)
+             VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)"""
+
+
+def _values(channel: int, row: Row) -> list:
     board, item = row.filler_key if row.filler_key else (None, None)
-    db.execute("""INSERT OR REPLACE INTO playout (channel, start_ms, end_ms, seq, disc, kind, media_path,
-                  first_segment, segment_count, title, item_id, entry_id, filler_board, filler_item)
-                  VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)""",
-               [channel, row.start_ms, row.end_ms, row.seq, row.disc, row.kind, _media_path(row),
-                row.first_segment, row.segment_count, row.title, row.item_id, row.entry_id, board, item])
+    return [channel, row.start_ms, row.end_ms, row.seq, row.disc, row.kind, _media_path(row),
+            row.first_segment, row.segment_count, row.title, row.item_id, row.entry_id, board, item]
+
+
+def _save(db: Database, channel: int, row: Row) -> None:
+    db.execute(_INSERT, _values(channel, row))
 
 
 def filler_candidates(db: Database, channel: Channel, now: datetime, media_of: MediaLookup) -> list[Filler]:
@@ -248,8 +254,9 @@ def rebuild(db: Database, lineup: Lineup, channel: Channel, now: datetime, horiz
             anchors = _anchors(db, channel.number, start - 1, until_ms + DAY_MS, None, media_of, ladder)
         filler = filler_candidates(db, channel, now, media_of)
         rows, _ = plan(cursor, anchors, filler, slate, until_ms, slate_title, gap_slate, slate_chunk_ms)
-        for row in rows:
-            _save(db, channel.number, row)
+        # One statement for every row: a day of short fillers is tens of thousands of rows, and the write
+        # lock is held meanwhile.
+        db.conn.executemany(_INSERT, (_values(channel.number, row) for row in rows))
         db.execute("""INSERT INTO channel_builds (channel, inputs, built_until_ms) VALUES (?, ?, ?)
                       ON CONFLICT (channel) DO UPDATE SET inputs = excluded.inputs,
                       built_until_ms = excluded.built_until_ms, version = version + 1""",

@@ -10,7 +10,9 @@ from pathlib import Path
 
 from sqlite_utils import Database
 
-BUSY_TIMEOUT_MS = 5000
+# A writer waits this long for another's transaction (a channel rebuild can hold it for seconds on a
+# busy machine) before giving up with "database is locked".
+BUSY_TIMEOUT_MS = 30_000
 
 
 def _use_wal(conn: sqlite3.Connection) -> None:

@@ -29,6 +29,12 @@ SIGNED_PREFIX = "s"
 HOUR_S = 3600
 
 
+def plain_path(path: str) -> bool:
+    """Whether a media path names one file by itself: no empty, "." or ".." part and no backslash, so it
+    cannot climb out of the folder a signature covers (a server normalising "a/../b" would serve b)."""
+    return bool(path) and "\\" not in path and all(part not in ("", ".", "..") for part in path.split("/"))
+
+
 def protected_root(path: str) -> str | None:
     """The protected root of a media path ("vod/12-abc" of "vod/12-abc/720p/seg_00001.ts"), or None."""
     parts = path.split("/")
@@ -69,6 +75,6 @@ class MediaSigner:
             return None
         expires, given, path = int(parts[1]), parts[2], parts[3]
         root = protected_root(path)
-        if root is None or expires < now_s:
+        if root is None or expires < now_s or not plain_path(path):
             return None
         return path if hmac.compare_digest(given, signature(root, expires, self.key)) else None

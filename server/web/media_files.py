@@ -6,7 +6,7 @@ import mimetypes
 
 from flask import Blueprint, abort, current_app, send_from_directory
 
-from server.core.media_signing import SIGNED_PREFIX, MediaSigner, protected_root
+from server.core.media_signing import SIGNED_PREFIX, MediaSigner, plain_path, protected_root
 from server.web.context import clock
 
 # Python's table lacks the HLS types and maps .ts to Qt translations on some systems.
@@ -25,6 +25,8 @@ def media_file(filename: str):
     As nginx does in production (deploy.md): items' segments and subtitles only through a signed, unexpired
     path (s/<expires>/<signature>/vod/…); asked for directly, 403; a signature that expired, 410.
     """
+    if not plain_path(filename):
+        abort(404)  # "..", "." or an empty part: a way round the signature check once normalised
     if filename.startswith(f"{SIGNED_PREFIX}/"):
         checked = MediaSigner(current_app.config["MEDIA_SIGNING_KEY"]).check(filename, clock().timestamp())
         if checked is None:

@@ -37,13 +37,26 @@ class HttpRemote:
                 self.end_headers()
                 self.wfile.write(payload)
 
+            def _from_elsewhere(self) -> bool:
+                """A request a web page made (it has an Origin) or that came by another host name
+                (DNS rebinding): refused, so no page opened on the box can press its keys."""
+                host = (self.headers.get("Host") or "").rsplit(":", 1)[0]
+                if "Origin" in self.headers or host not in ("127.0.0.1", "localhost", "[::1]"):
+                    self._answer(403, {"error": "only local programs may use the remote"})
+                    return True
+                return False
+
             def do_GET(self) -> None:  # noqa: N802 - the stdlib's name
+                if self._from_elsewhere():
+                    return
                 if self.path == "/status":
                     self._answer(200, remote.status())
                 else:
                     self._answer(404, {"error": "unknown path"})
 
             def do_POST(self) -> None:  # noqa: N802
+                if self._from_elsewhere():
+                    return
                 length = int(self.headers.get("Content-Length") or 0)
                 body = self.rfile.read(length).decode() if length else ""
                 if self.path.startswith("/keys/"):

@@ -158,7 +158,8 @@ def test_the_client_keeps_working_offline_and_recovers_by_itself(app, clock, tmp
     (state / "token").write_text(token + "\n")
     env = {**os.environ, "KETING_STB_STATE": str(state)}
     process = subprocess.Popen([sys.executable, "-m", "stb_client.main", "--server", server.url, "run", "--headless",
-                                "--remote-port", "0"], cwd=REPO, env=env, stdout=subprocess.PIPE, text=True)
+                                "--remote-port", "0", "--screenshot-dir", str(ARTIFACTS)], cwd=REPO, env=env,
+                               stdout=subprocess.PIPE, text=True)
     try:
         remote = process.stdout.readline().strip().removeprefix("remote: ").rstrip("/")
         until(remote, lambda s: s["ready"], "Home")
@@ -222,3 +223,17 @@ def test_a_new_box_shows_its_code_until_approved_then_keeps_its_token(app, live_
     finally:
         process.terminate()
         process.wait(timeout=20)
+
+
+def test_the_remote_answers_local_programs_only(client_process):
+    """No web page opened on the box may press its keys (it would send an Origin), nor read the status through
+    another host name (DNS rebinding)."""
+    remote = client_process
+    until(remote, lambda s: s["ready"], "Home")
+    for request in (urllib.request.Request(f"{remote}/keys/ok", method="POST",
+                                           headers={"Origin": "http://evil.example"}),
+                    urllib.request.Request(f"{remote}/status", headers={"Host": "evil.example:8765"})):
+        with pytest.raises(urllib.error.HTTPError) as refused:
+            urllib.request.urlopen(request, timeout=5)
+        assert refused.value.code == 403
+    assert status(remote)["view"] == "home"  # the key did not reach the box

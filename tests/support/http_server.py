@@ -36,8 +36,10 @@ def keting_serve(settings: dict[str, str], deadline_s: float = 30.0) -> Iterator
         probe.bind(("127.0.0.1", 0))
         port = probe.getsockname()[1]
     env = {**os.environ, **{f"KETING_{k}": str(v) for k, v in settings.items()}, "KETING_PORT": str(port)}
+    # The server's log goes beside its database, so a failing test can be read afterwards.
+    log = open(Path(settings["DATABASE"]).with_name("keting-serve.log"), "ab")  # noqa: SIM115 - closed below
     server = subprocess.Popen([sys.executable, "-m", "server.cli", "serve"], cwd=Path(__file__).resolve().parents[2],
-                              env=env, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+                              env=env, stdout=subprocess.DEVNULL, stderr=log)
     try:
         end = time.monotonic() + deadline_s
         while True:
@@ -52,3 +54,4 @@ def keting_serve(settings: dict[str, str], deadline_s: float = 30.0) -> Iterator
     finally:
         server.terminate()
         server.wait(timeout=30)
+        log.close()

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from flask import current_app, redirect, request, session, url_for
+from itsdangerous import BadSignature, URLSafeTimedSerializer
 
 from server.accounts import login_guard
 from server.accounts.users import end_sessions, record_login, session_stamp, verify_password
@@ -16,6 +17,26 @@ from server.web.context import clock, get_db
 def _address() -> str:
     # Behind a proxy, deploy.md's ProxyFix setting makes this the client's address.
     return request.remote_addr or "unknown"
+
+
+KNOWN_DEVICE_COOKIE = "keting_known"
+KNOWN_DEVICE_DAYS = 365
+
+
+def _known_devices() -> URLSafeTimedSerializer:
+    return URLSafeTimedSerializer(current_app.secret_key, salt="keting-known-device")
+
+
+def _known_device(username: str) -> bool:
+    """Whether this browser once logged in to `username` here (login_guard does not slow it down for
+    a stranger's wrong guesses)."""
+    raw = request.cookies.get(KNOWN_DEVICE_COOKIE)
+    if not raw or not username:
+        return False
+    try:
+        return _known_devices().loads(raw, max_age=KNOWN_DEVICE_DAYS * 86400) == username.strip().lower()
+    except BadSignature:
+        return False
 
 
 @bp.get("/")
@@ -41,7 +62,8 @@ def login_submit():
     target = request.form.get("next", "")
     limits = login_guard.limits_from(current_app.config)
     try:
-        attempt = login_guard.begin(db, username, _address(), limits, now)  # counted before the check
+        attempt = login_guard.begin(db, username, _address(), limits, now,  # counted before the check
+                                    known_device=_known_device(username))
     except login_guard.LockedOut as locked:
         answer = page("console/login.html", next=target, username=username,
                       error=locked.message(current_app.config["LANGUAGE"]))
@@ -57,7 +79,11 @@ def login_submit():
     session.permanent = True
     session["uid"] = user.id
     session["stamp"] = session_stamp(db, user.id)
-    return redirect(safe_next(target))
+    answer = redirect(safe_next(target))
+    answer.set_cookie(KNOWN_DEVICE_COOKIE, _known_devices().dumps(user.username.lower()),
+                      max_age=KNOWN_DEVICE_DAYS * 86400, httponly=True, samesite="Lax",
+                      secure=current_app.config["SECURE_COOKIES"], path="/console/")
+    return answer
 
 
 @bp.post("/logout")

@@ -64,3 +64,24 @@ def test_the_delay_grows_with_each_failure_up_to_a_minute(ctx, clock):
             clock.advance(seconds=slowed.retry_after_s)
             login_guard.begin(db, "admin", f"198.51.100.{attempt}", LIMITS, clock.now)
     assert waits == [2, 4, 8, 16, 32, 60, 60]
+
+
+def test_a_stranger_with_many_addresses_cannot_keep_the_owner_s_browser_out(ctx, clock):
+    """The review kept the owner out by one counted guess a minute from a few addresses: the owner's browser,
+    known from an earlier login, is not slowed; a new browser still is."""
+    db, _ = ctx
+    for n in range(13):
+        try:
+            login_guard.begin(db, "admin", f"198.51.100.{n}", LIMITS, clock.now)
+        except login_guard.LockedOut as slowed:
+            clock.advance(seconds=slowed.retry_after_s)
+            login_guard.begin(db, "admin", f"198.51.100.{n}", LIMITS, clock.now)
+    with pytest.raises(login_guard.LockedOut):
+        login_guard.begin(db, "admin", "192.0.2.20", LIMITS, clock.now)  # a browser never seen: slowed
+    assert login_guard.begin(db, "admin", "192.0.2.20", LIMITS, clock.now, known_device=True)
+
+
+def test_ipv6_addresses_are_counted_by_their_64():
+    assert login_guard.address_key("2001:db8:1:2:aaaa::1") == login_guard.address_key("2001:db8:1:2:bbbb::9")
+    assert login_guard.address_key("2001:db8:1:3::1") != login_guard.address_key("2001:db8:1:2::1")
+    assert login_guard.address_key("::ffff:192.0.2.7") == "192.0.2.7"

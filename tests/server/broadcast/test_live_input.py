@@ -90,3 +90,17 @@ def test_ffmpeg_refuses_a_file_under_the_whitelist_a_scheme_gets(tmp_path):
                              input_options("http://8.8.8.8/a.ts")["protocol_whitelist"], "-i", f"file:{secret}",
                              "-f", "null", "-"], capture_output=True, text=True, timeout=30, check=False)
     assert result.returncode != 0 and "not on whitelist" in result.stderr and "do-not-leak" not in result.stderr
+
+
+@pytest.mark.parametrize("address", ["64:ff9b::a9fe:a9fe", "64:ff9b:1::a00:1", "2002:a9fe:a9fe::", "::127.0.0.1",
+                                     "::a9fe:a9fe", "fec0::1", "::ffff:0:7f00:1",
+                                     "2001:0:4136:e378:8000:63bf:3fff:fdd2"])
+def test_addresses_that_carry_an_inside_one_are_refused(address):
+    """The review found these passed as public: NAT64, 6to4, IPv4-compatible, site-local, Teredo."""
+    with pytest.raises(UserError) as refused:
+        check_live_url(f"http://[{address}]/cam.ts", resolver=lambda host: [address])
+    assert refused.value.code == "live_host_private"
+
+
+def test_a_public_ipv6_address_is_still_accepted():
+    assert check_live_url("http://[2001:4860:4860::8888]/cam.ts", resolver=lambda host: ["2001:4860:4860::8888"])

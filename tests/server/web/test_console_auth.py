@@ -172,3 +172,21 @@ def test_a_console_form_with_an_authorization_header_still_needs_its_csrf_token(
     answer = client.post("/console/logout", headers={"Authorization": "Bearer x"})
     assert answer.status_code == 400  # refused by the CSRF check: the session stays
     assert client.get("/console/accounts").status_code == 200
+
+
+def test_the_owner_s_browser_is_known_after_a_login_and_not_slowed_by_strangers(app, client, accounts, clock):
+    assert login(client, "admin").status_code == 302
+    assert client.get_cookie("keting_known", path="/console/") is not None
+    client.post("/console/logout", data={"csrf_token": csrf_from(client.get("/console/accounts"))})
+    from server.accounts import login_guard
+
+    with app.app_context():
+        for n in range(8):  # strangers elsewhere push the account into its slowdown
+            try:
+                login_guard.begin(get_db(), "admin", f"198.51.100.{n}", login_guard.limits_from(app.config),
+                                  clock.now)
+            except login_guard.LockedOut:
+                pass
+    stranger = app.test_client()
+    assert login(stranger, "admin").status_code == 429  # a browser never seen waits
+    assert login(client, "admin").status_code == 302  # the known one gets in at once

@@ -67,3 +67,21 @@ def test_items_files_need_a_signature_that_holds_and_has_not_expired(client, med
     clock.advance(hours=3)
     assert client.get(good).status_code == 410  # expired (a fresh URL comes from the API)
     assert client.get("/media/channels/1/logo.png").status_code == 200  # channel art stays public
+
+
+@pytest.mark.parametrize("climb", ["vod/1/../2/master.m3u8", "vod/1/..%2F2/master.m3u8", "vod/1/..%2F..%2Fsecret.txt",
+                                   "vod/1/./master.m3u8", "vod/1//master.m3u8", "vod/1/..\\2/master.m3u8"])
+def test_a_signature_cannot_be_walked_out_of_its_folder(client, media, signed, climb):
+    """The review's bypass: one signed URL (a channel playlist hands them out) plus ".." reached any item."""
+    (media / "vod" / "2").mkdir()
+    (media / "vod" / "2" / "master.m3u8").write_text("#EXTM3U\nsecret draft\n")
+    good = signed("vod/1/master.m3u8")
+    walked = good.replace("vod/1/master.m3u8", climb)
+    answer = client.get(walked)
+    assert answer.status_code in (403, 404) and b"secret" not in answer.data
+
+
+@pytest.mark.parametrize("path", ["channels/../vod/1/master.m3u8", "channels/1/../../vod/1/720p/seg_00000.ts",
+                                  "./vod/1/master.m3u8", "channels//1/logo.png"])
+def test_an_unsigned_path_cannot_climb_into_items_files(client, media, path):
+    assert client.get(f"/media/{path}").status_code in (403, 404)
