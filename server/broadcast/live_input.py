@@ -38,11 +38,9 @@ def resolve(host: str) -> list[str]:
     return sorted({info[4][0] for info in socket.getaddrinfo(host, None, type=socket.SOCK_STREAM)})
 
 
-def _listed(host: str, addresses: Iterable[str], allowed: Iterable[str]) -> bool:
-    """Whether LIVE_INPUT_HOSTS names this host, or a network holding all its addresses."""
+def _listed(addresses: Iterable[str], allowed: Iterable[str]) -> bool:
+    """Whether LIVE_INPUT_HOSTS names a network (or an address) holding all these addresses."""
     entries = [entry.strip().lower() for entry in allowed if entry.strip()]
-    if host.lower() in entries:
-        return True
     networks = []
     for entry in entries:
         try:
@@ -100,14 +98,14 @@ def check_live_url(url: str, allowed_hosts: Iterable[str] = (), resolver: Resolv
         raise UserError("schedule.bad_live_url", value=url[:200])
     allowed_hosts = list(allowed_hosts)
     if host.lower() in {entry.strip().lower() for entry in allowed_hosts}:
-        return url
+        return url  # listed by name: the site vouches for it (it may not resolve from here yet)
     try:
         addresses = list(resolver(host))
     except (OSError, UnicodeError):
         raise UserError("schedule.live_host_unknown", host=host) from None
     if not addresses:
         raise UserError("schedule.live_host_unknown", host=host)
-    if _listed(host, addresses, allowed_hosts):
+    if _listed(addresses, allowed_hosts):
         return url
     inside = [a for a in addresses if _inside(a)]
     if inside:

@@ -9,6 +9,15 @@ from collections.abc import Iterator
 from werkzeug.serving import make_server
 
 
+def free_port() -> int:
+    """A TCP port free on 127.0.0.1 right now."""
+    import socket
+
+    with socket.socket() as probe:
+        probe.bind(("127.0.0.1", 0))
+        return probe.getsockname()[1]
+
+
 @contextlib.contextmanager
 def serve_in_thread(app) -> Iterator[str]:
     """Serve `app` on 127.0.0.1 at a free port in a thread; yield its base URL."""
@@ -32,9 +41,7 @@ def keting_serve(settings: dict[str, str], deadline_s: float = 30.0) -> Iterator
     import time
     from pathlib import Path
 
-    with socket.socket() as probe:
-        probe.bind(("127.0.0.1", 0))
-        port = probe.getsockname()[1]
+    port = free_port()
     env = {**os.environ, **{f"KETING_{k}": str(v) for k, v in settings.items()}, "KETING_PORT": str(port)}
     # The server's log goes beside its database, so a failing test can be read afterwards.
     log = open(Path(settings["DATABASE"]).with_name("keting-serve.log"), "ab")  # noqa: SIM115 - closed below

@@ -63,7 +63,8 @@ def register_error_handlers(app: Flask) -> None:
     def html_http_error(error: HTTPException):
         if error.code is None or error.code < 400:
             return error  # redirects are not errors
-        message_id = f"api.http_{error.code}" if error.code in (400, 404, 405, 413, 415) else "api.http_other"
+        message_id = {404: "page.not_found", 405: "page.not_found"}.get(error.code) or (
+            f"api.http_{error.code}" if error.code in (400, 413, 415) else "api.http_other")
         return _html_error(error.code, text(message_id, lang=_lang(), status=error.code))
 
     def html_unexpected(error: Exception) -> Response:

@@ -22,7 +22,7 @@ from server.web.context import current_lineup, get_db, station
 from tests.conftest import REPO
 from tests.support.channel_media import encode_programme, install
 from tests.support.http_server import serve_in_thread
-from tests.support.media_probe import longest_stall, watch_pictures
+from tests.support.media_probe import watch_pictures
 
 pytestmark = pytest.mark.slow
 
@@ -103,7 +103,6 @@ def test_pictures_keep_coming_across_programme_boundaries(on_air):
     displayed, lost = samples[-1][1], samples[-1][2]
     assert displayed >= 25 * PROGRAMME_S  # at least a programme's worth of pictures were shown
     assert lost <= 10
-    assert longest_stall(samples, after_pictures=25) < 1.5
 
 
 def test_the_m3u_opens_in_libvlc_and_plays_the_channel(on_air):

@@ -15,17 +15,12 @@ import pytest
 
 from server.core.media_signing import MediaSigner, expiry
 from server.web.nginx_site import site_config, standalone_config
+from tests.support.http_server import free_port
 from tests.support.processes import wait_for
 
 pytestmark = pytest.mark.slow
 KEY = "k" * 64
 NGINX = shutil.which("nginx") or "/usr/sbin/nginx"
-
-
-def free_port() -> int:
-    with socket.socket() as probe:
-        probe.bind(("127.0.0.1", 0))
-        return probe.getsockname()[1]
 
 
 @pytest.fixture(scope="module")
