@@ -84,6 +84,7 @@ def main() -> None:
     parser.add_argument("--rounds", type=int, default=3)
     args = parser.parse_args()
     logging.getLogger("werkzeug").setLevel(logging.ERROR)  # one line per segment request otherwise
+    logging.getLogger("server.broadcast.station").setLevel(logging.ERROR)  # channel 2 has no slate here
     with tempfile.TemporaryDirectory(prefix="keting-bench-boundary-") as scratch:
         root = Path(scratch)
         lineup = load_lineup(REPO / "channels.yaml")
