@@ -30,7 +30,8 @@ class SqliteInteger(IntegerConverter):
 
 
 def _apply_settings(app: Flask, test_config: Mapping | None) -> None:
-    """Defaults, then instance/keting.cfg, then KETING_* variables, then the test's mapping."""
+    """Defaults, then instance/keting.cfg, then KETING_* variables, then the test's mapping; then the paths
+    left empty, from the instance folder (and, in a source checkout, the checkout: settings.py)."""
     app.config.from_mapping({s.name: s.default for s in settings.SETTINGS})
     app.config.from_pyfile("keting.cfg", silent=True)
     app.config.update(settings.from_environment())
@@ -38,15 +39,21 @@ def _apply_settings(app: Flask, test_config: Mapping | None) -> None:
         app.config.update(test_config)
     for setting in settings.SETTINGS:
         app.config[setting.name] = settings.coerce(setting, app.config[setting.name])
+    instance = Path(app.instance_path)
+    app.config["INSTANCE"] = str(instance)  # the folder in force (Flask's default when KETING_INSTANCE is unset)
     if not app.config["DATABASE"]:
-        app.config["DATABASE"] = str(Path(app.instance_path) / "keting.sqlite3")
+        app.config["DATABASE"] = str(instance / "keting.sqlite3")
+    if not app.config["MEDIA_ROOT"]:
+        app.config["MEDIA_ROOT"] = str(settings.default_media_root(instance))
+    if not app.config["CHANNELS_FILE"]:
+        app.config["CHANNELS_FILE"] = str(settings.default_channels_file(instance))
     app.config["MAX_CONTENT_LENGTH"] = app.config["MAX_REQUEST_BYTES"]  # Flask's name for it
     hosts = [host.strip() for host in app.config["ALLOWED_HOSTS"].split(",") if host.strip()]
     app.config["TRUSTED_HOSTS"] = hosts or None  # Flask refuses other Host headers with 400
     app.config["MEDIA_SIGNING_KEY"] = instance_key(app.instance_path, "media_signing_key",
                                                    app.config["MEDIA_SIGNING_KEY"])
     if not app.config["ORIGINALS_DIR"]:
-        app.config["ORIGINALS_DIR"] = str(Path(app.instance_path) / "originals")
+        app.config["ORIGINALS_DIR"] = str(instance / "originals")
 
 
 def create_app(test_config: Mapping | None = None, clock: Callable[[], datetime] = utc_now) -> Flask:
@@ -55,7 +62,8 @@ def create_app(test_config: Mapping | None = None, clock: Callable[[], datetime]
     Raises channels_yaml.ConfigError when channels.yaml is wrong, so a bad
     line-up never starts serving. `clock` lets tests fix "now".
     """
-    app = Flask(__name__, instance_relative_config=True, template_folder="web/templates", static_folder="web/static")
+    app = Flask(__name__, instance_path=settings.instance_folder(test_config), instance_relative_config=True,
+                template_folder="web/templates", static_folder="web/static")
     app.url_map.converters["int"] = SqliteInteger
     _apply_settings(app, test_config)
     app.json.ensure_ascii = False  # Chinese stays readable in JSON
@@ -70,7 +78,7 @@ def create_app(test_config: Mapping | None = None, clock: Callable[[], datetime]
     app.jinja_env.globals["t"] = lambda message_id, **params: text(
         message_id, lang=app.config["LANGUAGE"], **params)
 
-    from server.web import api, console, guide_routes, media_files, pages
+    from server.web import api, console, guide_routes, media_files, ops_routes, pages, request_log
     from server.web import security as web_security
     from server.web.api.responses import register_error_handlers
 
@@ -79,6 +87,8 @@ def create_app(test_config: Mapping | None = None, clock: Callable[[], datetime]
     app.register_blueprint(pages.bp)
     app.register_blueprint(console.bp)
     app.register_blueprint(guide_routes.bp)
+    latency = ops_routes.init_app(app)
+    request_log.init_app(app, lambda seconds, kind: latency.labels(kind).observe(seconds))
     if app.config["SERVE_MEDIA"]:
         app.register_blueprint(media_files.bp)
     register_error_handlers(app)

@@ -1,4 +1,5 @@
-"""`keting`: the server's administration command (serve, migrate, demo, org, device, user, settings)."""
+"""`keting`: the server's administration command (serve, migrate, demo, org, device, user, settings,
+nginx-config; backup and restore come from backup_cli.py)."""
 
 from __future__ import annotations
 
@@ -12,8 +13,10 @@ from flask import Flask, current_app
 
 from keting_i18n import text
 from server import create_app
+from server.backup_cli import register as register_backup_commands
 from server.core.channels_yaml import ConfigError
 from server.core.errors import UserError
+from server.core.media_permissions import use_media_umask
 from server.core.settings import SETTINGS, SettingError
 from server.web.context import clock, current_lineup, get_db, site, station
 from server.web.urls import media_url, site_url
@@ -56,8 +59,8 @@ def with_app(command):
 
 @click.group(help="Keting 客厅党建 TV server administration.")
 def main() -> None:
-    """The `keting` command group."""
-    pass
+    """The `keting` command group: every command writes media the web server's user can read."""
+    use_media_umask()
 
 
 def serve_warnings(config, host: str) -> list[str]:
@@ -68,21 +71,25 @@ def serve_warnings(config, host: str) -> list[str]:
     return [text("cli.host_not_pinned", lang=config["LANGUAGE"], host=host)]
 
 
-@main.command(help="Start the server (gunicorn) on HOST:PORT.")
+@main.command(help="Start the server on HOST:PORT: nginx in front when installed, the app under gunicorn.")
 @click.option("--host", default=None, help="Listen address (setting HOST).")
 @click.option("--port", type=int, default=None, help="Listen port (setting PORT).")
 def serve(host: str | None, port: int | None) -> None:
-    """Serve the app under gunicorn on --host/--port (settings HOST, PORT), the runners in its worker."""
+    """Serve on --host/--port (settings HOST, PORT): nginx in front (FRONT_SERVER) and the app under
+    gunicorn behind it, the runners in its workers."""
     from server.broadcast.runner import BroadcastRunner
     from server.ingest.job_runner import JobRunner
     from server.web.http_server import KetingServer
+    from server.web.request_log import configure
 
     app = build_app()
-    host = host or app.config["HOST"]
-    port = port or app.config["PORT"]
+    config = app.config
+    configure(config["LOG_LEVEL"])
+    host = host or config["HOST"]
+    port = port or config["PORT"]
 
     def start_runners():
-        """In the worker process: transcoding and the channels."""
+        """In each worker process: transcoding and the channels (leases decide who does what)."""
         with app.app_context():
             this_site, this_station = site(), station()
         jobs = JobRunner(this_site)
@@ -93,10 +100,57 @@ def serve(host: str | None, port: int | None) -> None:
         return [jobs, channels]
 
     with app.app_context():
-        for warning in serve_warnings(app.config, host):
+        for warning in serve_warnings(config, host):
             click.echo(warning, err=True)
-        _say("cli.serving", url=f"http://{host}:{port}/")
-    KetingServer(app, host, port, start_runners).run()
+        front = _front(app, host, port)
+        if front is None:
+            _say("cli.serving", url=f"http://{host}:{port}/")
+            KetingServer(app, host, port, start_runners, access_log=config["ACCESS_LOG"]).run()
+            return
+
+    def start_front() -> bool:
+        """In gunicorn's master once its socket listens: nginx in front; False (said why) if it cannot start."""
+        try:
+            front.start(port)
+        except UserError as error:
+            click.echo(error.message(config["LANGUAGE"]), err=True)
+            return False
+        if front.warning:
+            click.echo(text("cli.front_worker_fallback", **front.warning), err=True)
+        with app.app_context():
+            _say("cli.serving_front", url=f"http://{host}:{port}/", upstream=front.upstream)
+        return True
+
+    try:
+        KetingServer(app, "127.0.0.1", int(front.upstream.rpartition(":")[2]), start_runners,
+                     when_ready=start_front, on_exit=front.stop).run()
+    finally:
+        front.stop()
+
+
+def _front(app: Flask, host: str, port: int):
+    """The nginx front FRONT_SERVER asks for, ready to start; None to let gunicorn face HOST:PORT itself."""
+    from server.web.front import FRONT_CHOICES, NginxFront, find_nginx, listen_address, loopback_port
+    from server.web.security import trust_proxies
+
+    config = app.config
+    choice = config["FRONT_SERVER"]
+    if choice not in FRONT_CHOICES:
+        click.echo(text("cli.front_bad_choice", value=choice), err=True)
+        sys.exit(2)
+    nginx = find_nginx(config["NGINX"]) if choice != "none" else None
+    if nginx is None:
+        if choice == "nginx":
+            click.echo(text("cli.front_required", nginx=config["NGINX"]), err=True)
+            sys.exit(2)
+        if choice == "auto":
+            click.echo(text("cli.front_missing"), err=True)
+        return None
+    trust_proxies(app, config["PROXY_HOPS"] + 1)  # our own nginx is one more proxy
+    media_path = config["MEDIA_URL"] if config["MEDIA_URL"].startswith("/") else "/media/"
+    return NginxFront(nginx, Path(app.instance_path) / f"nginx-{port}", Path(config["MEDIA_ROOT"]), media_path,
+                      config["MEDIA_SIGNING_KEY"], listen_address(host, port), f"127.0.0.1:{loopback_port()}",
+                      access_log=config["ACCESS_LOG"], guide_files=bool(config["PUBLIC_URL"]))
 
 
 @main.command("import", help="Import a video or audio file from this machine onto a board.")
@@ -448,16 +502,25 @@ def user_enable(username: str) -> None:
 @click.option("--listen", default="80", help="nginx's listen directive, e.g. 80 or 443 ssl.")
 @click.option("--server-name", default="_", help="The site's host name, e.g. tv.example.org.")
 @click.option("--upstream", default=None, help="Where keting serve listens (default HOST:PORT).")
+@click.option("--tls-cert", default=None,
+              help="HTTPS: the certificate chain file (e.g. Let's Encrypt's fullchain.pem); port 80 then redirects.")
+@click.option("--tls-key", default=None, help="HTTPS: the certificate's private key file.")
 @with_app
-def nginx_config(listen: str, server_name: str, upstream: str | None) -> None:
+def nginx_config(listen: str, server_name: str, upstream: str | None, tls_cert: str | None,
+                 tls_key: str | None) -> None:
     """Print the server block: it holds the media signing key, so keep the file readable by root only."""
     from server.web.nginx_site import site_config
+
+    if bool(tls_cert) != bool(tls_key):
+        raise UserError("cli.tls_needs_both")
 
     config = current_app.config
     media_path = config["MEDIA_URL"] if config["MEDIA_URL"].startswith("/") else "/media/"
     click.echo(site_config(media_root=Path(config["MEDIA_ROOT"]), signing_key=config["MEDIA_SIGNING_KEY"],
                            listen=listen, server_name=server_name,
-                           upstream=upstream or f"{config['HOST']}:{config['PORT']}", media_path=media_path), nl=False)
+                           upstream=upstream or f"{config['HOST']}:{config['PORT']}", media_path=media_path,
+                           guide_files=bool(config["PUBLIC_URL"]),
+                           tls=(tls_cert, tls_key) if tls_cert and tls_key else None), nl=False)
 
 
 @main.command("settings", help="List every setting with its current value and help.")
@@ -468,6 +531,8 @@ def show_settings() -> None:
         click.echo(f"KETING_{setting.name}={current_app.config[setting.name]}")
         click.echo(f"    {setting.help}")
 
+
+register_backup_commands(main)
 
 if __name__ == "__main__":
     main()

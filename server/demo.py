@@ -28,6 +28,7 @@ from server.accounts.organisations import add_organisation
 from server.broadcast import schedule
 from server.catalogue.items import create_item
 from server.core.channels_yaml import Board, Lineup
+from server.core.media_permissions import make_public_tree
 from server.ingest.audio_prep import prepare_audio
 from server.ingest.cards import CARD_HEIGHT, board_card, title_lines
 from server.ingest.hls_ladder import (
@@ -152,6 +153,7 @@ def _publish_encoded(db: Database, lineup: Lineup, media_root: Path, todo: list[
                                   description=video["description"], duration_s=float(video["seconds"]),
                                   demo_key=f"demo:{video['key']}")
             folder = ladder_folder(item_id, None)
+            make_public_tree(staging)  # mkdtemp made it 0700; nginx's workers must read it
             staging.rename(media_root / folder)
             db.execute("UPDATE items SET hls_path = ?, thumbnail_path = ?, state = 'published' WHERE id = ?",
                        [f"{folder}/{MASTER_PLAYLIST}", f"{folder}/thumb.jpg", item_id])

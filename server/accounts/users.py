@@ -18,6 +18,7 @@ from sqlite_utils import Database
 from werkzeug.security import check_password_hash, generate_password_hash
 
 from server.core.channels_yaml import Lineup
+from server.core.db import write_transaction
 from server.core.errors import NotFound, UserError
 from server.core.plain_text import checked
 from server.core.timestamps import format_utc
@@ -107,7 +108,7 @@ def add_user(db: Database, lineup: Lineup, username: str, password: str, role: s
     if db.execute("SELECT 1 FROM users WHERE username = ?", [username]).fetchone():
         raise UserError("user.exists", status=409, username=username)
     check_boards_given(role, boards, all_boards)
-    with db.atomic():
+    with write_transaction(db):
         cursor = db.execute(
             """INSERT INTO users (username, display_name, password_hash, role, all_boards, created_at, updated_at)
                VALUES (?, ?, ?, ?, ?, ?, ?)""",
@@ -123,7 +124,7 @@ def set_password(db: Database, username: str, password: str, now: datetime) -> N
     old password may have made one)."""
     user = get_user(db, username)
     _check_password(password)
-    with db.atomic():
+    with write_transaction(db):
         db.execute("UPDATE users SET password_hash = ?, updated_at = ? WHERE id = ?",
                    [generate_password_hash(password, method="scrypt"), format_utc(now), user.id])
         db.execute("DELETE FROM user_tokens WHERE user_id = ?", [user.id])
@@ -139,7 +140,7 @@ def set_role(db: Database, lineup: Lineup, username: str, role: str, boards: tup
     check_boards_given(role, boards, all_boards)
     if user.role == "admin" and role != "admin":
         _refuse_losing_last_admin(db, user)
-    with db.atomic():
+    with write_transaction(db):
         db.execute("UPDATE users SET role = ?, all_boards = ?, updated_at = ? WHERE id = ?",
                    [role, int(bool(all_boards)), format_utc(now), user.id])
         db.execute("DELETE FROM user_boards WHERE user_id = ?", [user.id])

@@ -14,12 +14,15 @@ from zoneinfo import ZoneInfo
 
 from sqlite_utils import Database
 
+from keting_i18n import text
 from server.broadcast.channel_art import logo_path
 from server.core.channels_yaml import Channel, Lineup
 from server.core.plain_text import without_controls
 from server.core.timestamps import from_ms, to_ms
 
 XMLTV_DOCTYPE = '<!DOCTYPE tv SYSTEM "xmltv.dtd">'
+# A filler block's description names its first few videos.
+FILLER_TITLES_SHOWN = 5
 
 
 @dataclass(frozen=True)
@@ -56,6 +59,44 @@ def programmes(db: Database, lineup: Lineup, channel: int, start: datetime, end:
                                row["description"] or "", row["speaker"] or "", row["item_id"], row["entry_id"],
                                bool(row["important"])))
     return found
+
+
+def in_blocks(listing: list[Programme], lang: str = "zh_CN") -> list[Programme]:
+    """The guide as a viewer can act on it: each run of consecutive filler becomes one entry
+    ("精选：党员教育", its boards named, its titles in the description), and consecutive slate pieces one gap.
+    Scheduled programmes stay as they are."""
+    blocks: list[Programme] = []
+    run: list[Programme] = []
+
+    def close_run() -> None:
+        if len(run) == 1:
+            blocks.append(run.pop())
+        if not run:
+            return
+        first, last = run[0], run[-1]
+        if first.kind == "filler":
+            boards = list(dict.fromkeys(p.board_name for p in run if p.board_name))
+            title = text("guide.filler_block", lang=lang, boards="、".join(boards)) if boards else first.title
+            shown = [p.title for p in run[:FILLER_TITLES_SHOWN]]
+            more = len(run) - len(shown)
+            description = "、".join(shown) + (text("guide.filler_more", lang=lang, count=more) if more > 0 else "")
+            board_id, board_name = (first.board_id, first.board_name) if len(boards) == 1 else (None, None)
+        else:
+            title, description, board_id, board_name = first.title, "", None, None
+        blocks.append(Programme(first.channel, first.kind, first.start, last.end, title, board_id, board_name,
+                                description, "", None, None, False))
+        run.clear()
+
+    for programme in listing:
+        if run and (programme.kind != run[0].kind or programme.start != run[-1].end):
+            close_run()
+        if programme.kind in ("filler", "slate"):
+            run.append(programme)
+        else:
+            close_run()
+            blocks.append(programme)
+    close_run()
+    return blocks
 
 
 def now_and_next(db: Database, lineup: Lineup, channel: int, now: datetime) -> tuple[Programme | None,

@@ -10,7 +10,7 @@ from __future__ import annotations
 
 import re
 from collections.abc import Iterator
-from datetime import date, datetime, time, timedelta
+from datetime import UTC, date, datetime, time, timedelta
 from zoneinfo import ZoneInfo
 
 from apscheduler.triggers.cron import CronTrigger
@@ -85,7 +85,12 @@ def trigger(cron: str, zone: str, first: date, last: date | None) -> CronTrigger
 
 
 def occurrences(cron: str, zone: str, first: date, last: date | None, until: datetime) -> Iterator[datetime]:
-    """Every start of a rule from its first date up to `until` (aware), in order, in the rule's zone."""
+    """Every start of a rule from its first date up to `until` (aware), in order, in the rule's zone.
+
+    The search moves on in UTC: wall-clock arithmetic drops `fold`, and in the hour a zone repeats
+    when its clocks go back it would find the same moment for ever. A programme whose time falls in
+    that hour airs once, at its first occurrence.
+    """
     rule = trigger(cron, zone, first, last)
     previous = None
     now = datetime.combine(first, time(0, 0), ZoneInfo(zone))
@@ -93,5 +98,6 @@ def occurrences(cron: str, zone: str, first: date, last: date | None, until: dat
         moment = rule.get_next_fire_time(previous, now)
         if moment is None or moment > until:
             return
-        yield moment
-        previous, now = moment, moment + timedelta(seconds=1)
+        if not (previous is not None and moment.replace(tzinfo=None) == previous.replace(tzinfo=None)):
+            yield moment
+        previous, now = moment, (moment.astimezone(UTC) + timedelta(seconds=1)).astimezone(moment.tzinfo)

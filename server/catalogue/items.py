@@ -15,6 +15,7 @@ from sqlite_utils import Database
 
 from server.catalogue.articles import render_markdown
 from server.core.channels_yaml import Lineup
+from server.core.db import write_transaction
 from server.core.errors import NotFound, UserError
 from server.core.plain_text import checked
 from server.core.timestamps import format_utc, utc_now
@@ -118,7 +119,7 @@ def create_item(
         article = _article_columns(body_markdown)
         html, text, images = article["body_html"], article["body_text"], article["body_images"]
     stamp = _stamp(now)
-    with db.atomic():
+    with write_transaction(db):
         cursor = db.execute(
             """INSERT INTO items (kind, board_id, title, speaker, description, state, publish_at,
                    expire_at, pinned, sort_order, duration_s, thumbnail_path, hls_path,
@@ -134,7 +135,7 @@ def create_item(
 
 def set_targets(db: Database, item_id: int, org_ids: tuple[int, ...] | list[int]) -> None:
     """Limit an item to these organisations (and those below them); empty means everyone."""
-    with db.atomic():
+    with write_transaction(db):
         for org_id in org_ids:
             if not db.execute("SELECT 1 FROM organisations WHERE id = ?", [org_id]).fetchone():
                 raise NotFound("org.not_found", ref=org_id)
@@ -204,7 +205,7 @@ def update_item(db: Database, lineup: Lineup, item_id: int, changes: dict, *,
     if "state" in changes:
         _check_state(changes["state"], row["kind"], row["hls_path"])
         columns["state"] = changes["state"]
-    with db.atomic():
+    with write_transaction(db):
         if columns:
             columns["updated_at"] = _stamp(now)
             assignments = ", ".join(f"{name} = ?" for name in columns)

@@ -118,3 +118,13 @@ def catalogue_etag(db: Database, lineup: Lineup, viewer: Viewer, *parts: object)
         {"now": now}).fetchone()
     key = repr((tuple(row), lineup_fingerprint(lineup), viewer.org_id, parts))
     return hashlib.sha256(key.encode()).hexdigest()[:32]
+
+
+def catalogue_changes_at(db: Database, now: datetime) -> datetime | None:
+    """The next moment the catalogue changes by itself (an item's publish or expiry time), or None."""
+    from server.core.timestamps import parse_time
+
+    row = db.execute("""SELECT min(at) FROM (SELECT min(publish_at) AS at FROM items WHERE publish_at > :now
+                                             UNION ALL SELECT min(expire_at) FROM items WHERE expire_at > :now)""",
+                     {"now": format_utc(now)}).fetchone()
+    return parse_time(row[0]) if row[0] else None

@@ -16,3 +16,9 @@ PR_SET_PDEATHSIG = 1
 def die_with_parent() -> None:
     """subprocess preexec_fn: runs in the child between fork and exec."""
     ctypes.CDLL("libc.so.6", use_errno=True).prctl(PR_SET_PDEATHSIG, signal.SIGKILL)
+
+
+def stop_with_parent() -> None:
+    """subprocess preexec_fn for a child with children of its own (nginx): SIGTERM, so it can end them
+    before it goes (SIGKILL would leave its workers holding the port)."""
+    ctypes.CDLL("libc.so.6", use_errno=True).prctl(PR_SET_PDEATHSIG, signal.SIGTERM)

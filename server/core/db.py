@@ -53,12 +53,18 @@ def connect(path: str | Path) -> Database:
 
 @contextlib.contextmanager
 def write_transaction(db: Database) -> Iterator[Database]:
-    """A transaction that takes the write lock at once (BEGIN IMMEDIATE).
+    """A transaction that takes the write lock at once (BEGIN IMMEDIATE); inside one, a savepoint.
 
-    For read-check-write sequences such as a schedule conflict check: a
-    deferred transaction would let another process write between our check
-    and our insert.
+    Every transaction that writes uses this. A deferred one that reads first
+    would hold a read snapshot, and when it then writes after another process
+    committed, SQLite refuses at once with "database is locked" instead of
+    waiting on the busy timeout. Taking the lock up front makes writers queue
+    (and a read-check-write, such as a schedule conflict check, safe).
     """
+    if db.conn.in_transaction:
+        with db.atomic():  # a savepoint in the enclosing immediate transaction
+            yield db
+        return
     db.execute("BEGIN IMMEDIATE")
     try:
         yield db

@@ -470,6 +470,36 @@ def m018_revocable_credentials(db: Database) -> None:
          "CREATE INDEX user_tokens_user ON user_tokens (user_id)")
 
 
+
+@migration
+def m019_leases(db: Database) -> None:
+    """Leases: the one process of a site that runs a singleton task (the channel writer and live relays) holds
+    a row here and renews it; another takes over when the row expires or its holder's process is gone."""
+    _run(db, """
+        CREATE TABLE leases (
+            name TEXT PRIMARY KEY,
+            holder TEXT NOT NULL,
+            acquired_at REAL NOT NULL,
+            expires_at REAL NOT NULL
+        )""")
+
+
+@migration
+def m020_change_counters(db: Database) -> None:
+    """Counters that writes move, per topic, so each process can answer box polls from memory until one moves
+    (server/web/poll_cache.py): a box's credentials ('devices': only the columns authentication reads, not
+    last-seen or what it plays) and notices. The catalogue and schedule have had theirs since m003/m012."""
+    _run(db, "CREATE TABLE change_counters (topic TEXT PRIMARY KEY, version INTEGER NOT NULL)",
+         "INSERT INTO change_counters (topic, version) VALUES ('devices', 0), ('notices', 0)")
+    bump = "BEGIN UPDATE change_counters SET version = version + 1 WHERE topic = '{topic}'; END"
+    for event in ("INSERT", "DELETE", "UPDATE OF state, org_id, token_hash"):
+        name = event.split()[0].lower()
+        db.execute(f"CREATE TRIGGER devices_{name}_bumps_counter AFTER {event} ON devices "
+                   + bump.format(topic="devices"))
+    for event in ("INSERT", "UPDATE", "DELETE"):
+        db.execute(f"CREATE TRIGGER notices_{event.lower()}_bumps_counter AFTER {event} ON notices "
+                   + bump.format(topic="notices"))
+
 def applied_migrations(db: Database) -> list[str]:
     """Names of the migrations already applied, in the order they ran."""
     if not db["_migrations"].exists():

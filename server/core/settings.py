@@ -4,15 +4,74 @@ Load order (later wins): these defaults, then the instance config file
 (instance/keting.cfg, Python syntax as in Flask), then KETING_<NAME>
 environment variables, then the mapping a test passes to create_app().
 docs/deploy.md lists them all; a test fails when one is undocumented.
+
+Paths that are empty by default are filled in by create_app() from where the
+code runs: a source checkout (a clone, run in place or installed editable)
+keeps the README's layout (media/ and channels.yaml of the checkout); an
+installed copy puts everything it writes in the instance folder, never in
+site-packages, and reads the channels.yaml packaged with it unless the site
+has its own.
 """
 
 from __future__ import annotations
 
 import os
+import re
+from collections.abc import Mapping
 from dataclasses import dataclass
 from pathlib import Path
 
-PROJECT_ROOT = Path(__file__).resolve().parents[2]
+PACKAGE_DIR = Path(__file__).resolve().parents[1]
+# The folder holding the server package: the checkout in a source tree, site-packages in an install.
+PROJECT_ROOT = PACKAGE_DIR.parent
+# The line-up an install starts with. In the source tree server/channels.yaml is a symbolic link to the
+# top-level channels.yaml (one file); building a wheel copies its content in (setup.cfg, package_data).
+PACKAGED_CHANNELS_FILE = PACKAGE_DIR / "channels.yaml"
+
+
+def is_source_checkout(root: Path = PROJECT_ROOT) -> bool:
+    """Whether `root`, the folder holding the server package, is this project's source tree.
+
+    Told by what only the source tree has beside the package: a setup.cfg naming this project and the
+    top-level channels.yaml. Never by the working directory, which can be anything; site-packages has
+    neither file (the wheel carries channels.yaml inside the package).
+    """
+    setup_cfg, lineup = root / "setup.cfg", root / "channels.yaml"
+    if not (setup_cfg.is_file() and lineup.is_file()):
+        return False
+    try:
+        text = setup_cfg.read_text("utf-8")
+    except (OSError, UnicodeDecodeError):
+        return False
+    return re.search(r"^name\s*=\s*keting\s*$", text, re.MULTILINE) is not None
+
+
+SOURCE_CHECKOUT = is_source_checkout()
+
+
+def instance_folder(test_config: Mapping | None = None, environ: Mapping[str, str] | None = None) -> str | None:
+    """The INSTANCE setting as Flask's `instance_path` (absolute, as Flask requires); None for Flask's default.
+
+    It cannot come from keting.cfg, which lives in the folder it names: only a test's mapping or the
+    KETING_INSTANCE environment variable set it (a relative path counts from the working directory).
+    """
+    environ = os.environ if environ is None else environ
+    raw = str((test_config or {}).get("INSTANCE") or environ.get("KETING_INSTANCE", "")).strip()
+    return os.path.abspath(os.path.expanduser(raw)) if raw else None
+
+
+def default_media_root(instance_path: str | Path) -> Path:
+    """MEDIA_ROOT when unset: media/ of a source checkout (the README's layout), else media/ in the instance folder."""
+    return PROJECT_ROOT / "media" if SOURCE_CHECKOUT else Path(instance_path) / "media"
+
+
+def default_channels_file(instance_path: str | Path) -> Path:
+    """CHANNELS_FILE when unset: the site's own instance/channels.yaml when there is one, else the
+    checkout's channels.yaml in a source tree, else the copy packaged with an install."""
+    site_copy = Path(instance_path) / "channels.yaml"
+    if site_copy.is_file():
+        return site_copy
+    return PROJECT_ROOT / "channels.yaml" if SOURCE_CHECKOUT else PACKAGED_CHANNELS_FILE
 
 
 @dataclass(frozen=True)
@@ -26,17 +85,25 @@ class Setting:
 
 
 SETTINGS: tuple[Setting, ...] = (
+    Setting("INSTANCE", str, "",
+            "Instance folder: keting.cfg, the database, keys, originals and, in an installed copy, media/ and "
+            "the site's channels.yaml. Set only as the KETING_INSTANCE environment variable (keting.cfg lives in "
+            "it), e.g. /var/lib/keting under systemd. Empty means Flask's default: instance/ of a source "
+            "checkout, <prefix>/var/server-instance of an install."),
     Setting("DATABASE", str, "",
             "Path of the SQLite database file. Empty means keting.sqlite3 in the instance folder."),
-    Setting("MEDIA_ROOT", str, str(PROJECT_ROOT / "media"),
-            "Folder holding the media files (HLS ladders, thumbnails, article images)."),
+    Setting("MEDIA_ROOT", str, "",
+            "Folder holding the media files (HLS ladders, thumbnails, article images). Empty means media/ of "
+            "a source checkout, or media/ in the instance folder of an installed copy (never site-packages)."),
     Setting("MEDIA_URL", str, "/media/",
             "URL prefix under which MEDIA_ROOT is reachable by set-top boxes; "
             "point it at nginx or a CDN in production."),
     Setting("SERVE_MEDIA", bool, True,
             "Let Flask serve MEDIA_ROOT under /media/. Turn off when nginx serves it."),
-    Setting("CHANNELS_FILE", str, str(PROJECT_ROOT / "channels.yaml"),
-            "The boards, linear channels and encoding ladder (channels.yaml)."),
+    Setting("CHANNELS_FILE", str, "",
+            "The boards, linear channels and encoding ladder (channels.yaml). Empty means channels.yaml in the "
+            "instance folder when the site has one there, else the checkout's channels.yaml in a source "
+            "checkout, or the default packaged with an installed copy."),
     Setting("TIMEZONE", str, "Asia/Shanghai",
             "Time zone in which times are shown and schedules are written; storage is UTC."),
     Setting("LANGUAGE", str, "zh_CN",
@@ -118,7 +185,22 @@ SETTINGS: tuple[Setting, ...] = (
             "Empty means ask fontconfig for Noto Sans CJK SC."),
     Setting("HOST", str, "127.0.0.1", "Address `keting serve` listens on."),
     Setting("PORT", int, 8080, "Port `keting serve` listens on."),
-    Setting("THREADS", int, 8, "Request threads of `keting serve` (gunicorn's threaded worker)."),
+    Setting("THREADS", int, 8, "Request threads of each `keting serve` worker (gunicorn's threaded worker)."),
+    Setting("WORKERS", int, 1,
+            "gunicorn worker processes of `keting serve`; each also runs the background runners, and leases "
+            "keep one channel writer and one transcode per job for the whole site."),
+    Setting("FRONT_SERVER", str, "auto",
+            "What `keting serve` puts in front of the app on HOST:PORT: auto (nginx when installed, serving "
+            "media, channel playlists and the guide itself), nginx (refuse to start without it), or none (another "
+            "web server is in front, see deploy/nginx; Python then answers on HOST:PORT)."),
+    Setting("NGINX", str, "nginx", "The nginx executable for FRONT_SERVER (looked for on PATH and in /usr/sbin)."),
+    Setting("LOG_LEVEL", str, "info",
+            "How much `keting serve` logs to stderr (debug, info, warning, error); each line carries its request id."),
+    Setting("METRICS_ALLOWED", str, "127.0.0.1, ::1",
+            "Addresses or networks that may read /metrics (Prometheus), comma-separated; others get 403."),
+    Setting("ACCESS_LOG", str, "",
+            "Where `keting serve` writes one line per request (the front's, else gunicorn's): a file path, "
+            "- for stderr (the journal under systemd), or empty for none."),
 )
 
 SETTINGS_BY_NAME = {s.name: s for s in SETTINGS}

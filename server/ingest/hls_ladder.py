@@ -23,6 +23,7 @@ import ffmpeg
 
 from server.core.channels_yaml import Ladder, Rendition
 from server.core.child_process import die_with_parent
+from server.core.media_permissions import make_public_tree
 from server.ingest.input_policy import ladder_options
 
 MASTER_PLAYLIST = "master.m3u8"
@@ -148,7 +149,11 @@ def ladder_folder(item_id: int, hls_path: str | None) -> str:
 
 
 def replace_dir(staging: Path, final: Path) -> None:
-    """Move a finished output folder into place, so readers never see half an item."""
+    """Move a finished output folder into place, so readers never see half an item.
+
+    Its modes are made readable for the web server first (media_permissions.py).
+    """
+    make_public_tree(staging)
     if final.exists():
         shutil.rmtree(final)
     staging.rename(final)

@@ -19,6 +19,7 @@ from apscheduler.schedulers.background import BackgroundScheduler
 from sqlite_utils import Database
 
 from keting_i18n import text
+from server.core.db import write_transaction
 from server.core.errors import UserError
 from server.core.site import Site
 from server.core.timestamps import format_utc
@@ -36,12 +37,18 @@ def staging_dir(media_root: Path, job_id: int) -> Path:
     return media_root / "vod" / ".staging" / f"job-{job_id}"
 
 
-def run_job(db: Database, site: Site, job_id: int) -> str:
-    """Run one queued job to its end in this thread; return its final state."""
+NOT_CLAIMED = "not-claimed"
+# Dead workers' jobs are looked for this often (on this host a dead process is seen at once).
+REQUEUE_SECONDS = 5
+
+
+def run_job(db: Database, site: Site, job_id: int, host_limit: int | None = None) -> str:
+    """Run one queued job to its end in this thread; return its final state, or NOT_CLAIMED when
+    another worker has it or this host already runs `host_limit` jobs."""
     worker = jobs.this_worker()
     clock, config, lineup = site.now, site.config, site.lineup
-    if not jobs.claim(db, job_id, worker, clock()):
-        return jobs.get_job(db, job_id).state
+    if not jobs.claim(db, job_id, worker, clock(), host_limit):
+        return NOT_CLAIMED
     job = jobs.get_job(db, job_id)
     media_root = Path(config["MEDIA_ROOT"])
     staging = staging_dir(media_root, job_id)
@@ -63,7 +70,7 @@ def run_job(db: Database, site: Site, job_id: int) -> str:
                   staging, font, config["FFMPEG"], progress)
         folder = ladder_folder(job.item_id, item["hls_path"])
         replace_dir(staging, media_root / folder)
-        with db.atomic():
+        with write_transaction(db):
             db.execute("""UPDATE items SET hls_path = ?, thumbnail_path = ?, duration_s = ?, updated_at = ?
                           WHERE id = ?""",
                        [f"{folder}/{MASTER_PLAYLIST}", f"{folder}/thumb.jpg",
@@ -104,6 +111,7 @@ class JobRunner:
         self.scheduler.start()
         self.scheduler.add_job(self.reconcile, "interval", seconds=self.site.config["RECONCILE_INTERVAL"],
                                id="reconcile", next_run_time=datetime.now(UTC))
+        self.scheduler.add_job(self.requeue_and_schedule, "interval", seconds=REQUEUE_SECONDS, id="requeue")
 
     def stop(self) -> None:
         """Shut the scheduler down without waiting for running jobs."""
@@ -114,10 +122,16 @@ class JobRunner:
         self.scheduler.add_job(self.reconcile, id="reconcile-now", replace_existing=True)
 
     def reconcile(self) -> None:
-        """Requeue dead workers' jobs, schedule every queued job, drop expired uploads."""
+        """Drop expired uploads, requeue dead workers' jobs, schedule every queued job."""
+        with contextlib.closing(self.site.connect()) as db:
+            expire_uploads(db, self.site.now(), Path(self.site.config["ORIGINALS_DIR"]))
+        self.requeue_and_schedule()
+
+    def requeue_and_schedule(self) -> None:
+        """Requeue the jobs of dead workers (of any process of the site) and schedule every queued job here;
+        the claim decides which process runs each."""
         config = self.site.config
         with contextlib.closing(self.site.connect()) as db:
-            expire_uploads(db, self.site.now(), Path(config["ORIGINALS_DIR"]))
             for job_id in jobs.requeue_stale(db, self.site.now(), config["JOB_STALE_AFTER"]):
                 shutil.rmtree(staging_dir(Path(config["MEDIA_ROOT"]), job_id), ignore_errors=True)
                 log.warning("requeued transcode job %s: its worker died", job_id)
@@ -127,7 +141,9 @@ class JobRunner:
 
     def _run(self, job_id: int) -> None:
         with contextlib.closing(self.site.connect()) as db:
-            state = run_job(db, self.site, job_id)
+            state = run_job(db, self.site, job_id, self.site.config["TRANSCODE_WORKERS"])
+        if state == NOT_CLAIMED:  # another process has it, or this host is busy: the next sweep tries again
+            return
         log.info("transcode job %s: %s", job_id, state)
         if state == "queued":  # a retry after a killed ffmpeg
             self.wake()

@@ -16,6 +16,7 @@ from enum import StrEnum
 from sqlite_utils import Database
 
 from server.core.errors import NotFound, UserError
+from server.core.leases import alive_here
 from server.core.timestamps import format_utc, parse_time
 
 # A job whose ffmpeg was killed is retried this many times in all before it fails.
@@ -78,13 +79,17 @@ def queued_ids(db: Database) -> list[int]:
     return [row[0] for row in db.execute("SELECT id FROM transcode_jobs WHERE state = 'queued' ORDER BY id")]
 
 
-def claim(db: Database, job_id: int, worker: str, now: datetime) -> bool:
-    """Take a queued job for `worker`; False when someone else has it or it is no longer queued."""
+def claim(db: Database, job_id: int, worker: str, now: datetime, host_limit: int | None = None) -> bool:
+    """Take a queued job for `worker`; False when someone else has it, it is no longer queued, or this
+    host already runs `host_limit` jobs (all its processes together: they share its cores)."""
+    host = worker.rpartition(":")[0]
     cursor = db.execute(
         """UPDATE transcode_jobs SET state = 'running', worker = ?, attempts = attempts + 1, progress = 0,
                eta_s = NULL, error_tail = NULL, started_at = ?, heartbeat_at = ?
-           WHERE id = ? AND state = 'queued'""",
-        [worker, format_utc(now), format_utc(now), job_id])
+           WHERE id = ? AND state = 'queued'
+             AND (? IS NULL OR (SELECT count(*) FROM transcode_jobs
+                                WHERE state = 'running' AND substr(worker, 1, ?) = ?) < ?)""",
+        [worker, format_utc(now), format_utc(now), job_id, host_limit, len(host) + 1, f"{host}:", host_limit])
     return cursor.rowcount == 1
 
 
@@ -137,20 +142,6 @@ def retry(db: Database, job_id: int) -> Job:
     return get_job(db, job_id)
 
 
-def _alive_here(worker: str | None) -> bool | None:
-    """Whether a worker on this host is alive; None when it runs on another host."""
-    host, _, pid = (worker or "").rpartition(":")
-    if host != socket.gethostname() or not pid.isdigit():
-        return None
-    try:
-        os.kill(int(pid), 0)
-    except ProcessLookupError:
-        return False
-    except PermissionError:
-        return True
-    return True
-
-
 def requeue_stale(db: Database, now: datetime, stale_after_s: float) -> list[int]:
     """Put back in the queue the running jobs whose worker died (a crash, a kill -9, a power cut).
 
@@ -158,7 +149,7 @@ def requeue_stale(db: Database, now: datetime, stale_after_s: float) -> list[int
     """
     requeued = []
     for row in db.execute("SELECT * FROM transcode_jobs WHERE state = 'running'").fetchall():
-        alive = _alive_here(row["worker"])
+        alive = alive_here(row["worker"])
         if alive is None:
             beat = row["heartbeat_at"]
             alive = beat is not None and now - parse_time(beat) < timedelta(seconds=stale_after_s)

@@ -24,6 +24,7 @@ from sqlite_utils import Database
 from server.accounts.users import User
 from server.catalogue.items import create_item
 from server.core.channels_yaml import Lineup
+from server.core.db import write_transaction
 from server.core.errors import NotFound, UserError
 from server.core.plain_text import checked
 from server.core.timestamps import format_utc, parse_time
@@ -183,7 +184,7 @@ def accept_source(db: Database, lineup: Lineup, part: Path, board_id: str, title
     The caller removes `part` when this raises.
     """
     source = probe_source(part, config["FFPROBE"], config["FFMPEG"])
-    with db.atomic():
+    with write_transaction(db):
         item_id = create_item(db, lineup, kind="video", board_id=board_id, title=title, speaker=speaker,
                               description=description, duration_s=round(source.duration_s, 3), now=now)
         original = part.with_name(f"item-{item_id}.source")

@@ -14,6 +14,7 @@ from sqlite_utils import Database
 from server.broadcast.station import Station
 from server.core.channels_yaml import Lineup
 from server.core.site import Site
+from server.web.poll_cache import PollCache
 
 
 def site() -> Site:
@@ -45,6 +46,11 @@ def close_db(_error: BaseException | None = None) -> None:
         db.close()
 
 
+def poll_cache() -> PollCache:
+    """This process's memory of box poll answers (poll_cache.py)."""
+    return current_app.extensions["keting"]["poll"]
+
+
 def current_lineup() -> Lineup:
     """The boards, channels and ladder loaded from channels.yaml at start."""
     return site().lineup
@@ -52,7 +58,8 @@ def current_lineup() -> Lineup:
 
 def init_app(app: Flask, site_: Site, station_: Station) -> None:
     """Keep the site and station on the app and close each request's connection after it."""
-    app.extensions["keting"] = {"site": site_, "station": station_}
+    app.extensions["keting"] = {"site": site_, "station": station_,
+                                "poll": PollCache(site_.config["DATABASE"])}
     app.teardown_appcontext(close_db)
 
 

@@ -8,12 +8,13 @@ nginx serves the playlists written under media/live/ at the same URLs
 
 from __future__ import annotations
 
-from datetime import timedelta
+import gzip
+from pathlib import Path
 
 from flask import Blueprint, Response, current_app
 
 from keting_i18n import text
-from server.broadcast import guide
+from server.broadcast import guide, guide_files
 from server.broadcast.live_playlist import master_playlist
 from server.broadcast.station import channel_by_number
 from server.core.errors import NotFound
@@ -22,7 +23,6 @@ from server.web.urls import base_url, media_base
 
 bp = Blueprint("guide", __name__)
 HLS_TYPE = "application/vnd.apple.mpegurl"
-XMLTV_DAYS = 8
 
 
 def _channel(number: int):
@@ -71,10 +71,23 @@ def channels_m3u():
 
 @bp.get("/epg.xml")
 def epg_xml():
-    """The XMLTV guide of every channel, from 6 hours ago to XMLTV_DAYS ahead."""
-    now = clock()
-    db, lineup = get_db(), current_lineup()
-    start, end = now - timedelta(hours=6), now + timedelta(days=XMLTV_DAYS)
-    listing = {c.number: guide.programmes(db, lineup, c.number, start, end) for c in lineup.channels}
-    body = guide.xmltv(lineup, listing, current_app.config["TIMEZONE"], media_base())
-    return Response(body, mimetype="application/xml", headers={"Cache-Control": "max-age=300"})
+    """The XMLTV guide of every channel, from 6 hours ago to 8 days ahead, in blocks (as the runner wrote it)."""
+    return _guide(compressed=False)
+
+
+@bp.get("/epg.xml.gz")
+def epg_xml_gz():
+    """The same guide, gzipped (players that fetch .xml.gz expect the file compressed, not the transfer)."""
+    return _guide(compressed=True)
+
+
+def _guide(compressed: bool) -> Response:
+    """The written guide (guide_files.py) with this site's address; built here only before the first write."""
+    config = current_app.config
+    body = guide_files.read_guide(Path(config["MEDIA_ROOT"]), media_base(), compressed)
+    if body is None:
+        listing = guide_files.listing(get_db(), current_lineup(), clock(), config["LANGUAGE"])
+        body = guide.xmltv(current_lineup(), listing, config["TIMEZONE"], media_base())
+        body = gzip.compress(body, 6, mtime=0) if compressed else body
+    return Response(body, mimetype="application/gzip" if compressed else "application/xml",
+                    headers={"Cache-Control": "max-age=300"})

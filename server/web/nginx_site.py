@@ -26,19 +26,61 @@ def _check(value: str, what: str) -> str:
     return value
 
 
+GZIP = ("gzip on; gzip_min_length 1024; gzip_types application/vnd.apple.mpegurl application/xml text/xml "
+        "application/json text/css application/javascript image/svg+xml;")
+
+
+def _listens(port: str, extra: str = "") -> str:
+    """listen lines for a bare port on IPv4 and IPv6, or for one address:port as given."""
+    lines = [f"    listen {_check(port, 'listen')}{extra};"]
+    if port.isdigit():
+        lines.append(f"    listen [::]:{port}{extra};")
+    return "\n".join(lines) + "\n"
+
+
+def _tls(server_name: str, certificate: str, key: str, http_port: str) -> tuple[str, str]:
+    """The HTTP server that sends everyone to HTTPS, and the TLS lines of the HTTPS server."""
+    redirect = f"""server {{
+{_listens(http_port)}    server_name {server_name};
+    server_tokens off;
+    return 301 https://$host$request_uri;
+}}
+
+"""
+    lines = f"""    ssl_certificate {_check(certificate, "certificate")};
+    ssl_certificate_key {_check(key, "certificate key")};
+    ssl_protocols TLSv1.2 TLSv1.3;
+    ssl_session_cache shared:keting_tls:10m;
+    add_header Strict-Transport-Security "max-age=31536000" always;
+"""
+    return redirect, lines
+
+
 def site_config(*, media_root: Path, signing_key: str, listen: str = "80", server_name: str = "_",
-                upstream: str = "127.0.0.1:8080", media_path: str = "/media/") -> str:
-    """The server block: signed item media, public media, written live playlists, the rest to Keting."""
+                upstream: str = "127.0.0.1:8080", media_path: str = "/media/",
+                tls: tuple[str, str] | None = None, guide_files: bool = False,
+                tls_ports: tuple[str, str] = ("80", "443")) -> str:
+    """The server block: signed item media, public media, written live playlists and guide, the rest to Keting.
+
+    With `tls` (certificate, key paths) it listens on 443 with HTTP/2 and a second block on port 80
+    redirects every request to HTTPS; `listen` is then ignored for `tls_ports` (HTTP, HTTPS). With
+    `guide_files` (the site has a PUBLIC_URL, so the written guide is final) nginx serves /epg.xml
+    and /epg.xml.gz from the files.
+    """
     root = _check(str(Path(media_root).resolve()), "media folder")
     key, media = _check(signing_key, "signing key"), _check(media_path.rstrip("/") + "/", "media path")
+    name = _check(server_name, "server name")
     protected = "|".join(PROTECTED_ROOTS)
     signed = (f"^{media}{SIGNED_PREFIX}/(?<ks_expires>[0-9]+)/(?<ks_sig>[A-Za-z0-9_-]+)/"
               f"(?<ks_root>(?:{protected})/[^/]+)/(?<ks_file>.+)$")
-    return f"""server {{
-    listen {_check(listen, "listen")};
-    server_name {_check(server_name, "server name")};
-    client_max_body_size 0;  # tus uploads stream through; Keting bounds every other body itself
+    redirect, tls_lines = _tls(name, *tls, tls_ports[0]) if tls else ("", "")
+    # "listen ... http2" rather than "http2 on": Debian 12's nginx is 1.22.
+    listens = _listens(tls_ports[1], " ssl http2") if tls else f"    listen {_check(listen, 'listen')};\n"
+    return f"""{redirect}server {{
+{listens}    server_name {name};
+{tls_lines}    client_max_body_size 0;  # tus uploads stream through; Keting bounds every other body itself
     server_tokens off;
+    {GZIP}
 
     location {media} {{
         alias {root}/;
@@ -66,28 +108,60 @@ def site_config(*, media_root: Path, signing_key: str, listen: str = "80", serve
         types {{ application/vnd.apple.mpegurl m3u8; }}
         add_header Cache-Control "max-age=1";
     }}
-    location / {{
+{_guide_locations(root) if guide_files else ""}    location / {{
         proxy_pass http://{_check(upstream, "upstream")};
-        proxy_set_header Host $host;
+        proxy_set_header Host $http_host;  # with the port, as the box asked: Keting's URLs keep it
+        proxy_set_header X-Request-Id $request_id;
         proxy_set_header X-Forwarded-For $proxy_add_x_forwarded_for;
         proxy_set_header X-Forwarded-Proto $scheme;
         proxy_request_buffering off;  # uploads reach Keting as they arrive (tus keeps cut bytes)
+        proxy_read_timeout 120s;
     }}
 }}
 """
 
 
-def standalone_config(site: str, prefix: Path) -> str:
-    """A whole nginx.conf running `site` in the foreground with every file of its own under `prefix`."""
+def _guide_locations(root: str) -> str:
+    """The XMLTV guide from the files the channel runner writes (broadcast/guide_files.py)."""
+    return f"""    location = /epg.xml {{
+        alias {root}/guide/epg.xml;
+        default_type application/xml;
+        add_header Cache-Control "max-age=300";
+    }}
+    location = /epg.xml.gz {{
+        alias {root}/guide/epg.xml.gz;
+        default_type application/gzip;
+        gzip off;
+        add_header Cache-Control "max-age=300";
+    }}
+"""
+
+
+def standalone_config(site: str, prefix: Path, *, user: str | None = None, access_log: str = "",
+                      workers: str = "1") -> str:
+    """A whole nginx.conf running `site` in the foreground with every file of its own under `prefix`.
+
+    `user` runs the workers as that account (only when started as root); `access_log` is a path or "-"
+    (stderr), empty for none. Large answers are relayed from memory, never spooled to files, so the
+    workers need no writable folder.
+    """
     folder = _check(str(Path(prefix).resolve()), "nginx folder")
+    user_line = f"user {_check(user, 'user')};\n" if user else ""
+    log = {"": "off", "-": "/dev/stderr keting"}.get(access_log) or f"{_check(access_log, 'access log')} keting"
     return f"""daemon off;
-worker_processes 1;
+{user_line}worker_processes {_check(workers, "worker count")};
 pid {folder}/nginx.pid;
 error_log {folder}/error.log warn;
-events {{ worker_connections 1024; }}
+events {{ worker_connections 4096; }}
 http {{
-    access_log off;
+    log_format keting '$remote_addr [$time_iso8601] "$request" $status $body_bytes_sent $request_time '
+                      'id=$request_id "$http_user_agent"';
+    access_log {log};
     sendfile on;
+    tcp_nopush on;
+    keepalive_timeout 65s;
+    keepalive_requests 10000;
+    proxy_max_temp_file_size 0;
     default_type application/octet-stream;
     client_body_temp_path {folder}/client_body;
     proxy_temp_path {folder}/proxy;

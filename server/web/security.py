@@ -56,12 +56,20 @@ def _headers(response):
     return response
 
 
+def trust_proxies(app: Flask, hops: int) -> None:
+    """Believe X-Forwarded-For/-Proto/-Host from `hops` proxies in front (ProxyFix), replacing an earlier call.
+
+    `keting serve` calls it again with one more hop when it starts its own nginx in front.
+    """
+    from werkzeug.middleware.proxy_fix import ProxyFix
+
+    plain = app.extensions.setdefault("keting_plain_wsgi_app", app.wsgi_app)
+    app.wsgi_app = ProxyFix(plain, x_for=hops, x_proto=hops, x_host=hops) if hops else plain
+
+
 def init_app(app: Flask) -> None:
     """Secure the app: ProxyFix for PROXY_HOPS, the secret key, session cookies, CSRF checks and headers."""
-    if app.config["PROXY_HOPS"]:
-        from werkzeug.middleware.proxy_fix import ProxyFix
-        hops = app.config["PROXY_HOPS"]
-        app.wsgi_app = ProxyFix(app.wsgi_app, x_for=hops, x_proto=hops, x_host=hops)
+    trust_proxies(app, app.config["PROXY_HOPS"])
     app.secret_key = secret_key(app)
     app.config.update(
         SESSION_COOKIE_NAME="keting_session", SESSION_COOKIE_HTTPONLY=True, SESSION_COOKIE_SAMESITE="Lax",

@@ -3,13 +3,22 @@ the ladder meets the contract, libVLC plays one from a loopback server."""
 
 from __future__ import annotations
 
+import os
+import shutil
+import tempfile
+import urllib.request
+from pathlib import Path
+
 import pytest
 from click.testing import CliRunner
 
 from server import create_app
 from server.cli import DEMO_TOKEN_FILE, main
+from server.core.media_permissions import unreadable_by_others
+from server.web.context import clock, current_lineup, get_db, station
+from server.web.front import NginxFront, find_nginx, listen_address
 from stb_client.link.server_api import ServerApi
-from tests.support.http_server import serve_in_thread
+from tests.support.http_server import free_port, serve_in_thread
 from tests.support.media_probe import extinf_durations, first_frame_is_key, keyframe_times, play_until_pictures, streams
 from tests.support.signed import unsigned
 
@@ -17,15 +26,25 @@ pytestmark = pytest.mark.slow
 
 
 @pytest.fixture(scope="module")
-def demo(tmp_path_factory):
-    """One demo run shared by this module: (env, instance folder, media root, first output)."""
-    root = tmp_path_factory.mktemp("demo")
+def demo():
+    """One demo run shared by this module: (env, instance folder, media root, first output).
+
+    In a folder the web server's user can enter (pytest's own are private), made under a umask
+    that would hide every file from it: `keting` must make its media readable regardless.
+    """
+    root = Path(tempfile.mkdtemp(prefix="keting-demo-"))
+    root.chmod(0o755)
     env = {"KETING_DATABASE": str(root / "k.db"), "KETING_MEDIA_ROOT": str(root / "media")}
     patch = pytest.MonkeyPatch()
     patch.setattr("flask.Flask.auto_find_instance_path", lambda self: str(root / "instance"))
-    result = CliRunner(env=env).invoke(main, ["demo"], catch_exceptions=False)
+    before = os.umask(0o077)
+    try:
+        result = CliRunner(env=env).invoke(main, ["demo"], catch_exceptions=False)
+    finally:
+        os.umask(before)
     yield env, root / "instance", root / "media", result
     patch.undo()
+    shutil.rmtree(root, ignore_errors=True)
 
 
 @pytest.fixture(scope="module")
@@ -109,6 +128,59 @@ def test_demo_puts_both_channels_on_the_air(demo, server):
     guide = urlopen(f"{server}/epg.xml", timeout=10).read().decode()
     assert "193000 +0800" in guide  # the demo's daily 19:30 lesson
     assert "直播频道" in demo[3].output and "/channels.m3u" in demo[3].output
+
+
+def _worker_users(nginx_pid: int) -> set[int]:
+    """The user ids nginx's worker processes run as."""
+    users = set()
+    for entry in Path("/proc").iterdir():
+        if entry.name.isdigit():
+            try:
+                status = (entry / "status").read_text()
+            except OSError:
+                continue
+            if f"PPid:\t{nginx_pid}\n" in status:
+                users.add(int(status.split("Uid:\t")[1].split()[0]))
+    return users
+
+
+def test_the_demo_media_is_served_by_nginx_running_as_the_web_servers_user(demo, server):
+    """The front `keting serve` starts, as it starts it: every file the demo, the channels and their art
+    wrote is readable by www-data, and nginx serves a video's and a channel's segments itself."""
+    import pwd
+
+    env, instance, media, _ = demo
+    assert unreadable_by_others(media) == []
+    app = create_app({"DATABASE": env["KETING_DATABASE"], "MEDIA_ROOT": str(media)})
+    with app.app_context():  # what keting serve's channel runner writes at every segment boundary
+        station().write_playlists(get_db(), current_lineup(), clock())
+    assert unreadable_by_others(media) == []
+    key = app.config["MEDIA_SIGNING_KEY"]
+    port = free_port()
+    front = NginxFront(find_nginx("nginx"), instance / "nginx", media, "/media/", key,
+                       listen_address("127.0.0.1", port), server.removeprefix("http://"))
+    front.start(port)
+    try:
+        assert front.warning is None
+        if os.geteuid() == 0:
+            assert _worker_users(front.process.pid) == {pwd.getpwnam("www-data").pw_uid}
+        url = f"http://127.0.0.1:{port}"
+        api = ServerApi(url, (instance / DEMO_TOKEN_FILE).read_text().strip())
+        video = next(i for i in api.board_items("dangke")["items"] if i.get("duration_s"))
+        master = urllib.request.urlopen(api.item(video["id"])["hls_url"], timeout=10)
+        assert master.headers["Server"].startswith("nginx")
+        variant = master.geturl().rsplit("/", 1)[0] + "/" + next(
+            line for line in master.read().decode().splitlines() if line.endswith(".m3u8"))
+        segment = next(line for line in urllib.request.urlopen(variant, timeout=10).read().decode().splitlines()
+                       if line.endswith(".ts"))
+        assert urllib.request.urlopen(variant.rsplit("/", 1)[0] + "/" + segment, timeout=10).status == 200
+        channel = urllib.request.urlopen(f"{url}/live/1/720p.m3u8", timeout=10).read().decode()
+        live_segment = next(line for line in channel.splitlines() if line.startswith("/media/"))
+        answer = urllib.request.urlopen(f"{url}{live_segment}", timeout=10)
+        assert answer.status == 200 and answer.headers["Server"].startswith("nginx")
+        assert urllib.request.urlopen(f"{url}/media/channels/1/logo.png", timeout=10).status == 200
+    finally:
+        front.stop()
 
 
 def test_demo_remove_takes_everything_out(tmp_path, monkeypatch, demo):

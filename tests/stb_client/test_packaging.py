@@ -21,9 +21,10 @@ def test_client_modules_import_with_the_server_stack_absent():
     assert result.returncode == 0, result.stderr
 
 
-def test_bare_install_requires_only_the_player_the_screen_and_the_remote():
+def test_the_box_extra_holds_only_the_player_the_screen_and_the_remote_and_a_server_gets_none_of_them():
     config = configparser.ConfigParser()
     config.read(REPO / "setup.cfg")
-    required = [line.strip() for line in config["options"]["install_requires"].splitlines()
-                if line.strip() and not line.strip().startswith("#")]
-    assert [r.split(">")[0].split("=")[0] for r in required] == ["python-vlc", "pygame-ce", "evdev"]
+    assert "install_requires" not in config["options"], "a server install must not get the box's packages"
+    extra = [line.strip() for line in config["options.extras_require"]["stb"].splitlines()
+             if line.strip() and not line.strip().startswith("#")]
+    assert [r.split(">")[0].split("=")[0] for r in extra] == ["python-vlc", "pygame-ce", "evdev"]

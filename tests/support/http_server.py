@@ -18,6 +18,17 @@ def free_port() -> int:
         return probe.getsockname()[1]
 
 
+def is_listening(port: int, host: str = "127.0.0.1") -> bool:
+    """Whether something accepts connections on host:port now."""
+    import socket
+
+    try:
+        socket.create_connection((host, port), timeout=0.2).close()
+        return True
+    except OSError:
+        return False
+
+
 @contextlib.contextmanager
 def serve_in_thread(app) -> Iterator[str]:
     """Serve `app` on 127.0.0.1 at a free port in a thread; yield its base URL."""

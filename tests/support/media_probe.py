@@ -108,3 +108,15 @@ def longest_stall(samples: list[tuple[float, int, int]], after_pictures: int = 1
     if last_change is not None and samples:
         longest = max(longest, samples[-1][0] - last_change)
     return longest
+
+
+def newest_segment(path) -> int | None:
+    """The media sequence number of a live playlist file's last segment (None: not there yet)."""
+    import re
+
+    try:
+        text = path.read_text()
+    except OSError:
+        return None
+    found = re.search(r"#EXT-X-MEDIA-SEQUENCE:(\d+)", text)
+    return int(found.group(1)) + text.count("#EXTINF:") - 1 if found else None

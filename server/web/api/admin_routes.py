@@ -7,6 +7,7 @@ from flask import jsonify
 from server.accounts import devices, tokens, users
 from server.accounts.organisations import list_organisations
 from server.accounts.users import User
+from server.core.db import write_transaction
 from server.core.errors import UserError
 from server.web.api import bp
 from server.web.api.editor_auth import current_user, require_admin
@@ -129,7 +130,7 @@ def change_user(username: str):
     if unknown:
         raise UserError("user.unknown_field", value=", ".join(unknown), allowed=", ".join(sorted(known)))
     user = users.get_user(db, username)
-    with db.atomic():
+    with write_transaction(db):
         if "role" in body or "boards" in body or "all_boards" in body:
             users.set_role(db, lineup, user.username, str(body.get("role") or user.role),
                            _boards(body) if "boards" in body else user.boards, now,

@@ -6,8 +6,8 @@ from functools import wraps
 
 from flask import current_app, g, request
 
-from server.accounts.devices import Device, authenticate
-from server.web.context import clock, get_db
+from server.accounts.devices import Device
+from server.web.context import clock, get_db, poll_cache
 
 
 def bearer_token() -> str | None:
@@ -18,11 +18,13 @@ def bearer_token() -> str | None:
 
 
 def require_device(view):
-    """Only an approved box with a valid token gets through; the device is in g.device."""
+    """Only an approved box with a valid token gets through; the device is in g.device.
+
+    The token is checked against the database only when boxes' credentials changed (poll_cache.py).
+    """
     @wraps(view)
     def wrapper(*args, **kwargs):
-        g.device = authenticate(get_db(), bearer_token(), clock(),
-                                current_app.config["DEVICE_SEEN_INTERVAL"])
+        g.device = poll_cache().device(get_db, bearer_token(), clock(), current_app.config["DEVICE_SEEN_INTERVAL"])
         return view(*args, **kwargs)
     return wrapper
 

@@ -9,13 +9,21 @@ from flask import current_app, jsonify
 
 from server.accounts.devices import report_playing
 from server.catalogue import positions
-from server.catalogue.visibility import Viewer, board_counts, board_page, catalogue_etag, subtitles_of, visible_item
+from server.catalogue.visibility import (
+    Viewer,
+    board_counts,
+    board_page,
+    catalogue_changes_at,
+    catalogue_etag,
+    subtitles_of,
+    visible_item,
+)
 from server.core.channels_yaml import Board
 from server.core.errors import NotFound, UserError
 from server.web.api import bp
 from server.web.api.auth import current_device, require_device
 from server.web.api.responses import conditional_json
-from server.web.context import clock, current_lineup, get_db
+from server.web.context import clock, current_lineup, get_db, poll_cache
 from server.web.params import int_arg, json_body
 from server.web.urls import media_expiry, media_url
 
@@ -48,15 +56,24 @@ def _visible_item_or_404(raw_id: str):
     return row
 
 
+def _catalogue_tag(viewer: Viewer, *parts: object) -> str:
+    """The catalogue ETag of this question for this box's organisation: from this process's memory until
+    the catalogue changes (a write, or an item's publish or expiry time passing)."""
+    def compute():
+        db = get_db()
+        return catalogue_etag(db, current_lineup(), viewer, *parts), catalogue_changes_at(db, viewer.now)
+    return poll_cache().remember(("catalogue", viewer.org_id, *parts), viewer.now, compute)
+
+
 @bp.get("/boards")
 @require_device
 def list_boards():
-    """The box's boards with how many items each shows it (a conditional GET)."""
-    db, lineup, viewer = get_db(), current_lineup(), _viewer()
-    etag = catalogue_etag(db, lineup, viewer, "boards")
+    """The box's boards with how many items each shows it (a conditional GET, answered from memory)."""
+    lineup, viewer = current_lineup(), _viewer()
+    etag = _catalogue_tag(viewer, "boards")
 
     def build():
-        counts = board_counts(db, lineup, viewer)
+        counts = board_counts(get_db(), lineup, viewer)
         return {"boards": [_board_json(b, counts[b.id]) for b in lineup.boards]}
     return conditional_json(etag, build)
 
@@ -65,7 +82,7 @@ def list_boards():
 @require_device
 def list_board_items(board_id: str):
     """One page (?page, ?per_page) of the items a board shows the box (a conditional GET)."""
-    db, lineup, viewer = get_db(), current_lineup(), _viewer()
+    lineup, viewer = current_lineup(), _viewer()
     board = lineup.boards_by_id.get(board_id)
     if board is None:
         raise NotFound("api.unknown_board", value=board_id, known=", ".join(lineup.boards_by_id))
@@ -73,10 +90,10 @@ def list_board_items(board_id: str):
     page = int_arg("page", 1, 1, 100_000)
     per_page = int_arg("per_page", config["PAGE_SIZE"], 1, config["MAX_PAGE_SIZE"])
     # Thumbnails are signed URLs: the tag changes with their expiry (each hour), so boxes get fresh ones.
-    etag = catalogue_etag(db, lineup, viewer, "items", board_id, page, per_page, media_expiry())
+    etag = _catalogue_tag(viewer, "items", board_id, page, per_page, media_expiry())
 
     def build():
-        result = board_page(db, board, viewer, page, per_page)
+        result = board_page(get_db(), board, viewer, page, per_page)
         return {"board": _board_json(board, result.total),
                 "items": [_item_summary(row) for row in result.rows],
                 "page": result.page, "per_page": result.per_page,

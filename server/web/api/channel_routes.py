@@ -15,7 +15,7 @@ from server.core.timestamps import format_utc
 from server.web.api import bp
 from server.web.api.auth import require_device
 from server.web.api.responses import conditional_json
-from server.web.context import clock, current_lineup, get_db
+from server.web.context import clock, current_lineup, get_db, poll_cache
 from server.web.params import int_arg, time_field
 from server.web.urls import media_url, site_url
 
@@ -41,11 +41,13 @@ def _channel_json(channel) -> dict:
 @bp.get("/channels")
 @require_device
 def channels():
-    """Every channel with its stream, logo, and the programme on air and next."""
-    db, lineup, now = get_db(), current_lineup(), clock()
+    """Every channel with its stream, logo, and the programme on air and next (answered from memory until a
+    timeline is rebuilt or the minute turns)."""
+    lineup, now = current_lineup(), clock()
     minute = now.replace(second=0, microsecond=0)
 
     def build():
+        db = get_db()
         answer = []
         for channel in lineup.channels:
             on_air, following = guide.now_and_next(db, lineup, channel.number, now)
@@ -53,7 +55,9 @@ def channels():
                            "next": programme_json(following)})
         return {"timezone": current_app.config["TIMEZONE"], "channels": answer}
     # now/next move with time: the tag changes with every rebuild and, at most, every minute.
-    return conditional_json(_tag("channels", builds_version(db), format_utc(minute)), build)
+    tag = poll_cache().remember(("channels", minute), now,
+                                lambda: (_tag("channels", builds_version(get_db()), format_utc(minute)), None))
+    return conditional_json(tag, build)
 
 
 def _tag(*parts: object) -> str:

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import hashlib
 import json
+from datetime import timedelta
 
 from flask import current_app, jsonify
 
@@ -13,8 +14,11 @@ from server.web.api import bp
 from server.web.api.auth import current_device, require_device
 from server.web.api.editor_auth import current_user, require_admin
 from server.web.api.responses import conditional_json
-from server.web.context import clock, current_lineup, get_db
+from server.web.context import clock, current_lineup, get_db, poll_cache
 from server.web.params import int_arg, int_field, json_body, time_field
+
+# A notice whose time comes shows on boxes within this long (writes show at once).
+NOTICE_MEMORY = timedelta(seconds=5)
 
 
 def notice_json(notice: notices.Notice) -> dict:
@@ -28,12 +32,18 @@ def notice_json(notice: notices.Notice) -> dict:
 @bp.get("/notices")
 @require_device
 def box_notices():
-    """What this box should show now. The answer is small, so its tag is a hash of it."""
-    config = current_app.config
-    found = notices.active_notices(get_db(), current_lineup(), current_device().org_id, clock(),
-                                   config["REMINDER_MINUTES"], config["TIMEZONE"], config["LANGUAGE"])
-    answer = {"notices": [notice_json(n) for n in found]}
-    tag = hashlib.sha256(json.dumps(answer, sort_keys=True).encode()).hexdigest()[:24]
+    """What this box should show now. The answer is small, so its tag is a hash of it; each process keeps it
+    per organisation until a notice or the schedule changes, for at most NOTICE_MEMORY_S (reminders and
+    scheduled notices start by the clock)."""
+    config, now, org_id = current_app.config, clock(), current_device().org_id
+
+    def compute():
+        found = notices.active_notices(get_db(), current_lineup(), org_id, now,
+                                       config["REMINDER_MINUTES"], config["TIMEZONE"], config["LANGUAGE"])
+        answer = {"notices": [notice_json(n) for n in found]}
+        tag = hashlib.sha256(json.dumps(answer, sort_keys=True).encode()).hexdigest()[:24]
+        return (tag, answer), now + NOTICE_MEMORY
+    tag, answer = poll_cache().remember(("notices", org_id), now, compute)
     return conditional_json(tag, lambda: answer)
 
 

@@ -65,10 +65,11 @@ def test_xmltv_is_valid_against_the_dtd_with_chinese_titles_and_categories(clien
     assert channels[0].find("icon").get("src") == "http://localhost/media/channels/1/logo.png"
     first = document.find("programme")
     assert first.get("channel") == "1.keting" and first.get("start").endswith(" +0800")
-    assert first.findtext("title") == "党课<片段>&“引号”"
+    # Channel 1 runs nothing but filler from two boards: one block names both boards and its first videos.
+    assert first.findtext("title") == "精选：支部党课、党员教育"
     assert first.find("title").get("lang") == "zh"
-    assert first.findtext("category") == "支部党课"
-    assert first.findtext("desc") == "王书记\n讲述基层党建"
+    assert first.findtext("desc").startswith("党课<片段>&“引号”、教育片、党课<片段>&“引号”")
+    assert len(document.findall("programme[@channel='1.keting']")) == 1
 
 
 def test_m3u_lists_every_channel_for_iptv_players(client, built, app):
@@ -101,7 +102,7 @@ def test_control_characters_left_in_old_rows_do_not_break_the_guide_or_the_m3u(a
     answer = client.get("/epg.xml")
     document = etree.fromstring(answer.data)  # raises on a control character
     assert etree.DTD(str(DTD)).validate(document)
-    assert "\x0b" not in answer.get_data(as_text=True) and "尾" in document.findtext("programme/title")
+    assert "\x0b" not in answer.get_data(as_text=True) and "尾" in document.findtext("programme/desc")
 
 
 def test_control_characters_are_refused_where_text_comes_in(app, client, clock):
@@ -120,3 +121,42 @@ def test_control_characters_are_refused_where_text_comes_in(app, client, clock):
     fine = client.post("/api/v1/editor/articles", headers=headers,
                        json={"board_id": "banshi", "title": "办事指南", "body_markdown": "第一行\n\t第二行"})
     assert fine.status_code == 201
+
+
+def test_the_guide_lists_programmes_and_one_block_per_run_of_filler():
+    from datetime import UTC, datetime, timedelta
+
+    from server.broadcast.guide import Programme, in_blocks
+
+    start = datetime(2026, 12, 1, 10, tzinfo=UTC)
+
+    def at(minutes: int, length: int, kind: str, title: str, board=("jiaoyu", "党员教育")):
+        begin = start + timedelta(minutes=minutes)
+        return Programme(1, kind, begin, begin + timedelta(minutes=length), title, *board, "", "", 1, None, False)
+    listing = [at(0, 30, "programme", "主题党日"), at(30, 10, "filler", "片一"), at(40, 10, "filler", "片二"),
+               at(50, 10, "filler", "片三"), at(60, 5, "slate", "节目间歇", (None, None)),
+               at(65, 5, "slate", "节目间歇", (None, None)), at(70, 30, "programme", "党课"),
+               at(100, 10, "filler", "片四")]
+    blocks = in_blocks(listing)
+    assert [(b.title, b.start, b.end) for b in blocks] == [
+        ("主题党日", listing[0].start, listing[0].end),
+        ("精选：党员教育", listing[1].start, listing[3].end),
+        ("节目间歇", listing[4].start, listing[5].end),
+        ("党课", listing[6].start, listing[6].end),
+        ("片四", listing[7].start, listing[7].end)]  # one filler video alone keeps its own title
+    assert blocks[1].description == "片一、片二、片三" and blocks[1].board_name == "党员教育"
+
+
+def test_the_written_guide_is_served_with_the_requests_address_and_gzipped(app, client, built, clock):
+    import gzip
+
+    from server.broadcast.guide_files import write_guide
+
+    with app.app_context():
+        count = write_guide(get_db(), current_lineup(), Path(app.config["MEDIA_ROOT"]), clock.now,
+                            app.config["TIMEZONE"], app.config["LANGUAGE"])
+    assert count == 2
+    plain = client.get("/epg.xml")
+    assert b'src="http://localhost/media/channels/1/logo.png"' in plain.data and b"keting-media-base" not in plain.data
+    packed = client.get("/epg.xml.gz")
+    assert packed.mimetype == "application/gzip" and gzip.decompress(packed.data) == plain.data

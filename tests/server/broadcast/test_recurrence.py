@@ -66,3 +66,16 @@ def test_bad_rules_say_what_is_wrong(repeat, kwargs, message):
     with pytest.raises(UserError) as raised:
         cron_from_request(repeat, **kwargs)
     assert raised.value.message_id == message
+
+
+def test_a_rule_in_the_hour_clocks_go_back_airs_once_that_night_and_the_expansion_ends():
+    """Europe/Berlin repeats 02:00-03:00 on 2026-10-25: "30 2 * * *" once a day, and no endless search."""
+    from datetime import UTC, date, datetime
+
+    from server.broadcast.recurrence import occurrences
+
+    found = list(occurrences("30 2 * * *", "Europe/Berlin", date(2026, 10, 24), None,
+                             datetime(2026, 10, 27, 12, tzinfo=UTC)))
+    assert [f"{m:%Y-%m-%d %H:%M}" for m in found] == ["2026-10-24 02:30", "2026-10-25 02:30", "2026-10-26 02:30",
+                                                      "2026-10-27 02:30"]
+    assert found[1].utcoffset().total_seconds() == 7200  # the first 02:30 (summer time)

@@ -2,29 +2,18 @@
 
 from __future__ import annotations
 
-import re
 from datetime import UTC, datetime
-from pathlib import Path
 
 import pytest
 
 from server import create_app
 from server.web.context import current_lineup, get_db
 from tests.support.fake_vod import add_video
+from tests.support.media_probe import newest_segment
 from tests.support.processes import wait_for
 from tests.support.runners import broadcast_runner
 
 pytestmark = pytest.mark.slow
-
-
-def newest_segment(path: Path) -> int | None:
-    """The media sequence number of a playlist's last segment (the window fills up first)."""
-    try:
-        text = path.read_text()
-    except OSError:
-        return None
-    found = re.search(r"#EXT-X-MEDIA-SEQUENCE:(\d+)", text)
-    return int(found.group(1)) + text.count("#EXTINF:") - 1 if found else None
 
 
 def test_runner_draws_slates_builds_and_writes_playlists_at_each_boundary(tmp_path):

@@ -64,6 +64,11 @@ def table(ids: dict) -> dict[str, Call]:
         "GET /media/<path:filename>": Call("/media/README.md", EVERYONE),
         "GET /channels.m3u": Call("/channels.m3u", EVERYONE),
         "GET /epg.xml": Call("/epg.xml", EVERYONE),
+        "GET /epg.xml.gz": Call("/epg.xml.gz", EVERYONE),
+        # public; this seed runs no channel writer, so the site is unwell for everyone alike
+        "GET /healthz": Call("/healthz", statuses(503, 503, 503, 503, 503)),
+        # by address, not by caller: the test client comes from loopback (others get 403, test_ops.py)
+        "GET /metrics": Call("/metrics", EVERYONE),
         "GET /live/<int:number>/master.m3u8": Call("/live/1/master.m3u8", EVERYONE),
         # public; this seed draws no channel art, so the timeline is not built: 404 alike for all
         "GET /live/<int:number>/<rendition>.m3u8": Call("/live/1/360p.m3u8", statuses(404, 404, 404, 404, 404)),

@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import shutil
-import socket
 import subprocess
 import tempfile
 import time
@@ -15,7 +14,7 @@ import pytest
 
 from server.core.media_signing import MediaSigner, expiry
 from server.web.nginx_site import site_config, standalone_config
-from tests.support.http_server import free_port
+from tests.support.http_server import free_port, is_listening
 from tests.support.processes import wait_for
 
 pytestmark = pytest.mark.slow
@@ -47,21 +46,13 @@ def nginx():
     process = subprocess.Popen([NGINX, "-c", str(conf), "-p", str(state)], stdout=subprocess.DEVNULL,
                                stderr=subprocess.PIPE)
     try:
-        wait_for(lambda: _up(port) or process.poll() is not None, 10, "nginx to listen")
+        wait_for(lambda: is_listening(port) or process.poll() is not None, 10, "nginx to listen")
         assert process.poll() is None, process.stderr.read().decode()
         yield f"http://127.0.0.1:{port}"
     finally:
         process.terminate()
         process.wait(timeout=10)
         shutil.rmtree(base, ignore_errors=True)
-
-
-def _up(port: int) -> bool:
-    try:
-        socket.create_connection(("127.0.0.1", port), timeout=0.2).close()
-        return True
-    except OSError:
-        return False
 
 
 def status(url: str) -> int:
