@@ -240,8 +240,9 @@ MESSAGES: dict[str, str] = {
     "cli.front_required": "KETING_FRONT_SERVER=nginx，但找不到 nginx 程序（KETING_NGINX={nginx}）。"
                           "请安装 nginx（sudo apt-get install nginx）或改设置。",
     "cli.front_bad_choice": "KETING_FRONT_SERVER={value} 无效：可选 auto、nginx、none。",
-    "cli.front_worker_fallback": "注意：{user} 进不了媒体目录 {path}（上级目录不对外开放），nginx 只好以 {owner} 身份运行。"
-                                 "请把站点放到 {user} 能进入的目录（例如 /srv/keting），或给上级目录加上 o+x 权限。",
+    "cli.front_media_unreadable": "注意：{user} 进不了媒体目录 {path}（上级目录不对外开放），nginx 不能以 root 身份运行，"
+                                  "所以这次不启动 nginx，视频和频道文件由 Python 提供（只适合试用）。"
+                                  "请把站点放到 {user} 能进入的目录（例如 /srv/keting），或给上级目录加上 o+x 权限。",
     "cli.tls_needs_both": "HTTPS 需要同时给出 --tls-cert（证书链文件）和 --tls-key（私钥文件）。",
     "backup.done": "备份完成：{path}（数据库、{files} 个媒体文件共 {size}、{keys} 个实例密钥）。",
     "backup.empty_database": "注意：数据库 {path} 里还没有任何内容（节目、账号、机顶盒都没有）。如果这不是新站点，请检查 KETING_DATABASE 是否指向站点的数据库。",
@@ -269,7 +270,7 @@ MESSAGES: dict[str, str] = {
     "backup.server_running": "数据库 {path} 正被运行中的 Keting 服务器使用（{holder}）。请先停止 keting serve（刚停止的话等 10 秒），再恢复。",
     "backup.target_has_data": "数据库 {path} 里已有内容（例如表 {table} 有 {count} 行）。恢复会把它整个换掉：确认要替换就加 --force；否则把 KETING_DATABASE 指向一个新文件。",
     "backup.restore_failed": "恢复时写 {path} 出错：{detail}。站点的数据库没有被替换；解决问题（如磁盘空间、权限）后再运行一次 keting restore。",
-    "ops.metrics_refused": "地址 {address} 不能读取 /metrics。请在 KETING_METRICS_ALLOWED 里加上它（见 docs/deploy.md）。",
+    "ops.metrics_refused": "地址 {address} 不能读取 /metrics。请在 KETING_METRICS_ALLOWED 里加上它；经反向代理来的请求还要设置 KETING_PROXY_HOPS（见 docs/deploy.md）。",
     "front.nginx_failed": "nginx 没能在 {address} 上启动。可能端口已被占用，或设置有误。nginx 的说明：{detail}",
     "cli.migrated": "数据库已是最新结构：本次执行 {count} 项迁移，共 {total} 项。",
     "cli.demo_done": "演示内容已就绪：新建 {created} 条，保留 {kept} 条，跳过 {skipped} 条。",

@@ -68,6 +68,9 @@ def create_app(test_config: Mapping | None = None, clock: Callable[[], datetime]
     _apply_settings(app, test_config)
     app.json.ensure_ascii = False  # Chinese stays readable in JSON
     lineup = load_lineup(app.config["CHANNELS_FILE"])
+    # The instance folder (database, keys) and the originals are private; media is public (media_permissions).
+    for private in (app.instance_path, app.config["ORIGINALS_DIR"]):
+        Path(private).mkdir(parents=True, exist_ok=True, mode=0o700)
     Path(app.config["MEDIA_ROOT"]).mkdir(parents=True, exist_ok=True)
     db = connect(app.config["DATABASE"])
     try:

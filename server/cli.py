@@ -115,8 +115,6 @@ def serve(host: str | None, port: int | None) -> None:
         except UserError as error:
             click.echo(error.message(config["LANGUAGE"]), err=True)
             return False
-        if front.warning:
-            click.echo(text("cli.front_worker_fallback", **front.warning), err=True)
         with app.app_context():
             _say("cli.serving_front", url=f"http://{host}:{port}/", upstream=front.upstream)
         return True
@@ -130,7 +128,7 @@ def serve(host: str | None, port: int | None) -> None:
 
 def _front(app: Flask, host: str, port: int):
     """The nginx front FRONT_SERVER asks for, ready to start; None to let gunicorn face HOST:PORT itself."""
-    from server.web.front import FRONT_CHOICES, NginxFront, find_nginx, listen_address, loopback_port
+    from server.web.front import FRONT_CHOICES, NginxFront, find_nginx, listen_address, loopback_port, worker_user
     from server.web.security import trust_proxies
 
     config = app.config
@@ -146,11 +144,19 @@ def _front(app: Flask, host: str, port: int):
         if choice == "auto":
             click.echo(text("cli.front_missing"), err=True)
         return None
+    media_root = Path(config["MEDIA_ROOT"])
+    user, unreadable = worker_user(media_root)
+    if unreadable:  # nginx's workers never run as root: without a user who can read the media, no front
+        click.echo(text("cli.front_media_unreadable", **unreadable), err=True)
+        if choice == "nginx":
+            sys.exit(2)
+        return None
     trust_proxies(app, config["PROXY_HOPS"] + 1)  # our own nginx is one more proxy
     media_path = config["MEDIA_URL"] if config["MEDIA_URL"].startswith("/") else "/media/"
-    return NginxFront(nginx, Path(app.instance_path) / f"nginx-{port}", Path(config["MEDIA_ROOT"]), media_path,
+    return NginxFront(nginx, Path(app.instance_path) / f"nginx-{port}", media_root, media_path,
                       config["MEDIA_SIGNING_KEY"], listen_address(host, port), f"127.0.0.1:{loopback_port()}",
-                      access_log=config["ACCESS_LOG"], guide_files=bool(config["PUBLIC_URL"]))
+                      access_log=config["ACCESS_LOG"], guide_files=bool(config["PUBLIC_URL"]), user=user,
+                      behind_proxies=config["PROXY_HOPS"])
 
 
 @main.command("import", help="Import a video or audio file from this machine onto a board.")

@@ -33,6 +33,7 @@ import json
 import os
 import shutil
 import sqlite3
+import stat
 from collections.abc import Iterator, Mapping
 from dataclasses import dataclass, field
 from datetime import datetime
@@ -41,7 +42,7 @@ from pathlib import Path
 
 from sqlite_utils import Database
 
-from server.core.db import BUSY_TIMEOUT_MS, connect, write_transaction
+from server.core.db import BUSY_TIMEOUT_MS, connect, create_private, write_transaction
 from server.core.errors import UserError
 from server.core.media_permissions import FILE_MODE, FOLDER_MODE
 from server.core.media_signing import plain_path
@@ -183,6 +184,7 @@ def _copy_database(source: Path, copy: Path) -> None:
     if not source.is_file():
         raise UserError("backup.no_database", path=source)
     try:
+        create_private(copy)
         with contextlib.closing(sqlite3.connect(source, timeout=BUSY_TIMEOUT_MS / 1000)) as live, \
                 contextlib.closing(sqlite3.connect(copy)) as out:
             live.execute(f"PRAGMA busy_timeout={BUSY_TIMEOUT_MS}")
@@ -439,16 +441,32 @@ def check_backup(source: Path, manifest: dict, verify: bool = False) -> None:
     entries = [(DATABASE_FILE, manifest["database"])]
     entries += [(f"{MEDIA_FOLDER}/{entry['path']}", entry) for entry in manifest["media"]]
     entries += [(LINEUP_FILE, entry) for entry in _lineup_entries(manifest)]
-    problems = [relative for relative, entry in entries if not _intact(source / relative, entry, verify)]
+    problems = [relative for relative, entry in entries if not _intact(source, relative, entry, verify)]
     problems += [f"{INSTANCE_FOLDER}/{name}" for name, info in _key_infos(manifest)
                  if info["file"] and not (source / INSTANCE_FOLDER / name).is_file()]
     if problems:
         raise UserError("backup.damaged", path=source, count=len(problems), examples=_examples(problems))
 
 
-def _intact(path: Path, entry: dict, verify: bool) -> bool:
-    """Whether a file is there with the manifest's size (and SHA-256 when `verify`)."""
-    if not path.is_file() or path.stat().st_size != entry["size"]:
+def _plain_file(root: Path, relative: str) -> bool:
+    """Whether root/relative is a regular file reached through no symbolic link: a backup that was
+    tampered with must not make restore copy (and publish) a file from elsewhere on this machine."""
+    path = root
+    for part in Path(relative).parts:
+        path = path / part
+        try:
+            mode = os.lstat(path).st_mode
+        except OSError:
+            return False
+        if stat.S_ISLNK(mode):
+            return False
+    return stat.S_ISREG(mode)
+
+
+def _intact(source: Path, relative: str, entry: dict, verify: bool) -> bool:
+    """Whether a plain file is there with the manifest's size (and SHA-256 when `verify`)."""
+    path = source / relative
+    if not _plain_file(source, relative) or path.stat().st_size != entry["size"]:
         return False
     return not verify or _file_entry(path, entry["path"])["sha256"] == entry["sha256"]
 
@@ -511,6 +529,7 @@ def _stage_database(backup: Path, staged: Path) -> list[str]:
     migrations applied now. The old site's leases and running jobs belong to its processes: released."""
     staged.parent.mkdir(parents=True, exist_ok=True)
     _remove_database_files(staged)
+    create_private(staged)
     try:
         with contextlib.closing(sqlite3.connect(f"{backup.as_uri()}?mode=ro", uri=True)) as copy, \
                 contextlib.closing(sqlite3.connect(staged)) as out:
@@ -565,7 +584,7 @@ def _restore_file(source: Path, target: Path) -> None:
         return
     temporary = target.with_name(f".{target.name}.restore-{os.getpid()}")
     try:
-        shutil.copy2(source, temporary)
+        shutil.copy2(source, temporary, follow_symlinks=False)
         os.chmod(temporary, FILE_MODE)
         os.replace(temporary, target)
     except BaseException:

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import contextlib
+import os
 import sqlite3
 import time
 from collections.abc import Iterator
@@ -34,6 +35,15 @@ def _use_wal(conn: sqlite3.Connection) -> None:
             time.sleep(0.01)
 
 
+def create_private(path: str | Path) -> None:
+    """Make the database file, if it is not there yet, readable by its owner only (its -wal and -shm
+    files take the same mode): `keting` runs under umask 022 so that media is public; the database is not."""
+    try:
+        os.close(os.open(path, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600))
+    except FileExistsError:
+        pass
+
+
 def connect(path: str | Path) -> Database:
     """Open the database with the settings every connection needs.
 
@@ -41,7 +51,8 @@ def connect(path: str | Path) -> Database:
     writer wait for another instead of failing; foreign keys are off by default
     in SQLite and must be asked for on each connection.
     """
-    Path(path).parent.mkdir(parents=True, exist_ok=True)
+    Path(path).parent.mkdir(parents=True, exist_ok=True, mode=0o700)
+    create_private(path)
     conn = sqlite3.connect(str(path), timeout=BUSY_TIMEOUT_MS / 1000, check_same_thread=False)
     conn.row_factory = sqlite3.Row
     conn.execute(f"PRAGMA busy_timeout={BUSY_TIMEOUT_MS}")

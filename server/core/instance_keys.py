@@ -15,7 +15,7 @@ def instance_key(instance_path: str | Path, name: str, configured: str = "") -> 
     if configured:
         return configured
     path = Path(instance_path) / name
-    path.parent.mkdir(parents=True, exist_ok=True)
+    path.parent.mkdir(parents=True, exist_ok=True, mode=0o700)  # the instance folder is private
     try:
         descriptor = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600)
     except FileExistsError:

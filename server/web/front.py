@@ -5,8 +5,9 @@ and the guide files itself; everything else goes to gunicorn on a loopback
 port of its own. It runs in the foreground as keting serve's child from a
 configuration generated into the instance folder at every start (nginx_site.py),
 and dies with it (child_process.py): no stale nginx holds the port after a
-crash. Started as root, nginx's workers run as www-data (or nobody), which
-is why media files are world-readable (core/media_permissions.py).
+crash. Started as root, nginx's workers run as www-data (or nobody), never
+root, which is why media files are world-readable (core/media_permissions.py);
+if that user cannot even reach the media folder, there is no front.
 
 FRONT_SERVER chooses: "auto" (nginx when it is installed, else Python
 serves everything with a warning), "nginx" (refuse to start without it) or
@@ -22,6 +23,7 @@ import shutil
 import socket
 import stat
 import subprocess
+import tempfile
 import time
 from dataclasses import dataclass
 from pathlib import Path
@@ -59,10 +61,11 @@ def _can_read(user: pwd.struct_passwd, path: Path) -> bool:
 
 
 def worker_user(media_root: Path) -> tuple[str | None, dict | None]:
-    """Who nginx's workers run as, and the facts of a warning when that had to be the media folder's owner.
+    """Who nginx's workers run as; or, when they could not read the media, the facts to say so.
 
-    Not root: nginx runs as this user (None). Root: www-data or nobody, unless
-    it cannot reach the media folder (a site under /root), then its owner.
+    Not root: nginx runs as this user (None, None). Root: www-data (else nobody),
+    never root itself: if that user cannot reach the media folder (a site under
+    /root), the front cannot work and the second value names the problem.
     """
     if os.geteuid() != 0:
         return None, None
@@ -73,9 +76,8 @@ def worker_user(media_root: Path) -> tuple[str | None, dict | None]:
             continue
         if _can_read(user, media_root):
             return name, None
-        owner = pwd.getpwuid(os.stat(media_root).st_uid).pw_name
-        return owner, {"user": name, "path": str(media_root), "owner": owner}
-    return None, None
+        return None, {"user": name, "path": str(media_root)}
+    return None, {"user": WORKER_USERS[-1], "path": str(media_root)}
 
 
 @dataclass
@@ -91,20 +93,27 @@ class NginxFront:
     upstream: str
     access_log: str = ""
     guide_files: bool = False
+    user: str | None = None  # the workers' account when started as root (worker_user)
+    behind_proxies: int = 0
     process: subprocess.Popen | None = None
-    warning: dict | None = None  # who could not read the media folder, and who the workers run as instead
+    temp: Path | None = None
 
     def configuration(self) -> str:
         """The whole nginx.conf this front runs."""
-        user, self.warning = worker_user(self.media_root)
         site = site_config(media_root=self.media_root, signing_key=self.signing_key, listen=self.listen,
-                           upstream=self.upstream, media_path=self.media_path, guide_files=self.guide_files)
-        return standalone_config(site, self.folder, user=user, access_log=self.access_log, workers="auto")
+                           upstream=self.upstream, media_path=self.media_path, guide_files=self.guide_files,
+                           behind_proxies=self.behind_proxies)
+        return standalone_config(site, self.folder, user=self.user, access_log=self.access_log, workers="auto",
+                                 temp=self.temp)
 
     def start(self, port: int) -> None:
         """Write the configuration (readable by its owner only: it holds the signing key) and start nginx;
         return once it listens on `port`. A failure (the port taken, a bad setting) is a UserError naming it."""
-        self.folder.mkdir(parents=True, exist_ok=True)
+        self.folder.mkdir(parents=True, exist_ok=True, mode=0o700)
+        # Request bodies nginx buffers go to a folder of their own that its workers can enter (the
+        # instance folder is private); nginx makes the subfolders, owned by the workers' user.
+        self.temp = Path(tempfile.mkdtemp(prefix="keting-nginx-"))
+        self.temp.chmod(0o711)
         conf = self.folder / "nginx.conf"
         descriptor = os.open(conf, os.O_WRONLY | os.O_CREAT | os.O_TRUNC, 0o600)
         with os.fdopen(descriptor, "w", encoding="utf-8") as file:
@@ -126,15 +135,16 @@ class NginxFront:
         return self.listen.rpartition(":")[0].strip("[]")
 
     def stop(self) -> None:
-        """Stop nginx at once (its workers end their current answers) and wait for it."""
-        if self.process is None or self.process.poll() is not None:
-            return
-        self.process.terminate()
-        try:
-            self.process.wait(timeout=10)
-        except subprocess.TimeoutExpired:
-            self.process.kill()
-            self.process.wait()
+        """Stop nginx at once (its workers end their current answers), wait for it, drop its temporary folder."""
+        if self.process is not None and self.process.poll() is None:
+            self.process.terminate()
+            try:
+                self.process.wait(timeout=10)
+            except subprocess.TimeoutExpired:
+                self.process.kill()
+                self.process.wait()
+        if self.temp is not None:
+            shutil.rmtree(self.temp, ignore_errors=True)
 
 
 def _listening(host: str, port: int) -> bool:

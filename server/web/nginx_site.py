@@ -11,6 +11,7 @@ into a whole nginx.conf (the tests run real nginx with it).
 
 from __future__ import annotations
 
+import re
 from pathlib import Path
 
 from server.core.media_signing import PROTECTED_ROOTS, SIGNED_PREFIX
@@ -26,6 +27,11 @@ def _check(value: str, what: str) -> str:
     return value
 
 
+BODY_LIMIT = "21m"
+UPLOADS_COMMENT = """    # tus uploads (the token is checked before a byte is read): any size, passed on as they arrive,
+    # so a cut upload keeps its bytes. HTTP/1.1 to Keting, or nginx spools a chunked body to disk first.
+"""
+MEDIA_PATH = re.compile(r"/(?:[A-Za-z0-9_-]+/)+")
 GZIP = ("gzip on; gzip_min_length 1024; gzip_types application/vnd.apple.mpegurl application/xml text/xml "
         "application/json text/css application/javascript image/svg+xml;")
 
@@ -59,16 +65,21 @@ def _tls(server_name: str, certificate: str, key: str, http_port: str) -> tuple[
 def site_config(*, media_root: Path, signing_key: str, listen: str = "80", server_name: str = "_",
                 upstream: str = "127.0.0.1:8080", media_path: str = "/media/",
                 tls: tuple[str, str] | None = None, guide_files: bool = False,
-                tls_ports: tuple[str, str] = ("80", "443")) -> str:
+                tls_ports: tuple[str, str] = ("80", "443"), behind_proxies: int = 0) -> str:
     """The server block: signed item media, public media, written live playlists and guide, the rest to Keting.
 
     With `tls` (certificate, key paths) it listens on 443 with HTTP/2 and a second block on port 80
     redirects every request to HTTPS; `listen` is then ignored for `tls_ports` (HTTP, HTTPS). With
     `guide_files` (the site has a PUBLIC_URL, so the written guide is final) nginx serves /epg.xml
-    and /epg.xml.gz from the files.
+    and /epg.xml.gz from the files. `behind_proxies`: the proxies in front of this nginx (PROXY_HOPS);
+    with none, nginx faces the clients and replaces any X-Forwarded-For they send with their address.
     """
     root = _check(str(Path(media_root).resolve()), "media folder")
-    key, media = _check(signing_key, "signing key"), _check(media_path.rstrip("/") + "/", "media path")
+    key, media = _check(signing_key, "signing key"), media_path.rstrip("/") + "/"
+    if not MEDIA_PATH.fullmatch(media):  # it goes into regular expressions below
+        raise ValueError(f"media path {media_path!r} must be letters, digits, / _ - only, like /media/")
+    forwarded_for = "$proxy_add_x_forwarded_for" if behind_proxies else "$remote_addr"
+    upstream_url = _upstream(upstream)
     name = _check(server_name, "server name")
     protected = "|".join(PROTECTED_ROOTS)
     signed = (f"^{media}{SIGNED_PREFIX}/(?<ks_expires>[0-9]+)/(?<ks_sig>[A-Za-z0-9_-]+)/"
@@ -78,7 +89,9 @@ def site_config(*, media_root: Path, signing_key: str, listen: str = "80", serve
     listens = _listens(tls_ports[1], " ssl http2") if tls else f"    listen {_check(listen, 'listen')};\n"
     return f"""{redirect}server {{
 {listens}    server_name {name};
-{tls_lines}    client_max_body_size 0;  # tus uploads stream through; Keting bounds every other body itself
+{tls_lines}    # Bodies are buffered by nginx (slow senders never hold one of Keting's threads) and bounded: the
+    # largest Keting takes outside uploads is a 20 MiB picture. Uploads stream through (below).
+    client_max_body_size {BODY_LIMIT};
     server_tokens off;
     {GZIP}
 
@@ -108,16 +121,32 @@ def site_config(*, media_root: Path, signing_key: str, listen: str = "80", serve
         types {{ application/vnd.apple.mpegurl m3u8; }}
         add_header Cache-Control "max-age=1";
     }}
-{_guide_locations(root) if guide_files else ""}    location / {{
-        proxy_pass http://{_check(upstream, "upstream")};
+{_guide_locations(root) if guide_files else ""}{UPLOADS_COMMENT}    location ^~ /api/v1/uploads {{
+        client_max_body_size 0;
+        proxy_request_buffering off;
+{_proxy(upstream_url, forwarded_for)}    }}
+    location / {{
+{_proxy(upstream_url, forwarded_for)}    }}
+}}
+"""
+
+
+def _upstream(upstream: str) -> str:
+    """proxy_pass's target for host:port or a Unix socket path (unix:/run/…/keting.sock)."""
+    value = _check(upstream, "upstream")
+    return f"http://{value}:" if value.startswith("unix:") else f"http://{value}"
+
+
+def _proxy(upstream_url: str, forwarded_for: str) -> str:
+    """The lines that hand a request to keting serve."""
+    return f"""        proxy_pass {upstream_url};
+        proxy_http_version 1.1;
+        proxy_set_header Connection "";
         proxy_set_header Host $http_host;  # with the port, as the box asked: Keting's URLs keep it
         proxy_set_header X-Request-Id $request_id;
-        proxy_set_header X-Forwarded-For $proxy_add_x_forwarded_for;
+        proxy_set_header X-Forwarded-For {forwarded_for};
         proxy_set_header X-Forwarded-Proto $scheme;
-        proxy_request_buffering off;  # uploads reach Keting as they arrive (tus keeps cut bytes)
         proxy_read_timeout 120s;
-    }}
-}}
 """
 
 
@@ -138,14 +167,15 @@ def _guide_locations(root: str) -> str:
 
 
 def standalone_config(site: str, prefix: Path, *, user: str | None = None, access_log: str = "",
-                      workers: str = "1") -> str:
-    """A whole nginx.conf running `site` in the foreground with every file of its own under `prefix`.
+                      workers: str = "1", temp: Path | None = None) -> str:
+    """A whole nginx.conf running `site` in the foreground with its pid and log under `prefix`.
 
     `user` runs the workers as that account (only when started as root); `access_log` is a path or "-"
-    (stderr), empty for none. Large answers are relayed from memory, never spooled to files, so the
-    workers need no writable folder.
+    (stderr), empty for none. Large answers are relayed from memory, never spooled to files; request
+    bodies beyond 128 KiB are, into `temp` (default `prefix`), which the workers' user must reach.
     """
     folder = _check(str(Path(prefix).resolve()), "nginx folder")
+    spool = _check(str(Path(temp or prefix).resolve()), "nginx temporary folder")
     user_line = f"user {_check(user, 'user')};\n" if user else ""
     log = {"": "off", "-": "/dev/stderr keting"}.get(access_log) or f"{_check(access_log, 'access log')} keting"
     return f"""daemon off;
@@ -162,11 +192,12 @@ http {{
     keepalive_timeout 65s;
     keepalive_requests 10000;
     proxy_max_temp_file_size 0;
+    client_body_buffer_size 128k;
     default_type application/octet-stream;
-    client_body_temp_path {folder}/client_body;
-    proxy_temp_path {folder}/proxy;
-    fastcgi_temp_path {folder}/fastcgi;
-    uwsgi_temp_path {folder}/uwsgi;
-    scgi_temp_path {folder}/scgi;
+    client_body_temp_path {spool}/client_body;
+    proxy_temp_path {spool}/proxy;
+    fastcgi_temp_path {spool}/fastcgi;
+    uwsgi_temp_path {spool}/uwsgi;
+    scgi_temp_path {spool}/scgi;
 {site}}}
 """

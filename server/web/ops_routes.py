@@ -1,7 +1,7 @@
 """What an operator's tools ask: /healthz (is this site well?) and /metrics (Prometheus text format).
 
-/healthz answers 200 when every check passes and 503 otherwise, with each
-check's figures: the database answers, the media disk has room, ffmpeg is
+/healthz answers 200 when every check passes and 503 otherwise (each
+check's figures only for the operator's addresses): the database answers, the media disk has room, ffmpeg is
 there, some process holds the channel runner's lease (core/leases.py), and
 every channel's playlists were written within a few segments. It names no
 host, path or secret: load balancers and monitors call it without a token.
@@ -53,7 +53,7 @@ def playlist_ages(media_root: Path, lineup) -> dict[int, float | None]:
 
 @bp.get("/healthz")
 def healthz():
-    """Each check with its figures; 200 when all pass, 503 when one fails."""
+    """200 when every check passes, 503 when one fails; each check's figures only for METRICS_ALLOWED."""
     config, lineup = current_app.config, current_lineup()
     checks = {}
     started = time.perf_counter()
@@ -75,7 +75,12 @@ def healthz():
     checks["playlists"] = {"ok": all(age is not None and age <= limit for age in ages.values()),
                            "age_s": {str(n): (round(a, 1) if a is not None else None) for n, a in ages.items()}}
     healthy = all(check["ok"] for check in checks.values())
-    answer = jsonify({"status": "ok" if healthy else "failing", "checks": checks})
+    body = {"status": "ok" if healthy else "failing"}
+    if _operator():
+        body["checks"] = checks
+    else:  # strangers learn which check fails, not the figures (free disk space helps an attacker aim)
+        body["failing"] = sorted(name for name, check in checks.items() if not check["ok"])
+    answer = jsonify(body)
     answer.status_code = 200 if healthy else 503
     answer.headers["Cache-Control"] = "no-store"
     return answer
@@ -135,10 +140,21 @@ def _allowed(address: str, allowed: str) -> bool:
     return False
 
 
+def _operator() -> bool:
+    """Whether the request comes from an address METRICS_ALLOWED lists, as far as this process can tell.
+
+    A request relayed by a proxy that Keting does not count (X-Forwarded-For present, no PROXY_HOPS and no
+    front of its own) is everyone's: the address it came from is the proxy's own, often loopback.
+    """
+    if request.headers.get("X-Forwarded-For") and not current_app.extensions.get("keting_proxy_hops"):
+        return False
+    return _allowed(request.remote_addr or "", current_app.config["METRICS_ALLOWED"])
+
+
 @bp.get("/metrics")
 def metrics():
     """The Prometheus text exposition of this site's figures, for the addresses METRICS_ALLOWED lists."""
-    if not _allowed(request.remote_addr or "", current_app.config["METRICS_ALLOWED"]):
+    if not _operator():
         raise UserError("ops.metrics_refused", status=403, address=request.remote_addr or "")
     body = generate_latest(current_app.extensions["keting"]["metrics"])
     return Response(body, mimetype="text/plain; version=0.0.4", headers={"Cache-Control": "no-store"})

@@ -57,14 +57,17 @@ def _headers(response):
 
 
 def trust_proxies(app: Flask, hops: int) -> None:
-    """Believe X-Forwarded-For/-Proto/-Host from `hops` proxies in front (ProxyFix), replacing an earlier call.
+    """Believe X-Forwarded-For/-Proto from `hops` proxies in front (ProxyFix), replacing an earlier call.
 
     `keting serve` calls it again with one more hop when it starts its own nginx in front.
     """
     from werkzeug.middleware.proxy_fix import ProxyFix
 
     plain = app.extensions.setdefault("keting_plain_wsgi_app", app.wsgi_app)
-    app.wsgi_app = ProxyFix(plain, x_for=hops, x_proto=hops, x_host=hops) if hops else plain
+    # Not X-Forwarded-Host: the nginx Keting generates passes the client's Host as it is, and never sets
+    # that header, so whatever it carried would come from the client.
+    app.wsgi_app = ProxyFix(plain, x_for=hops, x_proto=hops) if hops else plain
+    app.extensions["keting_proxy_hops"] = hops
 
 
 def init_app(app: Flask) -> None:

@@ -41,6 +41,8 @@ def test_the_example_is_exactly_what_the_generator_prints():
 def test_the_example_has_what_a_site_needs():
     text = EXAMPLE.read_text()
     for needed in ("return 301 https://", "ssl_certificate ", "client_max_body_size 0", "proxy_request_buffering off",
+                   "location ^~ /api/v1/uploads", "client_max_body_size 21m", "proxy_http_version 1.1",
+                   "X-Forwarded-For $remote_addr",
                    "gzip_types application/vnd.apple.mpegurl application/xml", "secure_link ",
                    'add_header Cache-Control "public, max-age=3600"', "location = /epg.xml"):
         assert needed in text, needed
@@ -102,3 +104,9 @@ def test_real_nginx_sends_http_to_https_and_serves_signed_media_gzipped_playlist
     signed = "/media/" + MediaSigner(key).path("vod/7-Ab/720p/seg_00000.ts", expiry(time.time(), 3600))
     assert _get(https_port, signed, tls=True).status == 200
     assert _get(https_port, "/media/vod/7-Ab/720p/seg_00000.ts", tls=True).status == 403
+
+
+@pytest.mark.parametrize("media_path", ["/m+/", "/media/.*/", "media/", "/me dia/"])
+def test_a_media_path_that_would_change_nginxs_patterns_is_refused(media_path):
+    with pytest.raises(ValueError, match="media path"):
+        site_config(media_root=Path("/srv/keting/media"), signing_key="k" * 40, media_path=media_path)

@@ -16,7 +16,7 @@ from server import create_app
 from server.cli import DEMO_TOKEN_FILE, main
 from server.core.media_permissions import unreadable_by_others
 from server.web.context import clock, current_lineup, get_db, station
-from server.web.front import NginxFront, find_nginx, listen_address
+from server.web.front import NginxFront, find_nginx, listen_address, worker_user
 from stb_client.link.server_api import ServerApi
 from tests.support.http_server import free_port, serve_in_thread
 from tests.support.media_probe import extinf_durations, first_frame_is_key, keyframe_times, play_until_pictures, streams
@@ -157,11 +157,12 @@ def test_the_demo_media_is_served_by_nginx_running_as_the_web_servers_user(demo,
     assert unreadable_by_others(media) == []
     key = app.config["MEDIA_SIGNING_KEY"]
     port = free_port()
+    user, unreadable = worker_user(media)
+    assert unreadable is None
     front = NginxFront(find_nginx("nginx"), instance / "nginx", media, "/media/", key,
-                       listen_address("127.0.0.1", port), server.removeprefix("http://"))
+                       listen_address("127.0.0.1", port), server.removeprefix("http://"), user=user)
     front.start(port)
     try:
-        assert front.warning is None
         if os.geteuid() == 0:
             assert _worker_users(front.process.pid) == {pwd.getpwnam("www-data").pw_uid}
         url = f"http://127.0.0.1:{port}"

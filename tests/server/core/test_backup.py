@@ -5,6 +5,7 @@ from __future__ import annotations
 import hashlib
 import json
 import os
+import shutil
 import sqlite3
 import subprocess
 import sys
@@ -503,3 +504,31 @@ def test_the_line_up_is_kept_and_a_different_one_on_the_restored_site_is_pointed
     notes = restore_backup(other, tmp_path / "b", NOW).notes
     assert [n.params for n in notes if n.message_id == "backup.lineup_differs"] == [
         {"path": changed, "backup": tmp_path / "b" / "channels.yaml"}]
+
+
+@pytest.mark.parametrize("where", ["file", "folder"])
+def test_restore_refuses_a_backup_whose_files_are_symbolic_links_to_elsewhere(site, tmp_path, monkeypatch, where):
+    """A tampered backup must not make restore copy (and publish under media/) a file of this machine."""
+    files, _, _ = site
+    make_backup(files, tmp_path / "b", NOW, "1")
+    fresh, _ = make_site(tmp_path / "fresh", monkeypatch)
+    manifest = json.loads((tmp_path / "b" / MANIFEST_FILE).read_text("utf-8"))
+    segment = next(e["path"] for e in manifest["media"] if e["path"].endswith(".ts"))
+    inside = tmp_path / "b" / "media" / segment
+    secret_root = tmp_path / "secrets"
+    secret_root.mkdir()
+    if where == "file":
+        secret = secret_root / "shadow"
+        secret.write_bytes(b"s" * inside.stat().st_size)
+        secret.chmod(0o600)
+        inside.unlink()
+        inside.symlink_to(secret)
+    else:
+        folder = inside.parent
+        shutil.copytree(folder, secret_root / "copy")
+        shutil.rmtree(folder)
+        folder.symlink_to(secret_root / "copy")
+    with pytest.raises(UserError) as refused:
+        restore_backup(fresh, tmp_path / "b", NOW)
+    assert refused.value.message_id == "backup.damaged"
+    assert not (fresh.media_root / segment).exists()

@@ -83,3 +83,16 @@ def test_keting_serve_takes_gunicorns_usual_settings_from_gunicorn_cmd_args(app,
     monkeypatch.setenv("GUNICORN_CMD_ARGS", "--workers 3 --backlog 4096")
     server = KetingServer(app, "127.0.0.1", 0, start_runners=list)
     assert (server.cfg.workers, server.cfg.backlog, server.cfg.worker_class_str) == (3, 4096, "gthread")
+
+
+def test_strangers_learn_only_whether_the_site_is_well_and_which_check_fails(client):
+    answer = client.get("/healthz", environ_base={"REMOTE_ADDR": "192.0.2.7"})
+    assert answer.status_code == 503
+    assert answer.json == {"status": "failing", "failing": ["playlists", "runners"]}
+
+
+def test_a_request_relayed_by_an_uncounted_proxy_is_nobodys_for_metrics(client):
+    """The system's nginx in front but KETING_PROXY_HOPS forgotten: the request seems to come from loopback."""
+    relayed = client.get("/metrics", headers={"X-Forwarded-For": "203.0.113.9"},
+                         environ_base={"REMOTE_ADDR": "127.0.0.1"})
+    assert relayed.status_code == 403 and "KETING_PROXY_HOPS" in relayed.get_data(as_text=True)
