@@ -261,7 +261,7 @@ def test_keting_serve_keeps_the_bytes_of_a_cut_patch(app, editor, tmp_path):
             head = urllib.request.Request(f"{url}{path}", method="HEAD", headers={**editor, "Tus-Resumable": "1.0.0"})
             return int(urllib.request.urlopen(head, timeout=10).headers["Upload-Offset"])
         cut_patch(url, path, editor, body, sent)
-        kept = wait_for(lambda: (o := offset()) > sent - 64 * 1024 and o, 10, "the bytes received to be kept")
+        kept = wait_for(lambda: (o := offset()) > sent - 256 * 1024 and o, 10, "the bytes received to be kept")
         assert kept <= sent
         more = urllib.request.Request(f"{url}{path}", method="PATCH", data=body[kept:kept + 1024 * 1024], headers={
             **editor, "Upload-Offset": str(kept), "Content-Type": "application/offset+octet-stream"})

@@ -109,3 +109,35 @@ def test_nginx_workers_never_run_as_root_even_when_www_data_cannot_reach_the_med
     opened = [p for p in [*tmp_path.parents] if not os.stat(p).st_mode & 0o001]
     if not opened:  # every folder above is enterable: www-data reads the media
         assert worker_user(hidden / "media") == ("www-data", None)
+
+
+def test_a_tus_upload_streams_through_the_front_and_a_cut_keeps_what_arrived(fronted):
+    from datetime import UTC, datetime
+
+    from server import create_app
+    from server.web.context import current_lineup, get_db
+    from tests.conftest import editor_token
+    from tests.server.ingest.test_uploads import cut_patch, metadata
+
+    url, settings = fronted
+    app = create_app(dict(settings))
+    with app.app_context():
+        editor = {"Authorization": f"Bearer {editor_token(get_db(), current_lineup(), datetime.now(UTC))}",
+                  "Tus-Resumable": "1.0.0"}
+    body = os.urandom(3 * 1024 * 1024)  # far more than nginx buffers in memory
+    create = urllib.request.Request(f"{url}/api/v1/uploads", method="POST", headers={
+        **editor, "Upload-Length": str(len(body)), "Upload-Metadata": metadata(board="dangke", title="党课")})
+    with urllib.request.urlopen(create, timeout=10) as answer:
+        assert answer.headers["Server"].startswith("nginx")
+        location = answer.headers["Location"].removeprefix(url)
+    sent = 2 * 1024 * 1024
+    cut_patch(url, location, editor, body, sent)
+
+    def offset() -> int:
+        head = urllib.request.Request(f"{url}{location}", method="HEAD", headers=editor)
+        with urllib.request.urlopen(head, timeout=10) as answer:
+            return int(answer.headers["Upload-Offset"])
+    from tests.support.processes import wait_for
+
+    kept = wait_for(lambda: (o := offset()) > sent - 256 * 1024 and o, 10, "the bytes that arrived to be kept")
+    assert kept <= sent  # streamed as it came: a buffering proxy would have kept nothing of a cut request
