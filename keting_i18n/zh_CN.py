@@ -271,6 +271,7 @@ MESSAGES: dict[str, str] = {
     "backup.target_has_data": "数据库 {path} 里已有内容（例如表 {table} 有 {count} 行）。恢复会把它整个换掉：确认要替换就加 --force；否则把 KETING_DATABASE 指向一个新文件。",
     "backup.restore_failed": "恢复时写 {path} 出错：{detail}。站点的数据库没有被替换；解决问题（如磁盘空间、权限）后再运行一次 keting restore。",
     "ops.metrics_refused": "地址 {address} 不能读取 /metrics。请在 KETING_METRICS_ALLOWED 里加上它；经反向代理来的请求还要设置 KETING_PROXY_HOPS（见 docs/deploy.md）。",
+    "front.port_taken": "{address} 已被别的程序占用（可能是另一个 keting serve）。请先停掉它，或用 --port / KETING_PORT 换一个端口。",
     "front.nginx_failed": "nginx 没能在 {address} 上启动。可能端口已被占用，或设置有误。nginx 的说明：{detail}",
     "cli.migrated": "数据库已是最新结构：本次执行 {count} 项迁移，共 {total} 项。",
     "cli.demo_done": "演示内容已就绪：新建 {created} 条，保留 {kept} 条，跳过 {skipped} 条。",

@@ -109,6 +109,8 @@ class NginxFront:
     def start(self, port: int) -> None:
         """Write the configuration (readable by its owner only: it holds the signing key) and start nginx;
         return once it listens on `port`. A failure (the port taken, a bad setting) is a UserError naming it."""
+        if _listening(self.listen_host(), port):  # another server has it: nginx would fail, and we would not see it
+            raise UserError("front.port_taken", address=self.listen)
         self.folder.mkdir(parents=True, exist_ok=True, mode=0o700)
         # Request bodies nginx buffers go to a folder of their own that its workers can enter (the
         # instance folder is private); nginx makes the subfolders, owned by the workers' user.
@@ -123,7 +125,7 @@ class NginxFront:
         self.process = subprocess.Popen([self.nginx, "-c", str(conf), "-p", str(self.folder), "-e", str(error_log)],
                                         stdin=subprocess.DEVNULL, preexec_fn=stop_with_parent)
         deadline = time.monotonic() + START_DEADLINE_S
-        while not _listening(self.listen_host(), port):
+        while not _listening(self.listen_host(), port) or self.process.poll() is not None:
             if self.process.poll() is not None or time.monotonic() > deadline:
                 self.stop()
                 tail = error_log.read_text("utf-8", "replace")[-600:] if error_log.exists() else ""

@@ -141,3 +141,26 @@ def test_a_tus_upload_streams_through_the_front_and_a_cut_keeps_what_arrived(fro
 
     kept = wait_for(lambda: (o := offset()) > sent - 256 * 1024 and o, 10, "the bytes that arrived to be kept")
     assert kept <= sent  # streamed as it came: a buffering proxy would have kept nothing of a cut request
+
+
+def test_a_port_another_server_holds_stops_keting_serve_with_a_clear_message(tmp_path):
+    import subprocess
+    import sys
+
+    from tests.support.http_server import free_port
+
+    base = Path(tempfile.mkdtemp(prefix="keting-front-"))
+    base.chmod(0o755)
+    port = free_port()
+    with socket.socket() as taken:
+        taken.bind(("127.0.0.1", port))
+        taken.listen()
+        env = {**os.environ, "KETING_INSTANCE": str(base / "instance"), "KETING_MEDIA_ROOT": str(base / "media"),
+               "KETING_FRONT_SERVER": "nginx", "KETING_PORT": str(port)}
+        try:
+            done = subprocess.run([sys.executable, "-m", "server.cli", "serve"], env=env, capture_output=True,
+                                  text=True, timeout=60, cwd=Path(__file__).resolve().parents[3], check=False)
+        finally:
+            shutil.rmtree(base, ignore_errors=True)
+    assert done.returncode != 0
+    assert f"127.0.0.1:{port} 已被别的程序占用" in done.stderr
