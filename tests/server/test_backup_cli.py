@@ -21,17 +21,20 @@ from click.testing import CliRunner
 
 from server import create_app
 from server.cli import main
+from server.core.media_permissions import unreadable_by_others
 from server.web.context import get_db
 from stb_client.link.server_api import ServerApi
 from tests.conftest import REPO, pair_device
 from tests.support.clips import lecture_clip
 from tests.support.http_server import keting_serve
 from tests.support.media_probe import play_until_pictures, streams
+from tests.support.processes import wait_for
 from tests.support.signed import unsigned
 
 # `keting` in a subprocess, as an operator runs it, on the site's own instance folder (KETING_INSTANCE).
 LAUNCHER = """
 from server.cli import main
+from server.core.media_permissions import unreadable_by_others
 main(prog_name="keting")
 """
 
@@ -157,11 +160,11 @@ def test_a_live_server_backed_up_while_it_serves_is_restored_on_a_fresh_site_and
         writer = threading.Thread(target=keep_writing, args=(old_api, item_id, stop, answers))
         writer.start()
         try:
-            time.sleep(0.5)  # the box is writing before the backup starts
+            wait_for(lambda: len(answers) >= 3, 10, "the box writing before the backup starts")
             started = time.monotonic()
             backup = old.keting("backup", str(root / "backup"))
             ended = time.monotonic()
-            time.sleep(0.5)  # and after it ends
+            wait_for(lambda: sum(at > ended for at, _ in answers) >= 3, 10, "the box writing after it ends")
         finally:
             stop.set()
             writer.join(timeout=30)
@@ -169,6 +172,9 @@ def test_a_live_server_backed_up_while_it_serves_is_restored_on_a_fresh_site_and
         assert "备份完成" in backup.stdout
         assert all(ok is True for _, ok in answers), [ok for _, ok in answers if ok is not True][:3]
         assert sum(started < at < ended for at, _ in answers) >= 5  # the server kept writing during the backup
+        # What the transcode, the channels and the guide wrote is readable by the front's workers (www-data).
+        wait_for(lambda: (old.root / "media" / "guide" / "epg.xml").is_file(), 30, "the guide files")
+        assert unreadable_by_others(old.root / "media") == []
 
     manifest = json.loads((root / "backup" / "manifest.json").read_text("utf-8"))
     assert not any(entry["path"].startswith("live/") for entry in manifest["media"])
