@@ -18,6 +18,7 @@ from collections.abc import Callable, Iterable
 from urllib.parse import urlsplit
 
 from server.core.errors import UserError
+from server.core.networks import in_networks, networks, plain_ip
 
 # The protocols ffmpeg may use for each scheme (HLS over http(s) fetches its segments the same way;
 # "crypto" decrypts AES-128 HLS). Nothing here reads a file or runs a subprocess.
@@ -39,22 +40,10 @@ def resolve(host: str) -> list[str]:
 
 
 def _listed(addresses: Iterable[str], allowed: Iterable[str]) -> bool:
-    """Whether LIVE_INPUT_HOSTS names a network (or an address) holding all these addresses."""
-    entries = [entry.strip().lower() for entry in allowed if entry.strip()]
-    networks = []
-    for entry in entries:
-        try:
-            networks.append(ipaddress.ip_network(entry, strict=False))
-        except ValueError:
-            continue  # a host name: compared above
+    """Whether LIVE_INPUT_HOSTS names a network (or an address) holding all these addresses (host names
+    are compared by the caller)."""
     addresses = list(addresses)
-    return bool(networks) and bool(addresses) and all(
-        any(_plain(address) in network for network in networks) for address in addresses)
-
-
-def _plain(address: str) -> ipaddress.IPv4Address | ipaddress.IPv6Address:
-    ip = ipaddress.ip_address(address.split("%", 1)[0])
-    return ip.ipv4_mapped if isinstance(ip, ipaddress.IPv6Address) and ip.ipv4_mapped else ip
+    return bool(networks(allowed)) and bool(addresses) and all(in_networks(a, allowed) for a in addresses)
 
 
 # Networks whose last 32 bits are an IPv4 address a router or host may reach: NAT64 (well-known and
@@ -65,7 +54,7 @@ _CARRY_IPV4 = tuple(ipaddress.ip_network(net) for net in ("64:ff9b::/96", "64:ff
 
 def _inside(address: str) -> bool:
     """Whether an address, or one it carries inside (6to4, NAT64, IPv4-compatible, Teredo), is not public."""
-    ip = _plain(address)
+    ip = plain_ip(address)
     found = [ip]
     if isinstance(ip, ipaddress.IPv6Address):
         if ip.sixtofour:

@@ -14,7 +14,6 @@ scrape time (one collector); request latency is this process's.
 from __future__ import annotations
 
 import contextlib
-import ipaddress
 import shutil
 import time
 from datetime import timedelta
@@ -27,6 +26,7 @@ from prometheus_client.core import GaugeMetricFamily
 from server.broadcast.runner import LEASE_NAME
 from server.core.errors import UserError
 from server.core.leases import holding
+from server.core.networks import in_networks
 from server.core.timestamps import format_utc
 from server.web.context import clock, current_lineup, site
 
@@ -127,19 +127,6 @@ def init_app(app) -> Histogram:
     return latency
 
 
-def _allowed(address: str, allowed: str) -> bool:
-    """Whether `address` is in one of the comma-separated networks of METRICS_ALLOWED."""
-    try:
-        ip = ipaddress.ip_address(address)
-    except ValueError:
-        return False
-    for network in (part.strip() for part in allowed.split(",") if part.strip()):
-        with contextlib.suppress(ValueError):
-            if ip in ipaddress.ip_network(network, strict=False):
-                return True
-    return False
-
-
 def _operator() -> bool:
     """Whether the request comes from an address METRICS_ALLOWED lists, as far as this process can tell.
 
@@ -148,7 +135,7 @@ def _operator() -> bool:
     """
     if request.headers.get("X-Forwarded-For") and not current_app.extensions.get("keting_proxy_hops"):
         return False
-    return _allowed(request.remote_addr or "", current_app.config["METRICS_ALLOWED"])
+    return in_networks(request.remote_addr or "", current_app.config["METRICS_ALLOWED"].split(","))
 
 
 @bp.get("/metrics")

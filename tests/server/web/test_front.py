@@ -7,7 +7,6 @@ import os
 import shutil
 import socket
 import tempfile
-import time
 import urllib.request
 from pathlib import Path
 
@@ -59,9 +58,8 @@ def test_slow_senders_do_not_hold_the_apps_threads(fronted):
             conn.sendall(b"POST /api/v1/devices HTTP/1.1\r\nHost: 127.0.0.1\r\nContent-Type: application/json\r\n"
                          b"Content-Length: 1000\r\n\r\n{")
             slow.append(conn)
-        started = time.monotonic()
-        status, _, _ = get(f"{url}/healthz", timeout=5)
-        assert status in (200, 503) and time.monotonic() - started < 2
+        status, _, _ = get(f"{url}/healthz", timeout=5)  # unbuffered, the app's threads would all be waiting
+        assert status in (200, 503)
     finally:
         for conn in slow:
             conn.close()
