@@ -238,6 +238,12 @@ def demo(remove: bool) -> None:
     token_file = Path(current_app.instance_path) / DEMO_TOKEN_FILE
     if _ensure_demo_device(token_file):
         _say("cli.demo_device", path=token_file)
+    from server.demo import demo_content
+    from server.demo_records import load_demo_records
+
+    box = get_db().execute("SELECT id FROM devices WHERE serial = 'DEMO-STB-0001' AND state = 'approved' "
+                           "ORDER BY id DESC LIMIT 1").fetchone()
+    load_demo_records(get_db(), demo_content(), box["id"] if box else None, clock(), config)
     sample = get_db().execute(
         "SELECT hls_path FROM items WHERE demo_key IS NOT NULL AND hls_path IS NOT NULL ORDER BY id LIMIT 1").fetchone()
     if sample:
@@ -407,6 +413,24 @@ def user_add(username: str, role: str, boards: tuple[str, ...], all_boards: bool
     created = add_user(get_db(), current_lineup(), username, _read_password(password_stdin), role, clock(),
                        display_name, boards, all_boards)
     _say("cli.user_added", username=created.username, role=created.role)
+
+
+@user.command("org", help="Limit an administrator to an organisation and what is under it (members, study "
+                          "records): keting user org NAME 东风社区; --all lifts the limit.")
+@click.argument("username")
+@click.argument("org", required=False)
+@click.option("--all", "whole_site", is_flag=True, help="The whole site (no limit).")
+@with_app
+def user_org(username: str, org: str | None, whole_site: bool) -> None:
+    """Set or lift an account's organisation limit."""
+    from server.accounts.organisations import find_organisation
+    from server.accounts.users import set_organisation
+
+    if (org is None) == (not whole_site):
+        raise click.UsageError(text("cli.user_org_usage"))
+    org_id = None if whole_site else find_organisation(get_db(), org).id
+    changed = set_organisation(get_db(), username, org_id, clock())
+    _say("cli.user_org_set", username=changed.username, org=org or text("cli.whole_site"))
 
 
 @user.command("list", help="All accounts with role, board limits and state.")

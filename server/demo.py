@@ -85,10 +85,15 @@ def _existing(db: Database, demo_key: str):
     return db.execute("SELECT id, hls_path FROM items WHERE demo_key = ?", [f"demo:{demo_key}"]).fetchone()
 
 
+def demo_content() -> dict:
+    """The demo's content file (organisations, clips, articles, the roster and past lessons)."""
+    return yaml.safe_load(CONTENT_FILE.read_text(encoding="utf-8"))
+
+
 def load_demo(db: Database, lineup: Lineup, media_root: Path, ffmpeg_cmd: str, font: str,
               log: Callable[[str], None] = lambda _line: None) -> DemoReport:
     """Create whatever demo content is missing; leave what is there."""
-    content = yaml.safe_load(CONTENT_FILE.read_text(encoding="utf-8"))
+    content = demo_content()
     report = DemoReport()
     org_ids: dict[str, int] = {}
     _ensure_organisations(db, content["organisations"], None, org_ids)

@@ -19,9 +19,10 @@ SERVER_ROOMS = {
     "catalogue": {"core", "accounts"},
     "ingest": {"core", "accounts", "catalogue"},
     "broadcast": {"core", "accounts", "catalogue", "ingest"},
-    "web": {"core", "accounts", "catalogue", "ingest", "broadcast"},
+    "records": {"core", "accounts", "catalogue", "broadcast"},
+    "web": {"core", "accounts", "catalogue", "ingest", "broadcast", "records"},
 }
-DOMAIN_ROOMS = {"core", "accounts", "catalogue", "ingest", "broadcast"}
+DOMAIN_ROOMS = {"core", "accounts", "catalogue", "ingest", "broadcast", "records"}
 STB_ROOMS = {"ui": set(), "link": {"ui"}, "hardware": {"ui"}}
 # The TV's pure core may use only these outside itself (an allow-list: no network, files, threads, clock).
 PURE_IMPORTS = {"__future__", "dataclasses", "enum", "collections", "typing", "math",

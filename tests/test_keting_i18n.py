@@ -9,11 +9,11 @@ import pytest
 from keting_i18n import CATALOGUES, DEFAULT_LANGUAGE, placeholders, text
 from tests.conftest import REPO
 
-# Any quoted "group.name" string whose group is a catalogue section is a message id.
+# Any quoted "group.name" (or "group.sub.name") string whose group is a catalogue section is a message id.
 SECTIONS = sorted({key.split(".")[0] for key in CATALOGUES[DEFAULT_LANGUAGE]})
 # (url_for's endpoint names look alike and are skipped; an id ending in "_" is a prefix
 # completed at run time, listed in DYNAMIC below.)
-USE = re.compile(r"""(?<!url_for\()["']((?:""" + "|".join(SECTIONS) + r""")\.[a-z0-9_]*[a-z0-9])["']""")
+USE = re.compile(r"""(?<!url_for\()["']((?:""" + "|".join(SECTIONS) + r""")\.[a-z0-9_.]*[a-z0-9])["']""")
 # The console's scripts ask for t("name"): catalogue id console.js.name.
 SCRIPT_USE = re.compile(r"""\bt\(["'`]([a-z0-9_]+)["'`]""")
 DYNAMIC = re.compile(r"^(api\.http_\d+|config\.type_\w+"

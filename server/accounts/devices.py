@@ -156,7 +156,8 @@ def approve_device(db: Database, pairing_code: str, org_id: int | None, now: dat
     """Approve the pending box showing `pairing_code`, placing it in an organisation.
 
     Other registrations of the same serial are revoked: it is the same box,
-    re-paired, and its old token must stop working.
+    re-paired, and its old token must stop working. Re-paired into the same
+    organisation, it keeps its household (its members' study records go on).
     """
     code = pairing_code.strip().replace(" ", "")
     with write_transaction(db):
@@ -165,14 +166,20 @@ def approve_device(db: Database, pairing_code: str, org_id: int | None, now: dat
             raise NotFound("device.no_such_pairing_code", code=code)
         if org_id is not None and not db.execute("SELECT 1 FROM organisations WHERE id = ?", [org_id]).fetchone():
             raise NotFound("org.not_found", ref=org_id)
+        # The box keeps its household only when it is re-paired into the organisation it was approved in: a
+        # serial is what a box says it is, and someone else's box claiming it must not see that household.
+        household = db.execute(
+            """SELECT household_id FROM devices WHERE serial = ? AND id != ? AND state = 'approved'
+               AND org_id IS ? AND household_id IS NOT NULL ORDER BY id DESC LIMIT 1""",
+            [row["serial"], row["id"], org_id]).fetchone()
         db.execute(
             """UPDATE devices SET state = 'revoked', revoked_at = ?, token_hash = NULL
                WHERE serial = ? AND id != ? AND state != 'revoked'""",
             [format_utc(now), row["serial"], row["id"]])
         db.execute(
             """UPDATE devices SET state = 'approved', org_id = ?, approved_at = ?,
-                   pairing_code = NULL, pairing_expires_at = NULL WHERE id = ?""",
-            [org_id, format_utc(now), row["id"]])
+                   pairing_code = NULL, pairing_expires_at = NULL, household_id = ? WHERE id = ?""",
+            [org_id, format_utc(now), household["household_id"] if household else None, row["id"]])
         return get_device(db, row["id"])
 
 

@@ -50,6 +50,7 @@ class User:
     disabled: bool
     boards: tuple[str, ...]
     all_boards: bool = False  # an explicit "every board": an editor with no boards listed edits none
+    org_id: int | None = None  # an administrator of this organisation sees members under it only; None: all
 
     def may_edit(self, board_id: str) -> bool:
         """Administrators edit everything; editors the boards listed, or all with the all-boards flag."""
@@ -78,7 +79,7 @@ def load_user(db: Database, row) -> User:
     boards = tuple(r[0] for r in db.execute(
         "SELECT board_id FROM user_boards WHERE user_id = ? ORDER BY board_id", [row["id"]]))
     return User(row["id"], row["username"], row["display_name"], row["role"], bool(row["disabled"]), boards,
-                bool(row["all_boards"]))
+                bool(row["all_boards"]), row["org_id"])
 
 
 def get_user(db: Database, username: str) -> User:
@@ -116,6 +117,16 @@ def add_user(db: Database, lineup: Lineup, username: str, password: str, role: s
              int(bool(all_boards)), format_utc(now), format_utc(now)])
         for board_id in sorted(set(boards)):
             db.execute("INSERT INTO user_boards (user_id, board_id) VALUES (?, ?)", [cursor.lastrowid, board_id])
+    return get_user(db, username)
+
+
+def set_organisation(db: Database, username: str, org_id: int | None, now: datetime) -> User:
+    """Limit an account to an organisation and everything under it (members, study records); None: the whole
+    site. Someone limited cannot lift the limit: only an administrator of the whole site changes it."""
+    user = get_user(db, username)
+    if org_id is not None and not db.execute("SELECT 1 FROM organisations WHERE id = ?", [org_id]).fetchone():
+        raise NotFound("org.not_found", ref=org_id)
+    db.execute("UPDATE users SET org_id = ?, updated_at = ? WHERE id = ?", [org_id, format_utc(now), user.id])
     return get_user(db, username)
 
 

@@ -66,6 +66,7 @@ class Entry:
     live_state: str | None = None
     live_error: str | None = None
     recording_item_id: int | None = None
+    study: bool = False  # a study programme (学习): watching it credits study time like a video
 
 
 @dataclass
@@ -82,7 +83,7 @@ def _entry(row) -> Entry:
     return Entry(row["id"], row["channel"], row["item_id"], row["rule_id"], row["title"],
                  parse_time(row["start_at"]), parse_time(row["end_at"]), bool(row["important"]),
                  row["state"], row["preempted_by"], row["live_url"], row["live_state"], row["live_error"],
-                 row["recording_item_id"])
+                 row["recording_item_id"], bool(row["study"]))
 
 
 def local_label(moment: datetime, zone: str) -> str:
@@ -165,17 +166,18 @@ def _end_for(item, start: datetime) -> datetime:
 
 
 def _insert(db: Database, channel: int, item, start: datetime, important: bool, now: datetime,
-            user_id: int | None, rule_id: int | None = None) -> int:
+            user_id: int | None, rule_id: int | None = None, study: bool = False) -> int:
     cursor = db.execute(
         """INSERT INTO schedule_entries (channel, item_id, rule_id, title, start_at, end_at, important,
-           created_by, created_at, updated_at) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?)""",
+           created_by, created_at, updated_at, study) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)""",
         [channel, item["id"], rule_id, item["title"], format_utc(start), format_utc(_end_for(item, start)),
-         int(important), user_id, format_utc(now), format_utc(now)])
+         int(important), user_id, format_utc(now), format_utc(now), int(study)])
     return cursor.lastrowid
 
 
 def add_entry(db: Database, lineup: Lineup, *, channel: int, item_id: int, start: datetime, important: bool,
-              now: datetime, zone: str, user_id: int | None = None, dry_run: bool = False) -> Outcome:
+              now: datetime, zone: str, user_id: int | None = None, dry_run: bool = False,
+              study: bool = False) -> Outcome:
     """Put an item on a channel at `start` (after now); pre-empt when important. dry_run checks only."""
     _check_channel(lineup, channel)
     if start <= now:
@@ -186,7 +188,7 @@ def add_entry(db: Database, lineup: Lineup, *, channel: int, item_id: int, start
         outcome = Outcome(preempted=preempted, cut=cut)
         if dry_run:
             return outcome
-        entry_id = _insert(db, channel, item, start, important, now, user_id)
+        entry_id = _insert(db, channel, item, start, important, now, user_id, study=study)
         _apply_preemption(db, entry_id, start, preempted, cut, now)
     outcome.entries.append(get_entry(db, entry_id))
     return outcome
@@ -198,7 +200,7 @@ MAX_LIVE_HOURS = 12
 def add_live_entry(db: Database, lineup: Lineup, *, channel: int, live_url: str, title: str, start: datetime,
                    duration: timedelta, important: bool, now: datetime, zone: str, user_id: int | None = None,
                    dry_run: bool = False, allowed_hosts: Iterable[str] = (),
-                   resolver: Resolver | None = None) -> Outcome:
+                   resolver: Resolver | None = None, study: bool = False) -> Outcome:
     """A live event: ffmpeg relays `live_url` onto the channel from `start` for `duration` (live_relay.py).
 
     The URL is checked by live_input.py: an allowed scheme, and a public host unless `allowed_hosts` lists it.
@@ -218,9 +220,9 @@ def add_live_entry(db: Database, lineup: Lineup, *, channel: int, live_url: str,
             return outcome
         entry_id = db.execute(
             """INSERT INTO schedule_entries (channel, live_url, title, start_at, end_at, important, live_state,
-               created_by, created_at, updated_at) VALUES (?, ?, ?, ?, ?, ?, 'waiting', ?, ?, ?)""",
+               created_by, created_at, updated_at, study) VALUES (?, ?, ?, ?, ?, ?, 'waiting', ?, ?, ?, ?)""",
             [channel, url, title, format_utc(start), format_utc(start + duration), int(important), user_id,
-             format_utc(now), format_utc(now)]).lastrowid
+             format_utc(now), format_utc(now), int(study)]).lastrowid
         _apply_preemption(db, entry_id, start, preempted, cut, now)
     outcome.entries.append(get_entry(db, entry_id))
     return outcome
@@ -234,14 +236,16 @@ def _refuse_if_started(entry: Entry, now: datetime, zone: str) -> None:
 
 def update_entry(db: Database, lineup: Lineup, entry_id: int, *, now: datetime, zone: str,
                  start: datetime | None = None, item_id: int | None = None, important: bool | None = None,
-                 dry_run: bool = False) -> Outcome:
-    """Move an entry, change its item or its importance; never one on air or in the past."""
+                 dry_run: bool = False, study: bool | None = None) -> Outcome:
+    """Move an entry, change its item, its importance or whether it is a study programme; never one on air or
+    in the past."""
     entry = get_entry(db, entry_id)
     _refuse_if_started(entry, now, zone)
     new_start = start or entry.start
     if new_start <= now:
         raise UserError("schedule.in_the_past", value=local_label(new_start, zone), now=local_label(now, zone))
     new_important = entry.important if important is None else important
+    new_study = entry.study if study is None else study
     with write_transaction(db):
         if entry.live_url is not None and item_id is None:  # a live event keeps its length
             item_id_now, title, new_end = None, entry.title, new_start + (entry.end - entry.start)
@@ -253,10 +257,10 @@ def update_entry(db: Database, lineup: Lineup, entry_id: int, *, now: datetime, 
         if dry_run:
             return outcome
         db.execute("""UPDATE schedule_entries SET item_id = ?, live_url = CASE WHEN ? IS NULL THEN live_url END,
-                      title = ?, start_at = ?, end_at = ?, important = ?,
+                      title = ?, start_at = ?, end_at = ?, important = ?, study = ?,
                       state = 'scheduled', preempted_by = NULL, updated_at = ? WHERE id = ?""",
                    [item_id_now, item_id_now, title, format_utc(new_start), format_utc(new_end),
-                    int(new_important), format_utc(now), entry.id])
+                    int(new_important), int(new_study), format_utc(now), entry.id])
         _apply_preemption(db, entry.id, new_start, preempted, cut, now)
     outcome.entries.append(get_entry(db, entry.id))
     return outcome
@@ -272,7 +276,7 @@ def delete_entry(db: Database, entry_id: int, *, now: datetime, zone: str) -> En
 
 def add_rule(db: Database, lineup: Lineup, *, channel: int, item_id: int, cron: str, zone: str, first: date,
              last: date | None, important: bool, now: datetime, horizon_days: int, user_id: int | None = None,
-             dry_run: bool = False) -> Outcome:
+             dry_run: bool = False, study: bool = False) -> Outcome:
     """A recurring entry: every occurrence from `first` (or now) is placed like a one-off entry.
 
     Occurrences are expanded `horizon_days` ahead (extend_rules moves that
@@ -298,12 +302,12 @@ def add_rule(db: Database, lineup: Lineup, *, channel: int, item_id: int, cron: 
             return outcome
         rule_id = db.execute(
             """INSERT INTO schedule_rules (channel, item_id, title, cron, timezone, first_date, last_date, important,
-               expanded_until, created_by, created_at) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)""",
+               expanded_until, created_by, created_at, study) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)""",
             [channel, item["id"], item["title"], cron, zone, first.isoformat(), last.isoformat() if last else None,
-             int(important), format_utc(until), user_id, format_utc(now)]).lastrowid
+             int(important), format_utc(until), user_id, format_utc(now), int(study)]).lastrowid
         ids = []
         for start, preempted, cut in plans:
-            ids.append(_insert(db, channel, item, start, important, now, user_id, rule_id))
+            ids.append(_insert(db, channel, item, start, important, now, user_id, rule_id, study))
             _apply_preemption(db, ids[-1], start, preempted, cut, now)
     outcome.rule_id = rule_id
     outcome.entries = [get_entry(db, entry_id) for entry_id in ids]
@@ -327,7 +331,7 @@ def extend_rules(db: Database, now: datetime, horizon_days: int) -> int:
                 end = _end_for(item, start)
                 in_the_way = _overlapping(db, rule["channel"], start, end, None)
                 entry_id = _insert(db, rule["channel"], item, start, bool(rule["important"]), now,
-                                   rule["created_by"], rule["id"])
+                                   rule["created_by"], rule["id"], bool(rule["study"]))
                 if in_the_way and not (rule["important"] and not any(e.important for e in in_the_way)):
                     db.execute("UPDATE schedule_entries SET state = 'preempted', preempted_by = ? WHERE id = ?",
                                [in_the_way[0].id, entry_id])

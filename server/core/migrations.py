@@ -500,6 +500,88 @@ def m020_change_counters(db: Database) -> None:
         db.execute(f"CREATE TRIGGER notices_{event.lower()}_bumps_counter AFTER {event} ON notices "
                    + bump.format(topic="notices"))
 
+@migration
+def m021_study_records(db: Database) -> None:
+    """Study records (学习档案): party members in branches, households (a box and its members), the watch
+    intervals boxes report, the pieces of them each member is credited for, and the credit per member, video or
+    programme and local day that the reports are read from. Administrators may be limited to an organisation;
+    schedule rules and entries can be study programmes (学习), which credit like a video."""
+    # RESTRICT: deleting an administrator's organisation must not lift the limit (fail closed).
+    _run(db, "ALTER TABLE users ADD COLUMN org_id INTEGER REFERENCES organisations(id) ON DELETE RESTRICT", """
+        CREATE TABLE households (
+            id INTEGER PRIMARY KEY,
+            name TEXT NOT NULL DEFAULT '',
+            created_at TEXT NOT NULL
+        )""",
+        "ALTER TABLE devices ADD COLUMN household_id INTEGER REFERENCES households(id) ON DELETE SET NULL",
+        "CREATE INDEX devices_household ON devices (household_id)", """
+        CREATE TABLE members (
+            id INTEGER PRIMARY KEY,
+            name TEXT NOT NULL CHECK (length(name) BETWEEN 1 AND 50),
+            branch_id INTEGER NOT NULL REFERENCES organisations(id) ON DELETE RESTRICT,
+            phone TEXT NOT NULL DEFAULT '',
+            member_no TEXT,
+            active INTEGER NOT NULL DEFAULT 1 CHECK (active IN (0, 1)),
+            household_id INTEGER REFERENCES households(id) ON DELETE SET NULL,
+            created_at TEXT NOT NULL,
+            updated_at TEXT NOT NULL
+        )""",
+        "CREATE UNIQUE INDEX members_number ON members (member_no) WHERE member_no IS NOT NULL",
+        "CREATE INDEX members_branch ON members (branch_id, name)",
+        "CREATE INDEX members_household ON members (household_id)", """
+        CREATE TABLE watch_intervals (
+            id INTEGER PRIMARY KEY,
+            device_id INTEGER REFERENCES devices(id) ON DELETE SET NULL,
+            key TEXT NOT NULL,
+            item_id INTEGER,
+            channel INTEGER,
+            media_from REAL NOT NULL DEFAULT 0,
+            media_to REAL NOT NULL DEFAULT 0,
+            started_at REAL NOT NULL,
+            ended_at REAL NOT NULL,
+            members TEXT NOT NULL DEFAULT '',
+            received_at TEXT NOT NULL,
+            CHECK ((item_id IS NULL) != (channel IS NULL)),
+            CHECK (ended_at >= started_at),
+            UNIQUE (device_id, key)
+        )""", """
+        CREATE TABLE watch_pieces (
+            member_id INTEGER NOT NULL REFERENCES members(id) ON DELETE CASCADE,
+            subject TEXT NOT NULL,
+            interval_id INTEGER NOT NULL REFERENCES watch_intervals(id) ON DELETE CASCADE,
+            media_from REAL NOT NULL,
+            media_to REAL NOT NULL,
+            started_at REAL NOT NULL,
+            ended_at REAL NOT NULL,
+            PRIMARY KEY (member_id, subject, interval_id)
+        ) WITHOUT ROWID""",
+        "CREATE INDEX watch_pieces_interval ON watch_pieces (interval_id)",
+        # A member's pieces by time: the daily flood check and a year's lessons read a range, not a history.
+        "CREATE INDEX watch_pieces_member_time ON watch_pieces (member_id, started_at)", """
+        CREATE TABLE study_subjects (
+            subject TEXT PRIMARY KEY,
+            kind TEXT NOT NULL CHECK (kind IN ('video', 'programme')),
+            ref_id INTEGER NOT NULL,
+            title TEXT NOT NULL,
+            duration_s REAL NOT NULL CHECK (duration_s > 0)
+        ) WITHOUT ROWID""", """
+        CREATE TABLE study_credit (
+            member_id INTEGER NOT NULL REFERENCES members(id) ON DELETE CASCADE,
+            day TEXT NOT NULL,
+            subject TEXT NOT NULL REFERENCES study_subjects(subject),
+            seconds REAL NOT NULL CHECK (seconds >= 0),
+            PRIMARY KEY (member_id, day, subject)
+        ) WITHOUT ROWID""",
+        "ALTER TABLE schedule_rules ADD COLUMN study INTEGER NOT NULL DEFAULT 0 CHECK (study IN (0, 1))",
+        "ALTER TABLE schedule_entries ADD COLUMN study INTEGER NOT NULL DEFAULT 0 CHECK (study IN (0, 1))",
+        "INSERT INTO change_counters (topic, version) VALUES ('households', 0)")
+    bump = "BEGIN UPDATE change_counters SET version = version + 1 WHERE topic = 'households'; END"
+    for event in ("INSERT", "DELETE", "UPDATE OF name, active, household_id"):
+        db.execute(f"CREATE TRIGGER members_{event.split()[0].lower()}_bumps_households AFTER {event} ON members "
+                   + bump)
+    db.execute("CREATE TRIGGER devices_household_bumps_households AFTER UPDATE OF household_id ON devices " + bump)
+
+
 def applied_migrations(db: Database) -> list[str]:
     """Names of the migrations already applied, in the order they ran."""
     if not db["_migrations"].exists():

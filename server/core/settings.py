@@ -201,6 +201,21 @@ SETTINGS: tuple[Setting, ...] = (
     Setting("ACCESS_LOG", str, "",
             "Where `keting serve` writes one line per request (the front's, else gunicorn's): a file path, "
             "- for stderr (the journal under systemd), or empty for none."),
+    Setting("STUDY_MIN_SITTING_SECONDS", int, 120,
+            "Study credit starts only once this much of a video was watched in one sitting (学时 rules)."),
+    Setting("STUDY_SITTING_GAP_SECONDS", int, 600,
+            "A pause up to this long keeps a sitting going (for the minimum above)."),
+    Setting("STUDY_DAILY_CAP_MINUTES", int, 60, "Most study credit a member earns from one video in one day."),
+    Setting("STUDY_LESSON_MINUTES", int, 45, "Minutes of credit in one 学时."),
+    Setting("STUDY_ANNUAL_TARGET", float, 32.0, "学时 each member is asked to reach in a year."),
+    Setting("STILL_WATCHING_SECONDS", int, 1800,
+            "Seconds without a key press during a video or channel before the TV asks \"还在看吗？\"; credit "
+            "pauses when nobody answers. 0: never ask."),
+    Setting("STILL_WATCHING_ANSWER_SECONDS", int, 60, "How long the TV waits for an answer to \"还在看吗？\"."),
+    Setting("VIEWERS_IDLE_HOURS", float, 2.0,
+            "Hours without a key press after which the TV asks \"谁在看？\" again (so does switching it off)."),
+    Setting("WATCH_REPORT_MAX_AGE_DAYS", int, 7,
+            "Oldest watch report a box may still send (kept offline while the server was away)."),
 )
 
 SETTINGS_BY_NAME = {s.name: s for s in SETTINGS}

@@ -2,7 +2,8 @@
 
 Answers are kept as the JSON the server sent, keyed by what was asked; a
 start-up shows the cached Home at once, before the network answers.
-Positions reported while offline wait here until the server is back.
+Positions and watch intervals reported while offline wait here until the server is back
+(intervals with their real times, for up to a week).
 """
 
 from __future__ import annotations
@@ -23,8 +24,14 @@ def _v1_answers_and_positions(db: sqlite3.Connection) -> None:
     db.execute("CREATE TABLE IF NOT EXISTS pending_positions (item_id INTEGER PRIMARY KEY, position_s REAL NOT NULL)")
 
 
+def _v2_pending_watch(db: sqlite3.Connection) -> None:
+    db.execute("CREATE TABLE IF NOT EXISTS pending_watch (key TEXT PRIMARY KEY, body TEXT NOT NULL, "
+               "ended_at REAL NOT NULL)")
+
+
 # The cache's schema, in order: the file's PRAGMA user_version counts those applied. Add, never edit.
-MIGRATIONS: tuple[Callable[[sqlite3.Connection], None], ...] = (_v1_answers_and_positions,)
+MIGRATIONS: tuple[Callable[[sqlite3.Connection], None], ...] = (_v1_answers_and_positions, _v2_pending_watch)
+WATCH_KEEP_SECONDS = 7 * 24 * 3600  # the server takes reports up to a week old
 
 
 class CacheTooNew(RuntimeError):
@@ -98,3 +105,26 @@ class AnswerCache:
         """Drop an item's waiting position once the server has it."""
         with self.lock:
             self.db.execute("DELETE FROM pending_positions WHERE item_id = ?", [item_id])
+
+    def keep_watch(self, interval: dict) -> None:
+        """Keep a watch interval until the server has it; a longer version of the same key replaces it."""
+        with self.lock:
+            self.db.execute(
+                """INSERT INTO pending_watch (key, body, ended_at) VALUES (?, ?, ?)
+                   ON CONFLICT (key) DO UPDATE SET body = excluded.body, ended_at = excluded.ended_at
+                   WHERE excluded.ended_at >= pending_watch.ended_at""",
+                [interval["key"], json.dumps(interval), interval["ended_at"]])
+
+    def pending_watch(self, limit: int = 100, now: float | None = None) -> list[dict]:
+        """The oldest intervals waiting to be sent (those older than a week are dropped: too late to count)."""
+        with self.lock:
+            self.db.execute("DELETE FROM pending_watch WHERE ended_at < ?",
+                            [(time.time() if now is None else now) - WATCH_KEEP_SECONDS])
+            rows = self.db.execute("SELECT body FROM pending_watch ORDER BY ended_at LIMIT ?", [limit]).fetchall()
+        return [json.loads(row[0]) for row in rows]
+
+    def forget_watch(self, sent: list[dict]) -> None:
+        """Drop intervals the server has taken, unless a longer version arrived meanwhile."""
+        with self.lock:
+            self.db.executemany("DELETE FROM pending_watch WHERE key = ? AND ended_at <= ?",
+                                [(i["key"], i["ended_at"]) for i in sent])

@@ -123,3 +123,17 @@ class ServerApi:
     def notices(self) -> list[dict]:
         """What the box should show now (conditional GET)."""
         return self._request("GET", "/api/v1/notices", conditional=True)[1]["notices"]
+
+    def household(self) -> dict:
+        """The members who watch this box, and the timings of "谁在看" and "还在看吗"."""
+        return self._request("GET", "/api/v1/household")[1]
+
+    def study(self, member_id: int) -> dict:
+        """我的学习 of one member of the box's household."""
+        return self._request("GET", f"/api/v1/study/{int(member_id)}")[1]
+
+    def report_watch(self, intervals: list[dict], sent_at: float | None = None) -> dict:
+        """Send watch intervals (at most 100) with the box's clock when sent (the server corrects a clock far
+        off); the server answers how many it took and why others were refused."""
+        body = {"intervals": intervals, **({"sent_at": round(sent_at, 3)} if sent_at is not None else {})}
+        return self._request("POST", "/api/v1/watch", body)[1]

@@ -12,6 +12,7 @@ from __future__ import annotations
 
 import logging
 import queue
+import secrets
 import threading
 import time
 from collections.abc import Callable
@@ -30,26 +31,37 @@ from stb_client.ui.model import (
     FetchBoards,
     FetchChannels,
     FetchGuide,
+    FetchHousehold,
     FetchItem,
     FetchItems,
     FetchNotices,
+    FetchStudy,
     Guide,
     GuideLoaded,
     GuideSlot,
+    Household,
+    HouseholdLoaded,
     ItemDetail,
     ItemLoaded,
     ItemsLoaded,
     ItemSummary,
+    Lesson,
+    Member,
     Notice,
     NoticesLoaded,
     Programme,
     ReportPlaying,
     ReportPosition,
+    ReportWatch,
+    StudyCard,
+    StudyLoaded,
 )
 
 log = logging.getLogger(__name__)
 POLL_SECONDS = 30.0
 OFFLINE_POLL_SECONDS = 5.0
+HOUSEHOLD_EVERY_POLLS = 20  # who watches changes seldom: asked at start, on reconnection and every 10 minutes
+WATCH_BATCH = 100
 ITEMS_PER_REQUEST = 99  # items are opened by number 1..99
 
 
@@ -111,6 +123,34 @@ class _Poll:
     """The sync thread's own tick: refresh channels and notices."""
 
 
+class _SendWatch:
+    """Send the watch intervals waiting in the cache (after the server came back)."""
+
+
+def wall_time(mono: float) -> float:
+    """A time of the reducer's (monotonic) clock as wall-clock seconds since the epoch."""
+    return time.time() - (time.monotonic() - mono)
+
+
+def household_from(raw: dict) -> Household:
+    """The household answer as the client's household, with the prompts' timings."""
+    return Household(tuple(Member(m["id"], m["name"]) for m in raw.get("members", [])),
+                     float(raw.get("still_watching_s", 1800)), float(raw.get("still_watching_answer_s", 60)),
+                     float(raw.get("viewers_idle_s", 7200)))
+
+
+def study_from(raw: dict) -> StudyCard:
+    """The 我的学习 answer as the client's card."""
+    def lesson(entry: dict) -> Lesson:
+        duration = entry.get("duration_s") or 0
+        return Lesson(entry["title"], float(entry.get("lessons") or 0), bool(entry.get("finished")),
+                      entry.get("item_id"), min(1.0, (entry.get("credited_s") or 0) / duration) if duration else 0.0)
+    return StudyCard(raw["member"]["id"], raw["member"]["name"], float(raw["year_lessons"]),
+                     float(raw["target_lessons"]), float(raw["month_lessons"]),
+                     tuple(lesson(e) for e in raw.get("recent", [])),
+                     tuple(lesson(e) for e in raw.get("unfinished", [])))
+
+
 class ServerSync:
     """Runs requests for the reducer's fetch and report effects, and the periodic polls.
 
@@ -127,6 +167,9 @@ class ServerSync:
         self.poll_s, self.offline_poll_s = poll_s, offline_poll_s
         self.tasks: queue.Queue = queue.Queue()
         self.online: bool | None = None
+        self.session = secrets.token_hex(6)  # watch intervals' keys: unique across restarts of the box
+        self.unsent_watch: dict[str, dict] = {}  # without a cache: the intervals not taken yet
+        self.wall_starts: dict[str, float] = {}  # each interval's wall-clock start, fixed when first sent
         self.stopping = threading.Event()
         self.thread = threading.Thread(target=self._run, name="server-sync", daemon=True)
 
@@ -142,7 +185,7 @@ class ServerSync:
     @staticmethod
     def handles(effect: object) -> bool:
         """Whether `effect` is a request for the server (a fetch or a report)."""
-        return type(effect) in FETCHES or isinstance(effect, (ReportPosition, ReportPlaying))
+        return type(effect) in FETCHES or isinstance(effect, (ReportPosition, ReportPlaying, ReportWatch))
 
     def request(self, effect: object) -> None:
         """Queue one fetch or report effect; its answer comes back as an event."""
@@ -152,7 +195,7 @@ class ServerSync:
 
     def show_cached(self) -> None:
         """Emit what the cache holds for Home and the guide (at start, before the network answers)."""
-        for effect in (FetchBoards(), FetchChannels()):
+        for effect in (FetchBoards(), FetchChannels(), FetchHousehold()):
             request = FETCHES[type(effect)]
             raw = self.cache.get(request.key(effect)) if self.cache else None
             if raw is not None:
@@ -160,6 +203,7 @@ class ServerSync:
 
     def _run(self) -> None:
         last_poll = float("-inf")
+        polls = 0
         while not self.stopping.is_set():
             # Offline, look again soon (the interval shortens the moment a request fails).
             interval = self.poll_s if self.online is not False else self.offline_poll_s
@@ -172,12 +216,20 @@ class ServerSync:
                 return
             if isinstance(task, _Poll):
                 last_poll = time.monotonic()
+                polls += 1
                 for effect in (FetchChannels(), FetchNotices()):
                     self._fetch(effect)
+                if polls % HOUSEHOLD_EVERY_POLLS == 0:
+                    self._fetch(FetchHousehold())
             elif isinstance(task, ReportPosition):
                 self._report_position(task)
             elif isinstance(task, ReportPlaying):
                 self._report_playing(task)
+            elif isinstance(task, ReportWatch):
+                self._keep_watch(self.watch_json(task))
+                self._send_watch()
+            elif isinstance(task, _SendWatch):
+                self._send_watch()
             else:
                 self._fetch(task)
 
@@ -220,10 +272,76 @@ class ServerSync:
             log.warning("position of %s: %s", report.item_id, error)
         self._set_online(True)
 
+    def watch_json(self, report: ReportWatch) -> dict:
+        """A watch interval as the server takes it: its key, wall-clock times and what played for whom.
+
+        The wall-clock start is fixed the first time an interval is sent and its end follows from the
+        monotonic clock, so a clock corrected by NTP meanwhile does not make a checkpoint another interval.
+        """
+        key = f"{self.session}-{int(report.started * 1000)}"
+        if key not in self.wall_starts:
+            if len(self.wall_starts) > 1000:  # intervals last at most hours: forget the oldest
+                for old in list(self.wall_starts)[:500]:
+                    del self.wall_starts[old]
+            self.wall_starts[key] = round(wall_time(report.started), 3)
+        started = self.wall_starts[key]
+        interval = {"key": key, "started_at": started,
+                    "ended_at": round(started + max(0.0, report.ended - report.started), 3),
+                    "members": list(report.members)}
+        if report.item_id is not None:
+            interval.update(item_id=report.item_id, from_s=round(report.from_s, 3),
+                            to_s=round(max(report.from_s, report.to_s), 3))
+        else:
+            interval["channel"] = report.channel
+        return interval
+
+    def _keep_watch(self, interval: dict) -> None:
+        if self.cache is not None:
+            self.cache.keep_watch(interval)
+            return
+        kept = self.unsent_watch.get(interval["key"])
+        if kept is None or kept["ended_at"] <= interval["ended_at"]:
+            self.unsent_watch[interval["key"]] = interval
+
+    def _send_watch(self) -> None:
+        """Send what waits, oldest first, in batches; what the server took (or refused for good) is dropped."""
+        while True:
+            waiting = (self.cache.pending_watch(WATCH_BATCH) if self.cache is not None
+                       else list(self.unsent_watch.values())[:WATCH_BATCH])
+            if not waiting:
+                return
+            try:
+                answer = self.api.report_watch(waiting, time.time())
+            except Unreachable:
+                self._set_online(False)
+                return
+            except ApiError as error:
+                if error.status >= 500:
+                    log.warning("watch report: %s (kept, sent again later)", error)
+                    return
+                log.warning("watch report refused: %s", error)  # a 4xx stays one: do not send it for ever
+            else:
+                later = {r["index"] for r in answer.get("refused", []) if r.get("code") == "in_the_future"}
+                for refused in answer.get("refused", []):
+                    log.info("watch interval refused: %s", refused.get("message"))
+                # The box's clock ran ahead: keep those and send them again once it is right.
+                waiting = [interval for index, interval in enumerate(waiting) if index not in later]
+            if self.cache is not None:
+                self.cache.forget_watch(waiting)
+            else:
+                for interval in waiting:
+                    if self.unsent_watch.get(interval["key"]) is interval:
+                        del self.unsent_watch[interval["key"]]
+            self._set_online(True)
+            if len(waiting) < WATCH_BATCH:
+                return
+
     def _set_online(self, online: bool) -> None:
         if online != self.online:
             self.online = online
             self.emit(ConnectionChanged(online))
+            if online:
+                self.tasks.put(_SendWatch())
             if online and self.cache is not None:
                 for item_id, position in self.cache.pending_positions():
                     self.cache.forget_position(item_id)
@@ -257,4 +375,8 @@ FETCHES: dict[type, Request] = {
     FetchGuide: Request(lambda api, _: api.epg(*_guide_span()), lambda raw, _: GuideLoaded(guide_from(raw)),
                         lambda _: "guide"),
     FetchNotices: Request(lambda api, _: api.notices(), lambda raw, _: _notices(raw), lambda _: "notices"),
+    FetchHousehold: Request(lambda api, _: api.household(), lambda raw, _: HouseholdLoaded(household_from(raw)),
+                            lambda _: "household"),
+    FetchStudy: Request(lambda api, e: api.study(e.member_id), lambda raw, _: StudyLoaded(study_from(raw)),
+                        lambda e: f"study:{e.member_id}"),
 }

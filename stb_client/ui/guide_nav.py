@@ -5,7 +5,7 @@ from __future__ import annotations
 
 from dataclasses import replace
 
-from stb_client.ui import guide_grid, playback_nav
+from stb_client.ui import guide_grid, study_nav
 from stb_client.ui.keys import Key
 from stb_client.ui.model import FetchChannels, FetchGuide, Screen, State, View
 from stb_client.ui.stack import pop, push, say
@@ -28,7 +28,7 @@ def _rows_only(state: State, key: Key, now: float) -> tuple[State, Effects]:
     if key in (Key.UP, Key.DOWN) and count:
         return _set(state, focus=(screen.focus + (1 if key is Key.DOWN else -1)) % count), ()
     if key is Key.OK and count:
-        return playback_nav.watch_channel(pop(state), state.channels[min(screen.focus, count - 1)].number, now)
+        return study_nav.play_channel(pop(state), state.channels[min(screen.focus, count - 1)].number, now)
     return state, ()
 
 
@@ -65,6 +65,6 @@ def on_key(state: State, key: Key, now: float) -> tuple[State, Effects]:
     if key is Key.OK:
         cell = row[column] if row else None
         if cell is None or cell.start <= wall < cell.end:
-            return playback_nav.watch_channel(pop(state), number, now)
+            return study_nav.play_channel(pop(state), number, now)
         return say(state, "stb.guide_later", now, title=cell.title, start=cell.label), ()
     return state, ()

@@ -27,6 +27,8 @@ class View(StrEnum):
     ARTICLE = "article"
     LIVE = "live"
     GUIDE = "guide"
+    VIEWERS = "viewers"  # 谁在看？
+    STUDY = "study"  # 我的学习
 
 
 # ---- data the server gives -------------------------------------------------------------
@@ -133,6 +135,62 @@ class Notice:
     channel: int | None = None
 
 
+@dataclass(frozen=True)
+class Member:
+    """A member of the box's household, as "谁在看" lists them."""
+
+    id: int
+    name: str
+
+
+@dataclass(frozen=True)
+class Household:
+    """The box's members and the site's timings for the prompts (seconds; 0 turns "还在看吗" off)."""
+
+    members: tuple[Member, ...] = ()
+    still_watching_s: float = 1800.0
+    answer_s: float = 60.0
+    viewers_idle_s: float = 7200.0
+
+
+@dataclass(frozen=True)
+class Lesson:
+    """A lesson on 我的学习: its title, 学时 earned from it and, for an unfinished video, the item to resume."""
+
+    title: str
+    lessons: float
+    finished: bool
+    item_id: int | None = None
+    progress: float = 0.0  # share of its length credited, 0..1
+
+
+@dataclass(frozen=True)
+class StudyCard:
+    """我的学习 of one member: this year's 学时 against the target, this month's, last and unfinished lessons."""
+
+    member_id: int
+    name: str
+    year_lessons: float
+    target_lessons: float
+    month_lessons: float
+    recent: tuple[Lesson, ...] = ()
+    unfinished: tuple[Lesson, ...] = ()
+
+
+@dataclass(frozen=True)
+class Watch:
+    """The watch interval open now: what plays, from where and since when (the reducer's clock), for whom."""
+
+    started: float
+    item_id: int | None = None
+    channel: int | None = None
+    from_s: float = 0.0
+    to_s: float = 0.0
+    members: tuple[int, ...] = ()
+    checkpoint_at: float = 0.0  # when it was last sent
+    seen_at: float = 0.0  # when the player last reported a position in it
+
+
 # ---- what the viewer sees -------------------------------------------------------------
 
 @dataclass(frozen=True)
@@ -199,6 +257,15 @@ class State:
     last_channel: int | None = None
     retry_at: float | None = None  # live playback failed: try again then
     failures: int = 0
+    household: Household = Household()
+    viewers: tuple[int, ...] | None = None  # who watches (chosen in "谁在看"); None: not asked yet
+    last_key_at: float = 0.0
+    still_asked_at: float | None = None  # "还在看吗？" on screen since
+    held: Watch | None = None  # the interval paused by that question, resumed from there when answered
+    credit_paused: bool = False  # nobody answered: no study time until a key is pressed
+    watch: Watch | None = None
+    pending: tuple[str, int] | None = None  # what "谁在看" was asked for: ("item", id) or ("channel", n)
+    studies: dict[int, StudyCard] = field(default_factory=dict)
 
     @property
     def screen(self) -> Screen:
@@ -255,6 +322,20 @@ class NoticesLoaded:
     """The notices to show arrived."""
 
     notices: tuple[Notice, ...]
+
+
+@dataclass(frozen=True)
+class HouseholdLoaded:
+    """The box's household and the prompts' timings arrived."""
+
+    household: Household
+
+
+@dataclass(frozen=True)
+class StudyLoaded:
+    """One member's 我的学习 arrived."""
+
+    card: StudyCard
 
 
 @dataclass(frozen=True)
@@ -328,6 +409,18 @@ class FetchGuide:
 
 
 @dataclass(frozen=True)
+class FetchHousehold:
+    """Ask the server who watches this box."""
+
+
+@dataclass(frozen=True)
+class FetchStudy:
+    """Ask the server for one member's 我的学习."""
+
+    member_id: int
+
+
+@dataclass(frozen=True)
 class FetchNotices:
     """Asked by the sync thread's poll, not by the reducer."""
 
@@ -389,3 +482,17 @@ class ReportPlaying:
 
     channel: int | None
     item_id: int | None
+
+
+@dataclass(frozen=True)
+class ReportWatch:
+    """Send what was played from `started` to `ended` (the reducer's clock; the link turns them into wall-clock
+    times) for `members`. The same `started` is the same interval: a checkpoint is sent again, longer, later."""
+
+    started: float
+    ended: float
+    item_id: int | None
+    channel: int | None
+    from_s: float
+    to_s: float
+    members: tuple[int, ...]

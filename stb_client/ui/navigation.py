@@ -17,7 +17,7 @@ from __future__ import annotations
 
 from dataclasses import replace
 
-from stb_client.ui import guide_nav, playback_nav
+from stb_client.ui import guide_nav, playback_nav, study_nav, watch
 from stb_client.ui.keys import Key
 from stb_client.ui.layout import article_pages, home_tiles
 from stb_client.ui.model import (
@@ -30,9 +30,11 @@ from stb_client.ui.model import (
     ConnectionChanged,
     FetchBoards,
     FetchChannels,
+    FetchHousehold,
     FetchItem,
     FetchItems,
     GuideLoaded,
+    HouseholdLoaded,
     ItemLoaded,
     ItemsLoaded,
     Notice,
@@ -42,6 +44,7 @@ from stb_client.ui.model import (
     Screen,
     SetVolume,
     State,
+    StudyLoaded,
     Tick,
     View,
 )
@@ -69,8 +72,8 @@ def visible_notice(state: State) -> Notice | None:
 
 def go_home(state: State, now: float) -> tuple[State, Effects]:
     """Back to Home from anywhere, stopping playback; Home keeps its focus."""
-    state, effects = playback_nav.stop_playback(state)
-    return replace(state, stack=state.stack[:1], digits="", digits_deadline=None), effects
+    state, effects = playback_nav.stop_playback(state, now)
+    return replace(state, stack=state.stack[:1], digits="", digits_deadline=None, pending=None), effects
 
 
 def open_board(state: State, board_id: str) -> tuple[State, Effects]:
@@ -88,7 +91,7 @@ def open_item(state: State, board_id: str, index: int, now: float) -> tuple[Stat
     state = replace(state, stack=(*state.stack[:-1], replace(state.screen, focus=index)))
     if item.kind == "article":
         return push(state, Screen(View.ARTICLE, item_id=item.id, board_id=board_id)), (FetchItem(item.id),)
-    return playback_nav.open_video(state, item.id, now)
+    return study_nav.play_item(state, item.id, now)
 
 
 # ---- keys -------------------------------------------------------------------------------
@@ -96,6 +99,9 @@ def open_item(state: State, board_id: str, index: int, now: float) -> tuple[Stat
 def _key(state: State, key: Key, now: float) -> tuple[State, Effects]:
     if state.screen.view is View.PAIRING:
         return state, ()  # nothing to do until an administrator approves the box
+    state, answered = watch.on_key(state, now)
+    if answered and key not in (Key.HOME, Key.BACK_LONG):
+        return state, ()  # the key said "still here" to 还在看吗 and does nothing else
     if key in (Key.HOME, Key.BACK_LONG):
         return go_home(state, now)
     if key in (Key.VOL_UP, Key.VOL_DOWN, Key.MUTE):
@@ -104,7 +110,8 @@ def _key(state: State, key: Key, now: float) -> tuple[State, Effects]:
     if notice is not None:
         return _notice_key(state, notice, key, now)
     handler = {View.HOME: _home_key, View.BOARD: _board_key, View.ARTICLE: _article_key,
-               View.GUIDE: guide_nav.on_key}.get(state.screen.view, playback_nav.on_key)
+               View.GUIDE: guide_nav.on_key, View.VIEWERS: study_nav.on_viewers_key,
+               View.STUDY: study_nav.on_study_key}.get(state.screen.view, playback_nav.on_key)
     return handler(state, key, now)
 
 
@@ -125,7 +132,7 @@ def _notice_key(state: State, notice: Notice, key: Key, now: float) -> tuple[Sta
         return state, ()
     state = replace(state, dismissed=state.dismissed | {notice.id})
     if key is Key.OK and notice.kind == "broadcast" and notice.channel is not None:
-        return playback_nav.watch_channel(state, notice.channel, now)
+        return study_nav.play_channel(state, notice.channel, now)
     return state, ()
 
 
@@ -156,11 +163,15 @@ def _home_key(state: State, key: Key, now: float) -> tuple[State, Effects]:
         return replace(state, stack=(replace(screen, focus=focus),)), ()
     if key is Key.OK and tiles:
         tile = tiles[min(screen.focus, len(tiles) - 1)]
-        return open_board(state, tile.id) if tile is not None else playback_nav.open_live(state, now)
+        return open_board(state, tile.id) if tile is not None else study_nav.play_channel(state, None, now)
     if key in (Key.CH_UP, Key.CH_DOWN, Key.RED):
-        return playback_nav.open_live(state, now)
+        return study_nav.play_channel(state, None, now)
     if key is Key.MENU:
         return guide_nav.open_guide(state)
+    if key is Key.GREEN and len(state.household.members) > 1:
+        return study_nav.ask_viewers(state, None)
+    if key is Key.BLUE:
+        return study_nav.open_study(state)
     return state, ()  # Back on Home: already home
 
 
@@ -247,7 +258,7 @@ def _notices_loaded(state: State, event: NoticesLoaded, now: float) -> tuple[Sta
 
 def _connection(state: State, event: ConnectionChanged, now: float) -> tuple[State, Effects]:
     if event.online and state.offline:  # back: refresh what is on screen
-        effects = [FetchBoards(), FetchChannels()]
+        effects = [FetchBoards(), FetchChannels(), FetchHousehold()]
         if state.screen.board_id:
             effects.append(FetchItems(state.screen.board_id))
         return replace(state, offline=False), tuple(effects)
@@ -259,7 +270,8 @@ def _pairing(state: State, event: PairingStarted, now: float) -> tuple[State, Ef
 
 
 def _paired(state: State, event: Paired, now: float) -> tuple[State, Effects]:
-    return replace(state, stack=(Screen(View.HOME),), pairing_code=""), (FetchBoards(), FetchChannels())
+    return replace(state, stack=(Screen(View.HOME),), pairing_code=""), (FetchBoards(), FetchChannels(),
+                                                                          FetchHousehold())
 
 
 def _tick(state: State, event: Tick, now: float) -> tuple[State, Effects]:
@@ -275,8 +287,21 @@ def _tick(state: State, event: Tick, now: float) -> tuple[State, Effects]:
     return state, effects + more
 
 
+def _household_loaded(state: State, event: HouseholdLoaded, now: float) -> tuple[State, Effects]:
+    ids = {m.id for m in event.household.members}
+    viewers = state.viewers
+    if viewers is not None:  # a member who left the household no longer watches
+        viewers = tuple(v for v in viewers if v in ids) or None
+    return replace(state, household=event.household, viewers=viewers), ()
+
+
+def _study_loaded(state: State, event: StudyLoaded, now: float) -> tuple[State, Effects]:
+    return replace(state, studies={**state.studies, event.card.member_id: event.card}), ()
+
+
 _EVENTS = {
     BoardsLoaded: _boards_loaded, ItemsLoaded: _items_loaded, ItemLoaded: _item_loaded,
     ChannelsLoaded: _channels_loaded, GuideLoaded: _guide_loaded, NoticesLoaded: _notices_loaded,
     ConnectionChanged: _connection, PairingStarted: _pairing, Paired: _paired, Tick: _tick,
+    HouseholdLoaded: _household_loaded, StudyLoaded: _study_loaded,
 }

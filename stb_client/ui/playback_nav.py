@@ -9,6 +9,7 @@ from __future__ import annotations
 from collections.abc import Callable, Sequence
 from dataclasses import replace
 
+from stb_client.ui import watch
 from stb_client.ui.keys import Key
 from stb_client.ui.model import (
     MESSAGE_SECONDS,
@@ -40,14 +41,16 @@ DETAILS_FRESH_SECONDS = 3600.0  # the server's stream URLs stay valid for hours;
 Effects = tuple
 
 
-def stop_playback(state: State) -> tuple[State, Effects]:
-    """Stop whatever plays; a video's position goes to the server (the resume point)."""
+def stop_playback(state: State, now: float) -> tuple[State, Effects]:
+    """Stop whatever plays; a video's position goes to the server (the resume point), the watch interval too."""
     playback = state.playback
     if playback is None:
         return state, ()
+    state, closed = watch.close(state, now, playback.position_s)
     effects: list = [Stop()]
     if playback.item_id is not None:
         effects.append(ReportPosition(playback.item_id, playback.position_s))
+    effects += closed
     return replace(state, playback=None, retry_at=None, failures=0), tuple(effects)
 
 
@@ -83,7 +86,7 @@ def start_if_waiting(state: State, detail: ItemDetail, now: float) -> tuple[Stat
 def _player_key(state: State, key: Key, now: float) -> tuple[State, Effects]:
     playback = state.playback
     if key is Key.BACK:
-        state, effects = stop_playback(state)
+        state, effects = stop_playback(state, now)
         return pop(state), effects
     if playback is None:
         return state, ()
@@ -95,10 +98,14 @@ def _player_key(state: State, key: Key, now: float) -> tuple[State, Effects]:
         step = SEEK_SECONDS if key is Key.RIGHT else -SEEK_SECONDS
         end = playback.duration_s if playback.duration_s else playback.position_s + SEEK_SECONDS
         target = max(0.0, min(end, playback.position_s + step))
-        return replace(state, playback=replace(playback, position_s=target, controls_until=shown)), (SeekTo(target),)
+        state, closed = watch.close(state, now, playback.position_s)  # skipped or replayed media never counts
+        return replace(state, playback=replace(playback, position_s=target, controls_until=shown)), (
+            *closed, SeekTo(target))
     if key is Key.PLAY_PAUSE:
         paused = not playback.paused
-        return replace(state, playback=replace(playback, paused=paused, controls_until=shown)), (SetPaused(paused),)
+        state, closed = watch.close(state, now, playback.position_s) if paused else (state, ())
+        return replace(state, playback=replace(playback, paused=paused, controls_until=shown)), (
+            *closed, SetPaused(paused))
     if key is Key.YELLOW:
         on = not playback.subtitles
         return replace(state, playback=replace(playback, subtitles=on, controls_until=shown)), (ShowSubtitles(on),)
@@ -118,10 +125,11 @@ def tune(state: State, number: int, now: float) -> tuple[State, Effects]:
     channel = _channel(state, number)
     if channel is None:
         return state, ()
+    state, closed = watch.close(state, now)
     state = replace_top(state, replace(state.screen, channel=number))
     state = replace(state, playback=Playback(channel.stream_url, channel=number), banner_until=now + MESSAGE_SECONDS,
                     last_channel=number, digits="", digits_deadline=None, retry_at=None, failures=0)
-    return state, (Play(channel.stream_url),)
+    return state, (*closed, Play(channel.stream_url))
 
 
 def watch_channel(state: State, number: int, now: float) -> tuple[State, Effects]:
@@ -129,7 +137,7 @@ def watch_channel(state: State, number: int, now: float) -> tuple[State, Effects
     effects: tuple = ()
     if state.screen.view is not View.LIVE:
         if state.playback is not None:
-            state, effects = stop_playback(state)
+            state, effects = stop_playback(state, now)
         state = replace(state, stack=(*state.stack, Screen(View.LIVE)))
     state, more = tune(state, number, now)
     return state, effects + more
@@ -165,7 +173,7 @@ def _live_key(state: State, key: Key, now: float) -> tuple[State, Effects]:
     if key is Key.MENU:
         return replace(state, stack=(*state.stack, Screen(View.GUIDE, focus=_guide_focus(state)))), (FetchChannels(),)
     if key is Key.BACK:
-        state, effects = stop_playback(state)
+        state, effects = stop_playback(state, now)
         return pop(replace(state, digits="", digits_deadline=None)), effects
     return state, ()
 
@@ -232,7 +240,8 @@ def on_tick(state: State, now: float) -> tuple[State, Effects]:
     if state.retry_at is not None and now >= state.retry_at and state.playback is not None:
         state = replace(state, retry_at=None)
         effects.append(Play(state.playback.url))
-    return state, tuple(effects)
+    state, more = watch.on_tick(state, now)
+    return state, (*effects, *more)
 
 
 def on_event(state: State, event: object, now: float) -> tuple[State, Effects]:
@@ -240,19 +249,22 @@ def on_event(state: State, event: object, now: float) -> tuple[State, Effects]:
     playback = state.playback
     if isinstance(event, PlaybackPosition) and playback is not None:
         duration = event.duration_s or playback.duration_s
-        return replace(state, playback=replace(playback, position_s=event.position_s, duration_s=duration),
-                       failures=0), ()
+        state = replace(state, playback=replace(playback, position_s=event.position_s, duration_s=duration),
+                        failures=0)
+        return watch.on_position(state, event.position_s, now)
     if isinstance(event, PlaybackEnded) and playback is not None and playback.item_id is not None:
         end = playback.duration_s or playback.position_s
+        state, closed = watch.close(state, now, end)
         state = replace(state, playback=None)
-        return pop(state) if state.screen.view is View.PLAYER else state, (Stop(), ReportPosition(playback.item_id,
-                                                                                                    end))
+        return pop(state) if state.screen.view is View.PLAYER else state, (
+            Stop(), ReportPosition(playback.item_id, end), *closed)
     if isinstance(event, PlaybackFailed) and playback is not None:
         if playback.channel is not None:  # live: the stream may come back; try again, less and less often
             failures = state.failures + 1
             delay = min(RETRY_MAX_S, 2.0 ** failures)
-            return say(replace(state, failures=failures, retry_at=now + delay), "stb.live_retrying", now), ()
-        state, effects = stop_playback(state)
+            state, closed = watch.close(state, now)
+            return say(replace(state, failures=failures, retry_at=now + delay), "stb.live_retrying", now), closed
+        state, effects = stop_playback(state, now)
         state = pop(state) if state.screen.view is View.PLAYER else state
         return say(state, "stb.cannot_play", now), effects
     return state, ()

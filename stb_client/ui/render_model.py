@@ -10,12 +10,34 @@ catalogue.
 from __future__ import annotations
 
 from collections.abc import Callable
-from dataclasses import dataclass
 from datetime import datetime
 from zoneinfo import ZoneInfo
 
 from keting_i18n import text as catalogue_text
-from stb_client.ui import guide_grid
+from stb_client.ui import guide_grid, render_study
+from stb_client.ui.canvas import (  # noqa: F401 (Box, Frame, Label, Picture: the drawing vocabulary, here too)
+    BACKGROUND,
+    FOCUS,
+    FOCUS_RING_PX,
+    FOCUS_SCALE,
+    HINT_PX,
+    NOW_PANEL,
+    PANEL,
+    ROW_W,
+    ROW_X,
+    SOFT,
+    THUMB_BACK,
+    THUMB_H,
+    THUMB_W,
+    WHITE,
+    WIDE_SCALE,
+    Box,
+    Canvas,
+    Frame,
+    Label,
+    Picture,
+    Ring,
+)
 from stb_client.ui.layout import (
     ARTICLE_TOP,
     BODY_PX,
@@ -31,105 +53,6 @@ from stb_client.ui.layout import (
 from stb_client.ui.model import ITEMS_PER_PAGE, Screen, State, View
 from stb_client.ui.navigation import visible_notice
 
-BACKGROUND = "#0B1A2E"
-PANEL = "#13294B"
-WHITE = "#FFFFFF"
-SOFT = "#D8E1EE"  # secondary text: 12:1 on the background
-FOCUS = "#FFC107"
-FOCUS_RING_PX = 8
-FOCUS_SCALE = 1.06
-WIDE_SCALE = 1.02  # rows as wide as the screen grow less, to stay inside the safe area
-ROW_X, ROW_W = SAFE_X + 40, WIDTH - 2 * SAFE_X - 80
-THUMB_W, THUMB_H = 178, 100  # 16:9, like the thumbnails the server makes
-THUMB_BACK = "#24406B"
-NOW_PANEL = "#1E4A7A"  # a programme on air in the guide (white on it: 8.9:1)
-HINT_PX = 36
-
-
-@dataclass(frozen=True)
-class Box:
-    """A filled rectangle at (x, y), `w` by `h`, in `colour`."""
-
-    x: int
-    y: int
-    w: int
-    h: int
-    colour: str
-
-
-@dataclass(frozen=True)
-class Label:
-    """Text drawn at (x, y) (its top left; right-aligned when `align` is "right") over `behind`."""
-
-    x: int
-    y: int
-    text: str
-    size: int
-    colour: str
-    behind: str
-    align: str = "left"
-    max_width: int | None = None
-    wrap: bool = False  # beyond max_width: next line (notices) or cut with an ellipsis (titles)
-
-
-@dataclass(frozen=True)
-class Ring:
-    """The focus: a ring of `width` px drawn around a target that is also drawn `scale` times larger."""
-
-    x: int
-    y: int
-    w: int
-    h: int
-    width: int = FOCUS_RING_PX
-    scale: float = FOCUS_SCALE
-
-
-@dataclass(frozen=True)
-class Picture:
-    """An image from a URL (a thumbnail) fitted into the box; a plain box until it has arrived."""
-
-    x: int
-    y: int
-    w: int
-    h: int
-    url: str
-
-
-@dataclass(frozen=True)
-class Frame:
-    """Everything one screen shows: rectangles, texts, pictures and the focus ring, over the video or not."""
-
-    video: bool  # the player's picture is behind the drawing (nothing opaque over it but panels)
-    boxes: tuple[Box, ...]
-    labels: tuple[Label, ...]
-    ring: Ring | None
-    pictures: tuple[Picture, ...] = ()
-
-
-class _Canvas:
-    def __init__(self, video: bool = False):
-        self.video = video
-        self.boxes: list[Box] = []
-        self.labels: list[Label] = []
-        self.pictures: list[Picture] = []
-        self.ring: Ring | None = None
-
-    def box(self, x: int, y: int, w: int, h: int, colour: str) -> None:
-        self.boxes.append(Box(x, y, w, h, colour))
-
-    def label(self, x: int, y: int, content: str, size: int, colour: str = WHITE, behind: str = BACKGROUND,
-              align: str = "left", max_width: int | None = None, wrap: bool = False) -> None:
-        if content:
-            self.labels.append(Label(x, y, content, size, colour, behind, align, max_width, wrap))
-
-    def picture(self, x: int, y: int, w: int, h: int, url: str | None) -> None:
-        if url:
-            self.pictures.append(Picture(x, y, w, h, url))
-
-    def frame(self) -> Frame:
-        return Frame(self.video, tuple(self.boxes), tuple(self.labels), self.ring, tuple(self.pictures))
-
-
 Text = Callable[..., str]
 
 
@@ -137,11 +60,12 @@ def render(state: State, now: float, clock: str, text: Text | None = None) -> Fr
     """The frame for `state` at `now`; `clock` is the local time to show (HH:MM)."""
     t = text or (lambda message_id, **params: catalogue_text(message_id, **params))
     screen = state.screen
-    canvas = _Canvas(video=screen.view in (View.PLAYER, View.LIVE))
+    canvas = Canvas(video=screen.view in (View.PLAYER, View.LIVE))
     if not canvas.video:
         canvas.box(0, 0, WIDTH, HEIGHT, BACKGROUND)
     draw = {View.PAIRING: _pairing, View.HOME: _home, View.BOARD: _board, View.ARTICLE: _article,
-            View.PLAYER: _player, View.LIVE: _live, View.GUIDE: _guide}[screen.view]
+            View.PLAYER: _player, View.LIVE: _live, View.GUIDE: _guide, View.VIEWERS: render_study.viewers_screen,
+            View.STUDY: render_study.study_screen}[screen.view]
     draw(canvas, state, screen, now, t)
     if not canvas.video:
         canvas.label(WIDTH - SAFE_X, SAFE_Y, clock, 48, align="right")
@@ -149,15 +73,16 @@ def render(state: State, now: float, clock: str, text: Text | None = None) -> Fr
     return canvas.frame()
 
 
-def _pairing(canvas: _Canvas, state: State, screen: Screen, now: float, t: Text) -> None:
+def _pairing(canvas: Canvas, state: State, screen: Screen, now: float, t: Text) -> None:
     canvas.label(SAFE_X, SAFE_Y, t("stb.title"), TITLE_PX)
     canvas.label(SAFE_X, 300, t("stb.pairing_ask"), 48)
     canvas.label(SAFE_X, 420, " ".join(state.pairing_code), 160, FOCUS)
     canvas.label(SAFE_X, 680, t("stb.pairing_wait"), 40, SOFT)
 
 
-def _home(canvas: _Canvas, state: State, screen: Screen, now: float, t: Text) -> None:
+def _home(canvas: Canvas, state: State, screen: Screen, now: float, t: Text) -> None:
     canvas.label(SAFE_X, SAFE_Y, t("stb.title"), TITLE_PX)
+    render_study.home_viewers(canvas, state, t)
     tiles = home_tiles(state.boards)
     # Inset from the safe area by enough that the focused tile, drawn larger, stays inside it.
     width, height, gap, top = 300, 220, 40, 180
@@ -183,7 +108,7 @@ def _home(canvas: _Canvas, state: State, screen: Screen, now: float, t: Text) ->
     canvas.label(SAFE_X, HEIGHT - SAFE_Y - HINT_PX, t("stb.home_hint"), HINT_PX, SOFT)
 
 
-def _board(canvas: _Canvas, state: State, screen: Screen, now: float, t: Text) -> None:
+def _board(canvas: Canvas, state: State, screen: Screen, now: float, t: Text) -> None:
     board = next((b for b in state.boards if b.id == screen.board_id), None)
     canvas.label(SAFE_X, SAFE_Y, board.name if board else "", TITLE_PX)
     items = state.items.get(screen.board_id)
@@ -220,7 +145,7 @@ def _duration(seconds: float | None, t: Text) -> str:
     return t("stb.minutes", minutes=minutes)
 
 
-def _article(canvas: _Canvas, state: State, screen: Screen, now: float, t: Text) -> None:
+def _article(canvas: Canvas, state: State, screen: Screen, now: float, t: Text) -> None:
     detail = state.details.get(screen.item_id)
     if detail is None:
         canvas.label(SAFE_X, 300, t("stb.loading"), 48)
@@ -240,7 +165,7 @@ def _clock_text(seconds: float) -> str:
     return f"{hours}:{rest // 60:02d}:{rest % 60:02d}" if hours else f"{rest // 60}:{rest % 60:02d}"
 
 
-def _player(canvas: _Canvas, state: State, screen: Screen, now: float, t: Text) -> None:
+def _player(canvas: Canvas, state: State, screen: Screen, now: float, t: Text) -> None:
     playback = state.playback
     detail = state.details.get(screen.item_id)
     if playback is None:
@@ -263,7 +188,7 @@ def _player(canvas: _Canvas, state: State, screen: Screen, now: float, t: Text) 
     canvas.label(SAFE_X, y + 192, t("stb.player_hint"), HINT_PX, SOFT, PANEL)
 
 
-def _live(canvas: _Canvas, state: State, screen: Screen, now: float, t: Text) -> None:
+def _live(canvas: Canvas, state: State, screen: Screen, now: float, t: Text) -> None:
     channel = next((c for c in state.channels if c.number == screen.channel), None)
     if state.digits:
         canvas.box(WIDTH - SAFE_X - 300, SAFE_Y, 300, 180, PANEL)
@@ -281,7 +206,7 @@ def _live(canvas: _Canvas, state: State, screen: Screen, now: float, t: Text) ->
                      SOFT, PANEL, max_width=WIDTH - 2 * SAFE_X)
 
 
-def _guide(canvas: _Canvas, state: State, screen: Screen, now: float, t: Text) -> None:
+def _guide(canvas: Canvas, state: State, screen: Screen, now: float, t: Text) -> None:
     canvas.label(SAFE_X, SAFE_Y, t("stb.guide"), TITLE_PX)
     if not state.channels:
         canvas.label(SAFE_X, 300, t("stb.loading"), 48)
@@ -323,7 +248,7 @@ def _hhmm(moment: float, zone: str) -> str:
     return datetime.fromtimestamp(moment, ZoneInfo(zone)).strftime("%H:%M")
 
 
-def _guide_rows(canvas: _Canvas, state: State, screen: Screen, t: Text) -> None:
+def _guide_rows(canvas: Canvas, state: State, screen: Screen, t: Text) -> None:
     """Before the grid arrives: each channel with now and next."""
     for row, channel in enumerate(state.channels[:6]):
         x, y, w, h = ROW_X, 160 + row * 138, ROW_W, 126
@@ -339,7 +264,8 @@ def _guide_rows(canvas: _Canvas, state: State, screen: Screen, t: Text) -> None:
             canvas.ring = Ring(x, y, w, h, scale=WIDE_SCALE)
 
 
-def _overlays(canvas: _Canvas, state: State, now: float, t: Text) -> None:
+def _overlays(canvas: Canvas, state: State, now: float, t: Text) -> None:
+    render_study.still_watching(canvas, state, now, t)
     if state.offline:
         canvas.box(0, HEIGHT - SAFE_Y - 90, WIDTH, 90 + SAFE_Y, "#7A1F1F")
         canvas.label(SAFE_X, HEIGHT - SAFE_Y - 70, t("stb.offline"), 44, behind="#7A1F1F")

@@ -76,11 +76,31 @@ def test_demo_box_sees_its_own_community_notice_only(api):
     assert not any("向阳社区" in t for t in titles)
 
 
+def test_demo_box_has_a_household_with_a_year_of_study(api):
+    household = api.household()
+    assert [m["name"] for m in household["members"]] == ["王建国", "李秀兰"]  # two: "谁在看" will ask
+    for member in household["members"]:
+        mine = api.study(member["id"])
+        assert mine["year_lessons"] > 0 and mine["recent"], mine
+
+
+def study_totals(env) -> tuple[int, int, float]:
+    app = create_app({"DATABASE": env["KETING_DATABASE"], "MEDIA_ROOT": env["KETING_MEDIA_ROOT"]})
+    with app.app_context():
+        db = get_db()
+        return (db.execute("SELECT count(*) FROM members").fetchone()[0],
+                db.execute("SELECT count(DISTINCT branch_id) FROM members").fetchone()[0],
+                db.execute("SELECT sum(seconds) FROM study_credit").fetchone()[0])
+
+
 def test_demo_is_idempotent(demo):
     env = demo[0]
+    before = study_totals(env)
     again = CliRunner(env=env).invoke(main, ["demo"], catch_exceptions=False)
     assert again.exit_code == 0 and "新建 0 条" in again.output
     assert "已生成演示视频" not in again.output  # no ffmpeg ran
+    members, branches, seconds = study_totals(env)
+    assert (members, branches, seconds) == before and members == 10 and branches == 3 and seconds > 0
 
 
 def test_demo_ladder_meets_the_contract(demo, api):

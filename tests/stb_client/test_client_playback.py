@@ -3,10 +3,7 @@ live channel through a zap, driven through the HTTP remote against a loopback se
 
 from __future__ import annotations
 
-import os
 import shutil
-import subprocess
-import sys
 from datetime import UTC, datetime, timedelta
 
 import pytest
@@ -20,21 +17,21 @@ from server.ingest.cards import find_cjk_font
 from server.ingest.subtitles import save_subtitles
 from server.web.context import current_lineup, get_db, station
 from tests.conftest import REPO, pair_device
+from tests.stb_client.conftest import tv_client
 from tests.stb_client.test_client_headless import ARTIFACTS, press, screenshot, until
-from tests.support.channel_media import encode_programme, install
-from tests.support.http_server import serve_in_thread
+from tests.support.channel_media import install
 from tests.support.processes import wait_for
 
 pytestmark = pytest.mark.slow
 
 
 @pytest.fixture(scope="module")
-def encoded(tmp_path_factory):
+def encoded(tmp_path_factory, lecture_40s):
     lineup = load_lineup(REPO / "channels.yaml")
     root = tmp_path_factory.mktemp("client-media")
     for channel in lineup.channels:
         ensure_channel_art(root / "art", lineup, channel, find_cjk_font(), 10)
-    return encode_programme(root / "lesson", lineup, 40, "testsrc2", 440), root / "art"
+    return lecture_40s, root / "art"
 
 
 @pytest.fixture
@@ -54,20 +51,8 @@ def client(tmp_path, encoded):
         device, token = pair_device(db, now)
         save_position(db, device, item, 20.0, 40.0, now)
         station().keep_built(db, lineup, now - timedelta(seconds=30))  # both channels on the air: filler
-    state = tmp_path / "stb"
-    state.mkdir()
-    (state / "token").write_text(token + "\n")
-    with serve_in_thread(app) as url:
-        process = subprocess.Popen([sys.executable, "-m", "stb_client.main", "--server", url, "run", "--headless",
-                                    "--remote-port", "0", "--screenshot-dir", str(ARTIFACTS)], cwd=REPO,
-                                   env={**os.environ, "KETING_STB_STATE": str(state)},
-                                   stdout=subprocess.PIPE, text=True)
-        try:
-            remote = process.stdout.readline().strip().removeprefix("remote: ").rstrip("/")
-            yield remote, app, device
-        finally:
-            process.terminate()
-            process.wait(timeout=20)
+    with tv_client(app, token, tmp_path / "stb", ARTIFACTS) as remote:
+        yield remote, app, device
 
 
 def playing_reported(app, device: int) -> tuple[int | None, int | None]:

@@ -11,8 +11,10 @@ from server.web.api import (  # noqa: E402,F401
     channel_routes,
     device_routes,
     editor_routes,
+    member_routes,
     notice_routes,
     openapi_routes,
     schedule_routes,
+    study_routes,
     upload_routes,
 )

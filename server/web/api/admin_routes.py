@@ -9,8 +9,10 @@ from server.accounts.organisations import list_organisations
 from server.accounts.users import User
 from server.core.db import write_transaction
 from server.core.errors import UserError
+from server.records.households import check_device_in_scope
+from server.records.members import Scope, organisations_in_scope
 from server.web.api import bp
-from server.web.api.editor_auth import current_user, require_admin
+from server.web.api.editor_auth import current_user, require_admin, require_site_admin
 from server.web.context import clock, current_lineup, get_db
 from server.web.params import int_field, json_body
 
@@ -29,7 +31,8 @@ def device_json(row) -> dict:
 def user_json(user: User) -> dict:
     """An account as the administrator API shows it, with its board limits."""
     return {"id": user.id, "username": user.username, "display_name": user.display_name, "role": user.role,
-            "disabled": user.disabled, "boards": list(user.boards), "all_boards": user.all_boards}
+            "disabled": user.disabled, "boards": list(user.boards), "all_boards": user.all_boards,
+            "org_id": user.org_id}
 
 
 def token_json(token: tokens.TokenInfo) -> dict:
@@ -39,14 +42,14 @@ def token_json(token: tokens.TokenInfo) -> dict:
 
 
 @bp.get("/admin/users/<username>/tokens")
-@require_admin
+@require_site_admin
 def user_tokens(username: str):
     """An account's API tokens, newest first."""
     return jsonify({"tokens": [token_json(t) for t in tokens.list_tokens(get_db(), username)]})
 
 
 @bp.delete("/admin/users/<username>/tokens/<int:token_id>")
-@require_admin
+@require_site_admin
 def revoke_user_token(username: str, token_id: int):
     """Revoke one of an account's API tokens: it stops working at once."""
     tokens.revoke_token(get_db(), username, token_id)
@@ -56,8 +59,11 @@ def revoke_user_token(username: str, token_id: int):
 @bp.get("/admin/devices")
 @require_admin
 def admin_devices():
-    """Every box: pending first, revoked last, the rest by most recently seen."""
-    return jsonify({"devices": [device_json(row) for row in devices.list_devices(get_db())]})
+    """Every box the administrator may see (pending ones too: they belong to no one yet): pending first, revoked
+    last, the rest by most recently seen."""
+    inside = organisations_in_scope(get_db(), Scope(current_user().org_id))
+    return jsonify({"devices": [device_json(row) for row in devices.list_devices(get_db())
+                                if row["state"] == "pending" or inside is None or row["org_id"] in inside]})
 
 
 @bp.post("/admin/devices/approve")
@@ -66,6 +72,9 @@ def approve_device():
     """Body: {"pairing_code": "123456", "org_id": 3} (org_id may be null: the whole subdistrict)."""
     body = json_body()
     org_id = int_field(body, "org_id", required=False)
+    inside = organisations_in_scope(get_db(), Scope(current_user().org_id))
+    if inside is not None and org_id not in inside:
+        raise UserError("device.org_outside_scope", status=403, error_code="forbidden")
     device = devices.approve_device(get_db(), str(body.get("pairing_code") or ""), org_id, clock())
     return jsonify({"id": device.id, "state": device.state, "org_id": device.org_id})
 
@@ -74,6 +83,7 @@ def approve_device():
 @require_admin
 def revoke_device(device_id: int):
     """Revoke a box by id; answers its id and new state."""
+    check_device_in_scope(get_db(), Scope(current_user().org_id), device_id)
     device = devices.revoke_device(get_db(), device_id, clock())
     return jsonify({"id": device.id, "state": device.state})
 
@@ -87,7 +97,7 @@ def admin_organisations():
 
 
 @bp.get("/admin/users")
-@require_admin
+@require_site_admin
 def admin_users():
     """Every account with its role, state and board limits."""
     return jsonify({"users": [user_json(u) for u in users.list_users(get_db())]})
@@ -108,7 +118,7 @@ def _flag(body: dict, name: str) -> bool:
 
 
 @bp.post("/admin/users")
-@require_admin
+@require_site_admin
 def add_user():
     """Body: {"username", "password", "role": "admin"|"editor", "display_name", "boards": [...]}."""
     body = json_body()
@@ -120,7 +130,7 @@ def add_user():
 
 
 @bp.patch("/admin/users/<username>")
-@require_admin
+@require_site_admin
 def change_user(username: str):
     """Any of {"role", "boards"}, {"disabled": true|false}, {"password"}: each applied by users.py's rules."""
     body = json_body()
@@ -143,3 +153,18 @@ def change_user(username: str):
             users.set_password(db, user.username, str(body["password"] or ""), now)
     return jsonify(user_json(users.get_user(db, user.username)))
 
+
+@bp.put("/admin/users/<username>/org")
+@require_site_admin
+def set_user_organisation(username: str):
+    """Body {"org_id": 3} limits an account to an organisation and what is under it (members, study records);
+    {"org_id": null} lifts the limit. Only an administrator of the whole site may do it, and not to themselves."""
+    if current_user().org_id is not None:
+        raise UserError("user.org_whole_site_only", status=403, error_code="forbidden")
+    org_id = int_field(json_body(), "org_id", required=False)
+    db = get_db()
+    user = users.get_user(db, username)
+    if user.id == current_user().id:
+        raise UserError("user.org_self", status=409)
+    changed = users.set_organisation(db, user.username, org_id, clock())
+    return jsonify({**user_json(changed), "org_id": changed.org_id})

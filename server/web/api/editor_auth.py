@@ -60,3 +60,15 @@ def require_admin(view):
             raise UserError("editor.admin_only", status=403, error_code="forbidden")
         return view(*args, **kwargs)
     return wrapper
+
+
+def require_site_admin(view):
+    """Only an administrator of the whole site (no organisation limit) gets through: accounts, the schedule and
+    notices are the subdistrict's; an administrator of one community gets 403 with a clear message."""
+    @require_admin
+    @wraps(view)
+    def wrapper(*args, **kwargs):
+        if g.user.org_id is not None:
+            raise UserError("editor.site_admin_only", status=403, error_code="forbidden")
+        return view(*args, **kwargs)
+    return wrapper

@@ -12,7 +12,7 @@ from server.broadcast import notices
 from server.core.timestamps import format_utc
 from server.web.api import bp
 from server.web.api.auth import current_device, require_device
-from server.web.api.editor_auth import current_user, require_admin
+from server.web.api.editor_auth import current_user, require_admin, require_site_admin
 from server.web.api.responses import conditional_json
 from server.web.context import clock, current_lineup, get_db, poll_cache
 from server.web.params import int_arg, int_field, json_body, time_field
@@ -57,7 +57,7 @@ def admin_notices():
 
 
 @bp.post("/admin/notices")
-@require_admin
+@require_site_admin
 def publish_notice():
     """{"title", "body", "org_id" (optional), "starts_at" (default now), "expires_at"}."""
     body = json_body()
@@ -70,7 +70,7 @@ def publish_notice():
 
 
 @bp.delete("/admin/notices/<int:notice_id>")
-@require_admin
+@require_site_admin
 def withdraw_notice(notice_id: int):
     """Delete an urgent notice by id; answers the id deleted."""
     notices.delete_notice(get_db(), notice_id)

@@ -14,7 +14,7 @@ from server.broadcast.schedule import Entry, Outcome
 from server.core.errors import UserError
 from server.core.timestamps import format_utc
 from server.web.api import bp
-from server.web.api.editor_auth import current_user, require_admin
+from server.web.api.editor_auth import current_user, require_admin, require_site_admin
 from server.web.context import clock, current_lineup, get_db, station
 from server.web.params import date_field, flag_arg, int_arg, int_field, json_body, time_field
 
@@ -25,6 +25,14 @@ def _zone() -> str:
     return current_app.config["TIMEZONE"]
 
 
+def _flag(body: dict, name: str, default: bool | None) -> bool | None:
+    """A yes/no field of a JSON body: true or false (absent: `default`); anything else is refused."""
+    value = body.get(name, default)
+    if value is not default and not isinstance(value, bool):
+        raise UserError("api.bad_flag_param", name=name, value=str(value)[:20])
+    return value
+
+
 def entry_json(entry: Entry) -> dict:
     """A schedule entry as the administrator API shows it, with its start in the local zone as a label."""
     return {"id": entry.id, "channel": entry.channel, "item_id": entry.item_id, "rule_id": entry.rule_id,
@@ -32,7 +40,7 @@ def entry_json(entry: Entry) -> dict:
             "start_label": schedule.local_label(entry.start, _zone()), "important": entry.important,
             "state": entry.state, "preempted_by": entry.preempted_by, "live_url": entry.live_url,
             "live_state": entry.live_state, "live_error": entry.live_error,
-            "recording_item_id": entry.recording_item_id}
+            "recording_item_id": entry.recording_item_id, "study": entry.study}
 
 
 def _outcome_json(outcome: Outcome, dry_run: bool) -> dict:
@@ -59,21 +67,22 @@ def list_schedule():
 
 
 @bp.post("/admin/schedule")
-@require_admin
+@require_site_admin
 def create_entry():
-    """One-off entry ({channel, item_id, start, important}), with "repeat" a recurring rule,
+    """One-off entry ({channel, item_id, start, important, study}), with "repeat" a recurring rule,
     with "live_url" (and title, duration_minutes) a live event."""
     dry_run = flag_arg("dry_run")
     body = json_body()
     db, lineup, now = get_db(), current_lineup(), clock()
     channel = int_field(body, "channel")
     important = bool(body.get("important", False))
+    study = _flag(body, "study", False)
     if body.get("live_url") is not None:
         outcome = schedule.add_live_entry(
             db, lineup, channel=channel, live_url=str(body["live_url"]), title=str(body.get("title") or ""),
             start=time_field(body, "start"), duration=timedelta(minutes=int_field(body, "duration_minutes")),
             important=important, now=now, zone=_zone(), user_id=current_user().id, dry_run=dry_run,
-            allowed_hosts=allowed_hosts(current_app.config))
+            allowed_hosts=allowed_hosts(current_app.config), study=study)
         if not dry_run:
             _rebuild_after_change()
         return jsonify(_outcome_json(outcome, dry_run)), 200 if dry_run else 201
@@ -84,34 +93,35 @@ def create_entry():
         outcome = schedule.add_rule(db, lineup, channel=channel, item_id=item_id, cron=cron, zone=_zone(),
                                     first=first, last=date_field(body, "last_date"), important=important, now=now,
                                     horizon_days=current_app.config["RULE_HORIZON_DAYS"],
-                                    user_id=current_user().id, dry_run=dry_run)
+                                    user_id=current_user().id, dry_run=dry_run, study=study)
     else:
         outcome = schedule.add_entry(db, lineup, channel=channel, item_id=item_id, start=time_field(body, "start"),
                                      important=important, now=now, zone=_zone(), user_id=current_user().id,
-                                     dry_run=dry_run)
+                                     dry_run=dry_run, study=study)
     if not dry_run:
         _rebuild_after_change()
     return jsonify(_outcome_json(outcome, dry_run)), 200 if dry_run else 201
 
 
 @bp.patch("/admin/schedule/<int:entry_id>")
-@require_admin
+@require_site_admin
 def edit_entry(entry_id: int):
     """Move an entry, change its item or importance (not once it has started)."""
     body = json_body()
     dry_run = flag_arg("dry_run")
-    important = body.get("important")
+    important, study = body.get("important"), _flag(body, "study", None)
     outcome = schedule.update_entry(get_db(), current_lineup(), entry_id, now=clock(), zone=_zone(),
                                     start=time_field(body, "start", required=False),
                                     item_id=int_field(body, "item_id", required=False),
-                                    important=None if important is None else bool(important), dry_run=dry_run)
+                                    important=None if important is None else bool(important), dry_run=dry_run,
+                                    study=study)
     if not dry_run:
         _rebuild_after_change()
     return jsonify(_outcome_json(outcome, dry_run))
 
 
 @bp.delete("/admin/schedule/<int:entry_id>")
-@require_admin
+@require_site_admin
 def remove_entry(entry_id: int):
     """Take a not yet started entry off the schedule and rebuild the timelines; answers the entry deleted."""
     entry = schedule.delete_entry(get_db(), entry_id, now=clock(), zone=_zone())
@@ -120,7 +130,7 @@ def remove_entry(entry_id: int):
 
 
 @bp.delete("/admin/schedule/rules/<int:rule_id>")
-@require_admin
+@require_site_admin
 def remove_rule(rule_id: int):
     """End a recurring rule, deleting its future entries, and rebuild the timelines; answers how many went."""
     removed = schedule.delete_rule(get_db(), rule_id, now=clock())

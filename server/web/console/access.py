@@ -33,6 +33,18 @@ def login_required(view):
     return wrapper
 
 
+def site_admin_required(view):
+    """Only an administrator of the whole site gets through (accounts are the subdistrict's); others get the
+    refusal page (403)."""
+    @login_required
+    @wraps(view)
+    def wrapper(*args, **kwargs):
+        if g.user.role != "admin" or g.user.org_id is not None:
+            return page("console/refused.html"), 403
+        return view(*args, **kwargs)
+    return wrapper
+
+
 def admin_required(view):
     """Only a logged-in administrator gets through; an editor gets the refusal page (403)."""
     @login_required

@@ -1,4 +1,4 @@
-"""Administrator pages: the schedule's week grid, set-top boxes, notices, accounts."""
+"""Administrator pages: the schedule's week grid, set-top boxes (with their households), notices, accounts."""
 
 from __future__ import annotations
 
@@ -13,8 +13,10 @@ from server.accounts.tokens import list_tokens
 from server.broadcast import notices
 from server.catalogue.library import list_items
 from server.core.errors import NotFound
+from server.records.members import Scope, organisations_in_scope
 from server.web.console import bp
-from server.web.console.access import admin_required
+from server.web.console.access import admin_required, site_admin_required
+from server.web.console.member_pages import household_panel
 from server.web.console.views import page, zone
 from server.web.console.week_grid import week_grid
 from server.web.context import clock, current_lineup, get_db
@@ -49,11 +51,13 @@ def schedule_page():
 def devices_page():
     """The set-top boxes: pending pairings apart from the others, with organisations and channel names."""
     db = get_db()
-    rows = devices.list_devices(db)
+    inside = organisations_in_scope(db, Scope(g.user.org_id))
+    rows = [r for r in devices.list_devices(db) if r["state"] == "pending" or inside is None or r["org_id"] in inside]
     channels = {c.number: f"{c.number} {c.name}" for c in current_lineup().channels}
+    boxes = [r for r in rows if r["state"] != "pending"]
     return page("console/devices.html", pending=[r for r in rows if r["state"] == "pending"],
-                boxes=[r for r in rows if r["state"] != "pending"], organisations=list_organisations(db),
-                channel_names=channels)
+                boxes=boxes, organisations=list_organisations(db), channel_names=channels,
+                **household_panel(db, boxes))
 
 
 @bp.get("/notices")
@@ -67,11 +71,13 @@ def notices_page():
 
 
 @bp.get("/accounts")
-@admin_required
+@site_admin_required
 def accounts_page():
-    """The accounts page, with every account and the minimum password length."""
+    """The accounts page, with every account, administrators' organisation limits and the minimum password length."""
     accounts = users.list_users(get_db())
+    organisations = list_organisations(get_db())
     return page("console/accounts.html", accounts=accounts,
                 tokens={a.username: list_tokens(get_db(), a.username) for a in accounts},
-                min_password=users.MIN_PASSWORD_LENGTH)
+                min_password=users.MIN_PASSWORD_LENGTH, organisations=organisations,
+                org_names={org.id: org.name for _, org in organisations})
 

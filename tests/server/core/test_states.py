@@ -16,6 +16,7 @@ from server.catalogue.items import ItemKind, ItemState
 from server.core.db import connect
 from server.core.migrations import migrate
 from server.ingest.transcode_jobs import JobState
+from server.records.watch_log import SubjectKind
 
 ENUMS = {
     ("organisations", "kind"): OrgKind,
@@ -27,6 +28,7 @@ ENUMS = {
     ("schedule_entries", "state"): EntryState,
     ("playout", "kind"): RowKind,
     ("login_failures", "scope"): Scope,
+    ("study_subjects", "kind"): SubjectKind,
 }
 # `name TEXT ... CHECK (name IN ('a', 'b'))`: a text column limited to a list of words.
 _TEXT_CHECK = re.compile(r"(\w+) TEXT[^,]*?CHECK \(\1 IN \(((?:'[^']*'(?:,\s*)?)+)\)\)")

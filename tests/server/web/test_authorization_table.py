@@ -18,6 +18,7 @@ import pytest
 
 from server import create_app
 from server.accounts.devices import register_device
+from server.accounts.organisations import add_organisation
 from server.accounts.tokens import create_api_token
 from server.accounts.users import add_user, get_user, session_stamp
 from server.broadcast import schedule
@@ -25,6 +26,8 @@ from server.broadcast.notices import add_notice
 from server.catalogue.items import create_item
 from server.ingest import uploads
 from server.ingest.transcode_jobs import enqueue
+from server.records.households import assign_members
+from server.records.members import EVERYTHING, add_member
 from server.web.context import current_lineup, get_db
 from tests.conftest import Clock, pair_device
 
@@ -86,6 +89,8 @@ def table(ids: dict) -> dict[str, Call]:
         "GET /console/devices": Call("/console/devices", ADMIN_PAGE),
         "GET /console/notices": Call("/console/notices", ADMIN_PAGE),
         "GET /console/accounts": Call("/console/accounts", ADMIN_PAGE),
+        "GET /console/members": Call("/console/members", ADMIN_PAGE),
+        "GET /console/members/<int:member_id>": Call(f"/console/members/{ids['member']}", ADMIN_PAGE),
         # the set-top API
         "GET /api/v1/boards": Call("/api/v1/boards", SET_TOP),
         "GET /api/v1/boards/<board_id>/items": Call("/api/v1/boards/dangke/items", SET_TOP),
@@ -96,6 +101,10 @@ def table(ids: dict) -> dict[str, Call]:
         "GET /api/v1/channels": Call("/api/v1/channels", SET_TOP),
         "GET /api/v1/epg": Call("/api/v1/epg", SET_TOP),
         "GET /api/v1/notices": Call("/api/v1/notices", SET_TOP),
+        "GET /api/v1/household": Call("/api/v1/household", SET_TOP),
+        "POST /api/v1/watch": Call("/api/v1/watch", SET_TOP, json={"intervals": []}),
+        # the member is in the box's household
+        "GET /api/v1/study/<int:member_id>": Call(f"/api/v1/study/{ids['member']}", SET_TOP),
         "POST /api/v1/devices": Call("/api/v1/devices", statuses(201, 201, 201, 201, 201),
                                      json={"serial": "SN-TABLE", "name": "盒子", "client_version": "1"}),
         "POST /api/v1/devices/token": Call("/api/v1/devices/token", statuses(404, 404, 404, 404, 404),
@@ -158,6 +167,23 @@ def table(ids: dict) -> dict[str, Call]:
             f"/api/v1/admin/users/other/tokens/{ids['other_token']}", ADMIN_API),
         "PATCH /api/v1/admin/users/<username>": Call("/api/v1/admin/users/other", ADMIN_API,
                                                      json={"boards": ["kepu"]}),
+        "PUT /api/v1/admin/users/<username>/org": Call("/api/v1/admin/users/other/org", ADMIN_API,
+                                                       json={"org_id": None}),
+        # study records: members and their households are the administrators' alone
+        "GET /api/v1/admin/members": Call("/api/v1/admin/members", ADMIN_API),
+        "POST /api/v1/admin/members": Call("/api/v1/admin/members", statuses(401, 401, 403, 403, 201),
+                                           json={"name": "新党员", "branch_id": ids["branch"]}),
+        "GET /api/v1/admin/members/<int:member_id>": Call(f"/api/v1/admin/members/{ids['member']}", ADMIN_API),
+        "PATCH /api/v1/admin/members/<int:member_id>": Call(f"/api/v1/admin/members/{ids['member']}", ADMIN_API,
+                                                            json={"phone": "13800138000"}),
+        "POST /api/v1/admin/members/import": Call("/api/v1/admin/members/import?filename=roster.csv", ADMIN_API,
+                                                  data="姓名,党支部\n张三,第一党支部\n".encode()),
+        "GET /api/v1/admin/members/export": Call("/api/v1/admin/members/export", ADMIN_API),
+        "GET /api/v1/admin/devices/<int:device_id>/household": Call(
+            f"/api/v1/admin/devices/{ids['device']}/household", ADMIN_API),
+        "PUT /api/v1/admin/devices/<int:device_id>/household": Call(
+            f"/api/v1/admin/devices/{ids['device']}/household", ADMIN_API, json={"members": [ids["member"]]}),
+        "GET /api/v1/admin/study/rules": Call("/api/v1/admin/study/rules", ADMIN_API),
     }
 
 
@@ -202,6 +228,11 @@ def seeded(tmp_path_factory):
         ids["notice"] = add_notice(db, title="通知", body="", org_id=None, starts_at=clock.now,
                                    expires_at=datetime(2026, 11, 24, tzinfo=UTC), now=clock.now)
         ids["device"], ids["device_token"] = pair_device(db, clock.now)
+        top = add_organisation(db, "太平街道", "subdistrict")
+        ids["branch"] = add_organisation(db, "第一党支部", "branch",
+                                         add_organisation(db, "东风社区", "community", top.id).id).id
+        ids["member"] = add_member(db, EVERYTHING, name="张三", branch_id=ids["branch"], now=clock.now).id
+        assign_members(db, EVERYTHING, ids["device"], [ids["member"]], clock.now)
         ids["pairing_code"] = register_device(db, "SN-PENDING", "新盒子", "1", clock.now, 3600).pairing_code
         ids["upload"] = uploads.create_upload(db, lineup, get_user(db, "editor"), "10", {"board": "dangke",
                                               "title": "上传"}, clock.now, app.config)[0]
@@ -245,7 +276,7 @@ def test_every_route_has_a_row(seeded, tmp_path):
 @pytest.mark.parametrize("caller", CALLERS)
 @pytest.mark.parametrize("route", sorted(table({k: 0 for k in (
     "video", "article", "job", "upload", "published", "failed_job", "entry", "rule", "notice", "pairing_code",
-    "device", "other_token")})))
+    "device", "other_token", "member", "branch")})))
 def test_each_caller_gets_the_intended_status(seeded, tmp_path, route, caller):
     ids = seeded[1]
     call = table(ids)[route]

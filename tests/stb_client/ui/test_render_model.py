@@ -11,10 +11,13 @@ from stb_client.ui.model import (
     ConnectionChanged,
     ItemDetail,
     ItemLoaded,
+    Lesson,
     Notice,
     NoticesLoaded,
     PairingStarted,
     PlaybackFailed,
+    StudyCard,
+    StudyLoaded,
     View,
 )
 from stb_client.ui.render_model import Frame, render
@@ -55,6 +58,19 @@ def screens() -> dict[str, Remote]:
     found["offline"] = Remote().send(ConnectionChanged(False)).press(Key.VOL_UP)
     from tests.stb_client.ui.test_guide_grid import guide_open
     found["guide_grid"] = guide_open().press(Key.RIGHT, Key.RIGHT)
+    from tests.stb_client.ui.test_study_nav import DETAIL, FAMILY, family, watching
+    found["home_family"] = family().press(Key.GREEN, "3")
+    found["viewers"] = family().press("5", "2")
+    card = StudyCard(7, "张三", 12.5, 32, 2.25, recent=(Lesson("党课：学习二十届三中全会精神", 1, True),),
+                     unfinished=(Lesson("党员教育：老党员讲初心故事（上）", 0.3, False, item_id=101, progress=0.4),
+                                 Lesson("科普讲座：冬季老年人健康", 0.1, False, item_id=102, progress=0.1)))
+    found["study"] = family().press(Key.GREEN, "1", Key.BLUE).send(StudyLoaded(card))
+    found["study_empty"] = family().press(Key.BLUE).send(StudyLoaded(StudyCard(7, "张三", 0, 32, 0)))
+    found["study_no_household"] = Remote().press(Key.BLUE)
+    asked = watching(family().press("5", "2", "1").send(ItemLoaded(DETAIL)), FAMILY.still_watching_s, step=10)
+    found["still_watching"] = asked
+    found["credit_paused"] = watching(family().press("5", "2", "1").send(ItemLoaded(DETAIL)),
+                                      FAMILY.still_watching_s + 70, step=10)
     return found
 
 
@@ -81,12 +97,12 @@ def test_text_is_large_inside_the_safe_area_and_readable(name):
         assert contrast(label.colour, label.behind) >= 4.5, label
 
 
-@pytest.mark.parametrize("name", ["home", "board", "guide", "guide_grid", "article", "pairing"])
+@pytest.mark.parametrize("name", ["home", "board", "guide", "guide_grid", "article", "pairing", "viewers", "study"])
 def test_menu_screens_have_a_title_of_at_least_60_px(name):
     assert max(label.size for label in frame_of(name).labels) >= TITLE_PX >= 60
 
 
-@pytest.mark.parametrize("name", ["home", "board", "guide", "guide_grid"])
+@pytest.mark.parametrize("name", ["home", "board", "guide", "guide_grid", "viewers", "study"])
 def test_exactly_one_focus_ring_around_a_large_target_inside_the_safe_area(name):
     ring = frame_of(name).ring
     assert ring is not None and ring.width >= 6 and ring.scale > 1.0

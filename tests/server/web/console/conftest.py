@@ -19,12 +19,18 @@ CHROMIUM = shutil.which("chromium") or "/usr/bin/chromium"
 
 
 @pytest.fixture(scope="module")
-def console_server(tmp_path_factory):
-    """`keting serve` on a fresh database with an editor (two boards) and an administrator."""
+def console_settings(tmp_path_factory) -> dict:
+    """The settings of the module's `keting serve` (a test opens the same database with create_app)."""
     folder = tmp_path_factory.mktemp("console")
-    settings = {"DATABASE": str(folder / "keting.sqlite3"), "MEDIA_ROOT": str(folder / "media"),
-                "ORIGINALS_DIR": str(folder / "originals"), "SECRET_KEY": "browser-test-key",
-                "SLATE_SECONDS": "2", "RECONCILE_INTERVAL": "2", "LIVE_INPUT_HOSTS": "127.0.0.1"}
+    return {"DATABASE": str(folder / "keting.sqlite3"), "MEDIA_ROOT": str(folder / "media"),
+            "ORIGINALS_DIR": str(folder / "originals"), "SECRET_KEY": "browser-test-key",
+            "SLATE_SECONDS": "2", "RECONCILE_INTERVAL": "2", "LIVE_INPUT_HOSTS": "127.0.0.1"}
+
+
+@pytest.fixture(scope="module")
+def console_server(console_settings):
+    """`keting serve` on a fresh database with an editor (two boards) and an administrator."""
+    settings = console_settings
     app = create_app(settings, clock=lambda: datetime.now(UTC))
     with app.app_context():
         add_user(get_db(), current_lineup(), "editor", "password123", "editor", datetime.now(UTC),

@@ -1,0 +1,42 @@
+"""Fixtures the client's playback tests share: one lecture encoded once per session (ffmpeg is the slow part)."""
+
+from __future__ import annotations
+
+import os
+import subprocess
+import sys
+from collections.abc import Iterator
+from contextlib import contextmanager
+from pathlib import Path
+
+import pytest
+
+from server.core.channels_yaml import load_lineup
+from tests.conftest import REPO
+from tests.support.channel_media import encode_programme
+from tests.support.http_server import serve_in_thread
+
+
+@pytest.fixture(scope="session")
+def lecture_40s(tmp_path_factory):
+    """A 40 s lecture in the ladder's format (test pattern and a tone), as a folder to install()."""
+    return encode_programme(tmp_path_factory.mktemp("lecture") / "lesson", load_lineup(REPO / "channels.yaml"), 40,
+                            "testsrc2", 440)
+
+
+@contextmanager
+def tv_client(app, token: str, state: Path, screenshots: Path) -> Iterator[str]:
+    """`app` on a loopback server and the real TV client (`keting-stb run --headless`, libVLC with dummy output)
+    paired to it with `token`; yields the client's HTTP remote URL, and stops both afterwards."""
+    state.mkdir()
+    (state / "token").write_text(token + "\n")
+    with serve_in_thread(app) as url:
+        process = subprocess.Popen([sys.executable, "-m", "stb_client.main", "--server", url, "run", "--headless",
+                                    "--remote-port", "0", "--screenshot-dir", str(screenshots)], cwd=REPO,
+                                   env={**os.environ, "KETING_STB_STATE": str(state)},
+                                   stdout=subprocess.PIPE, text=True)
+        try:
+            yield process.stdout.readline().strip().removeprefix("remote: ").rstrip("/")
+        finally:
+            process.terminate()
+            process.wait(timeout=20)
