@@ -152,16 +152,6 @@ class RangeSet:
         self.ends[low:high] = [end]
 
 
-def total(credit: Mapping[date, float]) -> float:
-    """All the seconds of credit in a per-day mapping."""
-    return math.fsum(credit.values())
-
-
-def lessons(seconds: float, rules: Rules) -> float:
-    """Seconds of credit as lessons (学时); not rounded."""
-    return seconds / rules.lesson_s
-
-
 def describe(rules: Rules) -> list[tuple[str, dict]]:
     """The rules in words, as message ids with their parameters, in the order a member should read them."""
     return [

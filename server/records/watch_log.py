@@ -26,7 +26,7 @@ from sqlite_utils import Database
 
 from server.core.db import write_transaction
 from server.core.errors import UserError
-from server.core.timestamps import format_utc
+from server.core.timestamps import format_utc, parse_time
 from server.records.credit import Interval, Rules, coupled_subjects, credit_for_member
 from server.records.households import viewers
 from server.records.members import is_row_id
@@ -248,8 +248,8 @@ def _pieces(db: Database, report: Report) -> list[tuple[str, float, float, float
                FROM schedule_entries e LEFT JOIN items i ON i.id = e.item_id WHERE e.channel = ? AND e.study = 1
                AND e.state = 'scheduled' AND e.start_at >= ? AND e.start_at < ? AND e.end_at > ?""",
             [report.channel, earliest, end, start]):
-        entry_start = _epoch(entry["start_at"])
-        entry_end = _epoch(entry["end_at"])
+        entry_start = parse_time(entry["start_at"]).timestamp()
+        entry_end = parse_time(entry["end_at"]).timestamp()
         wall_from, wall_to = max(report.started_at, entry_start), min(report.ended_at, entry_end)
         if wall_to <= wall_from:
             continue
@@ -263,10 +263,6 @@ def _pieces(db: Database, report: Report) -> list[tuple[str, float, float, float
                               entry_end - entry_start)
         pieces.append((subject, wall_from - entry_start, wall_to - entry_start, wall_from, wall_to))
     return pieces
-
-
-def _epoch(text: str) -> float:
-    return datetime.fromisoformat(text.replace("Z", "+00:00")).timestamp()
 
 
 def _remember_subject(db: Database, subject: str, kind: str, ref_id: int, title: str, duration_s: float) -> None:

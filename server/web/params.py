@@ -83,6 +83,14 @@ def int_field(source: Mapping, name: str, required: bool = True) -> int | None:
     return raw
 
 
+def bool_field(source: Mapping, name: str, default: bool | None) -> bool | None:
+    """A yes/no field of a JSON body: true or false (absent: `default`); 1, "yes" and the rest are refused."""
+    value = source.get(name, default)
+    if value is not default and not isinstance(value, bool):
+        raise UserError("api.bad_flag_param", name=name, value=str(value)[:20])
+    return value
+
+
 def is_whole_number(value: object) -> bool:
     """A JSON whole number the database can hold (SQLite's 64-bit integers; true and false are not numbers)."""
     return isinstance(value, int) and not isinstance(value, bool) and -(2 ** 63) <= value < 2 ** 63

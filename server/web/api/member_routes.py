@@ -13,7 +13,7 @@ from server.records.study_settings import rules_from, rules_in_words
 from server.web.api import bp
 from server.web.api.editor_auth import current_user, require_admin
 from server.web.context import clock, get_db
-from server.web.params import body_limit, flag_arg, int_arg, json_body
+from server.web.params import body_limit, bool_field, flag_arg, int_arg, json_body
 
 
 def _zone() -> ZoneInfo:
@@ -61,7 +61,7 @@ def add_member():
     body = json_body()
     added = members.add_member(get_db(), scope(), name=body.get("name"), branch_id=body.get("branch_id"),
                                phone=body.get("phone"), member_no=body.get("member_no"),
-                               active=body.get("active", True), now=clock())
+                               active=bool_field(body, "active", True), now=clock())
     return jsonify(member_json(added)), 201
 
 

@@ -16,21 +16,13 @@ from server.core.timestamps import format_utc
 from server.web.api import bp
 from server.web.api.editor_auth import current_user, require_admin, require_site_admin
 from server.web.context import clock, current_lineup, get_db, station
-from server.web.params import date_field, flag_arg, int_arg, int_field, json_body, time_field
+from server.web.params import bool_field, date_field, flag_arg, int_arg, int_field, json_body, time_field
 
 MAX_LIST_DAYS = 62
 
 
 def _zone() -> str:
     return current_app.config["TIMEZONE"]
-
-
-def _flag(body: dict, name: str, default: bool | None) -> bool | None:
-    """A yes/no field of a JSON body: true or false (absent: `default`); anything else is refused."""
-    value = body.get(name, default)
-    if value is not default and not isinstance(value, bool):
-        raise UserError("api.bad_flag_param", name=name, value=str(value)[:20])
-    return value
 
 
 def entry_json(entry: Entry) -> dict:
@@ -76,7 +68,7 @@ def create_entry():
     db, lineup, now = get_db(), current_lineup(), clock()
     channel = int_field(body, "channel")
     important = bool(body.get("important", False))
-    study = _flag(body, "study", False)
+    study = bool_field(body, "study", False)
     if body.get("live_url") is not None:
         outcome = schedule.add_live_entry(
             db, lineup, channel=channel, live_url=str(body["live_url"]), title=str(body.get("title") or ""),
@@ -109,7 +101,7 @@ def edit_entry(entry_id: int):
     """Move an entry, change its item or importance (not once it has started)."""
     body = json_body()
     dry_run = flag_arg("dry_run")
-    important, study = body.get("important"), _flag(body, "study", None)
+    important, study = body.get("important"), bool_field(body, "study", None)
     outcome = schedule.update_entry(get_db(), current_lineup(), entry_id, now=clock(), zone=_zone(),
                                     start=time_field(body, "start", required=False),
                                     item_id=int_field(body, "item_id", required=False),

@@ -18,8 +18,6 @@ from server.records.credit import (
     credit_by_day,
     credit_for_member,
     describe,
-    lessons,
-    total,
 )
 
 SHANGHAI = ZoneInfo("Asia/Shanghai")
@@ -32,6 +30,10 @@ PROPERTY = settings(max_examples=100, deadline=None)
 
 def watch(start: float, wall_s: float, media_from: float, media_to: float, key: str = "k") -> Interval:
     return Interval(key, start, start + wall_s, media_from, media_to)
+
+
+def total(by_day) -> float:
+    return math.fsum(by_day.values())
 
 
 def credit(xs, duration_s=3600.0, rules=RULES, zone=SHANGHAI):
@@ -169,13 +171,6 @@ def test_videos_claimed_at_the_same_time_share_the_minutes():
     later = {**xs, "item:9": [watch(EVENING + 1800, 600, 0, 600, "k9")]}
     found = credit_for_member(later, {subject: 3600.0 for subject in later}, RULES, SHANGHAI)
     assert math.fsum(found.values()) == pytest.approx(2400) and found[("item:9", DAY)] == pytest.approx(600)
-
-
-def test_total_and_lessons():
-    assert total({DAY: 1800.0, date(2024, 3, 2): 900.0}) == 2700.0
-    assert total({}) == 0.0
-    assert lessons(5400, RULES) == pytest.approx(2.0)
-    assert lessons(900, Rules(lesson_s=1800)) == pytest.approx(0.5)
 
 
 def test_describe_the_default_rules():
