@@ -13,7 +13,8 @@ steady state are measured. Each box is two tasks, as the client is two threads:
            to reach the server, and boards and channels fetched again once it answers,
            as the reducer asks), listings with If-None-Match (the server sends ETags),
            and, like urllib, a new connection per request (`Connection: close`;
-           --api-keepalive keeps one instead). At start: the poll, boards, channels.
+           --api-keepalive keeps one instead). At start: the poll, boards, channels,
+           the household (again every HOUSEHOLD_EVERY_POLLS polls).
   player   libVLC: one keep-alive connection for media.
 The mix: --live (30 %) watch channel --channel (1): PUT /playing, the master playlist
 once, then the highest-bandwidth variant's media playlist every EXT-X-TARGETDURATION and
@@ -27,6 +28,11 @@ next video of the board, then another board. The demo's videos last 6-20 s, so t
 boxes open videos far more often than viewers of 40-minute lectures would: item,
 position and playing requests weigh more than they will in the field. The rest sit in
 the menus: only the sync worker's polls. Interval constants come from stb_client.
+A box whose household has members (none of the boxes paired here; bench/records.py
+gives its boxes one) also reports what it plays, as stb_client/ui/watch.py does: a
+live box POSTs its channel's watch interval every CHECKPOINT_SECONDS, a video box
+POSTs the growing interval with the resume point riding along instead of the
+position PUT, and the closed interval at the end (--no-watch-reports: neither).
 
 Measured: from sending a request (connecting included) to the last byte of the body
 (segments are read whole), per kind: count, 304s, p50, p99, max. Errors, by kind and
@@ -87,9 +93,15 @@ from urllib.parse import urlencode, urljoin, urlsplit
 REPO = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(REPO))
 
-from stb_client.link.sync import ITEMS_PER_REQUEST, OFFLINE_POLL_SECONDS, POLL_SECONDS  # noqa: E402
+from stb_client.link.sync import (  # noqa: E402
+    HOUSEHOLD_EVERY_POLLS,
+    ITEMS_PER_REQUEST,
+    OFFLINE_POLL_SECONDS,
+    POLL_SECONDS,
+)
 from stb_client.ui.model import POSITION_REPORT_SECONDS  # noqa: E402
 from stb_client.ui.playback_nav import DETAILS_FRESH_SECONDS  # noqa: E402
+from stb_client.ui.watch import CHECKPOINT_SECONDS  # noqa: E402
 
 P99_LIMIT_MS = 100.0
 BUFFER_SEGMENTS = 3  # the player's buffer: about network-caching plus a segment or two
@@ -484,6 +496,9 @@ class Box:
         self.boards: list[dict] | None = None
         self.channels: dict | None = None
         self.details: dict[int, tuple[float, dict]] = {}
+        self.members: list[int] = []  # the household (GET /household); none: no watch intervals
+        self.opened: tuple[float, float] | None = None  # the video interval open: wall-clock start, from_s
+        self.session = secrets.token_hex(6)
 
     def connections(self) -> list[Connection]:
         """Every connection the box has opened."""
@@ -493,7 +508,7 @@ class Box:
         """The box from switch-on to the end of the run: its sync worker and its viewer side by side."""
         if await self.run.pause(start_delay):
             return
-        for effect in (("boards",), ("channels",)):  # the reducer's answer to Paired
+        for effect in (("boards",), ("channels",), ("household",)):  # the reducer's answer to Paired
             self.tasks.put_nowait((effect, None))
         viewer = {"live": self.watch_live, "vod": self.watch_videos}.get(self.role)
         jobs = [self.sync_worker()] + ([viewer()] if viewer else [])
@@ -503,7 +518,7 @@ class Box:
 
     async def sync_worker(self) -> None:
         """One request at a time from the queue; channels and notices polled when nothing is queued and it is time."""
-        last_poll = -math.inf
+        last_poll, polls = -math.inf, 0
         while not self.run.stop.is_set():
             interval = POLL_SECONDS if self.online is not False else OFFLINE_POLL_SECONDS
             timeout = max(0.0, last_poll + interval - time.monotonic())
@@ -519,9 +534,11 @@ class Box:
             if task is None:
                 return
             if task is _POLL:
-                last_poll = time.monotonic()
+                last_poll, polls = time.monotonic(), polls + 1
                 await self.effect(("channels",))
                 await self.effect(("notices",))
+                if polls % HOUSEHOLD_EVERY_POLLS == 0:
+                    await self.effect(("household",))
                 continue
             effect, answer = task
             result = await self.effect(effect)
@@ -564,6 +581,18 @@ class Box:
         elif name == "position":
             answer = await self.api_put("position", f"/api/v1/items/{params[0]}/position",
                                         {"position_s": round(params[1], 1)})
+        elif name == "household":
+            answer = await self.api_get("household", "/api/v1/household")
+            if answer is not None:
+                self.members = [m["id"] for m in answer.get("members", [])]
+        elif name == "watch":  # ServerApi.report_watch: the interval, and the resume point riding along
+            body = {"intervals": [params[0]], "sent_at": round(time.time(), 3)}
+            if params[1] is not None:
+                body["position"] = {"item_id": params[1][0], "position_s": round(params[1][1], 1)}
+            answer = await self.api_send("watch", "POST", "/api/v1/watch", body)
+            if answer is not None and (answer.get("accepted") != 1 or answer.get("refused")):
+                self.run.stats.fail("watch", time.monotonic(), "refused_" + "_".join(
+                    r.get("code", "?") for r in answer.get("refused", [])))
         else:
             raise ValueError(f"unknown effect {effect!r}")
         return answer
@@ -589,8 +618,12 @@ class Box:
 
     async def api_put(self, kind: str, target: str, body: dict, judge: bool = True) -> object:
         """PUT a JSON body; its JSON answer, or None."""
+        return await self.api_send(kind, "PUT", target, body, judge)
+
+    async def api_send(self, kind: str, method: str, target: str, body: dict, judge: bool = True) -> object:
+        """PUT or POST a JSON body; its JSON answer, or None."""
         headers = self.auth + "Content-Type: application/json\r\n"
-        response = await self.api_request(kind, "PUT", target, headers, json.dumps(body).encode(), judge)
+        response = await self.api_request(kind, method, target, headers, json.dumps(body).encode(), judge)
         try:
             return json.loads(response.body) if response is not None and response.body else None
         except ValueError:
@@ -660,12 +693,27 @@ class Box:
             except Stopped:
                 return
 
+    def reports_watch(self) -> bool:
+        """Whether this box sends watch intervals (stb_client/ui/watch.py): it has a household to credit."""
+        return bool(self.members) and self.run.args.watch_reports
+
+    def interval(self, started: float, **what) -> dict:
+        """A watch interval from wall-clock `started` to now (SyncWorker.watch_json), for the household."""
+        return {"key": f"{self.session}-{int(started * 1000)}", "started_at": round(started, 3),
+                "ended_at": round(time.time(), 3), "members": self.members[:1], **what}
+
     async def play_live(self, stream_url: str) -> None:
-        """The master playlist once, then the media playlist and its new segments until the run ends."""
+        """The master playlist once, then the media playlist and its new segments until the run ends; a watch
+        checkpoint every CHECKPOINT_SECONDS."""
         master = await self.get_media("live_master", stream_url)
         variant = best_variant(stream_url, master.body.decode("utf-8", "replace"))
         last = None
+        started, checkpoint = time.time(), time.monotonic() + CHECKPOINT_SECONDS
         while True:
+            if time.monotonic() >= checkpoint:
+                checkpoint += CHECKPOINT_SECONDS
+                if self.reports_watch():
+                    self.send("watch", self.interval(started, channel=self.run.args.channel), None)
             reloaded = time.monotonic()
             try:
                 response = await self.get_media("live_playlist", variant)
@@ -736,6 +784,9 @@ class Box:
         except Stopped:
             return
         self.send("position", item_id, position)
+        if self.opened is not None and self.reports_watch():  # the interval closes with the video
+            self.send("watch", self.interval(self.opened[0], item_id=item_id, from_s=self.opened[1],
+                                             to_s=round(position, 3)), None)
         self.send("playing", {})
 
     async def play_segments(self, item_id: int, segments: list[tuple[float, str]], resume_s: float) -> float:
@@ -746,6 +797,7 @@ class Box:
         total = starts[-1]
         if not segments:
             return resume_s
+        self.opened = None
         first = next((i for i in range(len(segments)) if starts[i + 1] > resume_s), 0) if resume_s < total else 0
         origin_s = starts[first]
         played_at = None  # the monotonic time the playhead was at origin_s
@@ -754,7 +806,11 @@ class Box:
             now = time.monotonic()
             position = origin_s if played_at is None else min(total, origin_s + now - played_at)
             if played_at is not None and now >= next_report and position < total:
-                self.send("position", item_id, position)
+                if self.opened is not None and self.reports_watch():  # the checkpoint carries the position
+                    self.send("watch", self.interval(self.opened[0], item_id=item_id, from_s=self.opened[1],
+                                                     to_s=round(position, 3)), (item_id, position))
+                else:
+                    self.send("position", item_id, position)
                 next_report += POSITION_REPORT_SECONDS
             due = math.inf
             if index < len(segments):
@@ -770,6 +826,7 @@ class Box:
                     if played_at is None:
                         played_at = time.monotonic()
                         next_report = played_at + POSITION_REPORT_SECONDS
+                        self.opened = (time.time(), origin_s)  # the watch interval opens at the first picture
                     index += 1
                     continue
             end = played_at + total - origin_s
@@ -1158,6 +1215,8 @@ def main() -> None:
     parser.add_argument("--segment-concurrency", type=int, default=0, help="segment fetches at a time (0: no cap)")
     parser.add_argument("--reference-seconds", type=float, default=20.0, help="seconds of the static reference")
     parser.add_argument("--api-keepalive", action="store_true", help="keep API connections (the client does not)")
+    parser.add_argument("--no-watch-reports", dest="watch_reports", action="store_false",
+                        help="boxes with a household send no watch intervals (positions by PUT, as before them)")
     parser.add_argument("--no-source-addresses", action="store_true", help="all boxes from one loopback address")
     parser.add_argument("--keep-boxes", action="store_true", help="leave the bench's boxes approved")
     parser.add_argument("--seed", type=int, default=13)

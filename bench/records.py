@@ -24,25 +24,26 @@ Then, 21 times each (medians and p95, after one warm-up), on a fresh connection:
                                                         and what it plays, in one transaction (checkpoint_vs_position)
 Goals: member_year and branch_month < 200 ms, report_year < 500 ms.
 
-Part B, HTTP (--no-server skips it): `keting serve` (its nginx front, one worker) on that database,
---boxes boxes (1,000) paired through the real functions before it starts, each with a household of
-one member of the year above, over ladders whose segments exist (one file hard-linked). Two phases of
-bench/boxes.py's own load (run_boxes: 30 % live, 30 % video, the rest in the menus; --ramp, then
---seconds measured): the first without watch reports, the second with every box also sending its
-playing interval to POST /api/v1/watch every 30 s (staggered; the same key, a later end, as the
-client's checkpoints), GET /api/v1/household at its start, and --study-share of them opening
-GET /api/v1/study/<member> once. Printed: the boxes' tables, the watch reports' p50/p99 and errors
-(a refused interval counts as one), and watch_p99_vs_without = the boxes' p99 with the reports over
-their p99 without (--control adds a third phase without them, and the reference is the mean of the two).
-The boxes benchmark's goal: p99 < 100 ms and no error. The load averages are printed: on a shared machine
-other work takes CPU from the server and the boxes alike.
+Part B, HTTP (--no-server skips it): `keting serve` (its nginx front, one worker; --workers N) on that
+database, --boxes boxes (1,000) paired through the real functions before it starts, each with a household
+of one member of the year above, over ladders whose segments exist (one file hard-linked). Two phases of
+bench/boxes.py's load (run_boxes: 30 % live, 30 % video, the rest in the menus; --ramp, then --seconds
+measured): the first as the client was before watch reports (positions by PUT every 30 s), the second as
+the client is now: a playing box POSTs what it plays to /api/v1/watch every 30 s (the same key, a later
+end), a video's checkpoint carrying its resume point instead of the position PUT; and, so that every one
+of the boxes reports every 30 s, the boxes the model keeps in the menus report as if each played a
+lecture too; --study-share of them open GET /api/v1/study/<member> once. Printed: the boxes' tables, the
+watch POSTs' p50/p99 and errors (a refused interval counts as one), and watch_p99_vs_without = the boxes'
+p99 with the reports over their p99 without (--control adds a third phase without them, and the reference
+is the mean of the two). The boxes benchmark's goal: p99 < 100 ms and no error. The load averages are
+printed: on a shared machine other work takes CPU from the server and the boxes alike.
 
 Ends with one line:
   RESULT members= intervals= member_year_ms= branch_month_ms= report_year_ms= load_s= watch_p99_ms= errors=
          vs_scan= boxes_p99_ms= watch_p99_vs_without= watch_cpu_ms=   (the HTTP fields only with the server;
          boxes_p99_ms: every request of phase 2, the reports included; vs_scan: report_year over the full scan;
          watch_cpu_ms: the server's CPU (gunicorn and nginx, from /proc) in phase 2 less that without the
-         reports, per request they added (mostly watch POSTs): other work on the machine moves it far less
+         reports, per watch POST (most replace a position PUT): other work on the machine moves it far less
          than it moves latencies)
 
     .venv/bin/python bench/records.py [--members 10000] [--intervals N] [--items 200] [--year Y]
@@ -84,6 +85,7 @@ from server.records import study, watch_log  # noqa: E402
 from server.records.members import EVERYTHING  # noqa: E402
 from server.records.study_settings import rules_from  # noqa: E402
 from server.web.context import current_lineup  # noqa: E402
+from stb_client.ui.watch import CHECKPOINT_SECONDS as WATCH_EVERY_S  # noqa: E402
 from tests.support.fake_vod import write_vod  # noqa: E402
 
 COMMUNITIES, BRANCHES = 10, 50
@@ -91,7 +93,6 @@ LADDER_SECONDS = (600, 900, 1200, 1500, 1800, 2400, 3000, 3600)  # the videos' l
 SEGMENT_BYTES = 300_000  # about a 2 s segment of the 720p rung
 REPEATS = 21
 FLUSH_ROWS = 100_000
-WATCH_EVERY_S = 30.0  # the client's checkpoint
 MEMBER_GOAL_MS, BRANCH_GOAL_MS, ORG_YEAR_GOAL_MS = 200.0, 200.0, 500.0
 
 
@@ -419,13 +420,13 @@ def pair_boxes(folder: Path, site: dict, count: int, seed: int) -> list[tuple[fl
     return paired
 
 
-async def watcher(args: argparse.Namespace, stop: asyncio.Event, stats: fleet.Stats, box: fleet.PairedBox,
-                  member: int, item: int, length: float, rng: random.Random, study_at: float | None) -> None:
-    """One box's reports: its household once, then the interval it plays every 30 s, growing (same key)."""
+async def extra_reports(args: argparse.Namespace, stop: asyncio.Event, stats: fleet.Stats, paired: list,
+                        menus: set[int], begin: float) -> None:
+    """What phase 2 adds beyond the box model: the boxes the model keeps in the menus (`menus`, by index) report
+    as if each played a lecture too, so that all of them report every 30 s (the playing ones do so through
+    the model); --study-share of all boxes open 我的学习 once, at a random moment of the steady state."""
+    rng = random.Random(args.seed + 4)
     origin = fleet.origin_of(args.url)
-    headers = fleet.API_HEADERS + f"Authorization: Bearer {box.token}\r\n"
-    post_headers = headers + "Content-Type: application/json\r\n"
-    session = secrets.token_hex(6)
 
     async def pause(seconds: float) -> bool:
         try:
@@ -434,46 +435,51 @@ async def watcher(args: argparse.Namespace, stop: asyncio.Event, stats: fleet.St
         except TimeoutError:
             return False
 
-    async def call(kind: str, method: str, target: str, hdrs: str, body: bytes | None = None):
+    async def call(box: fleet.PairedBox, kind: str, method: str, target: str, body: dict | None = None):
+        headers = fleet.API_HEADERS + f"Authorization: Bearer {box.token}\r\n"
+        if body is not None:
+            headers += "Content-Type: application/json\r\n"
         connection = fleet.Connection(origin, box.source, keep_alive=False)  # urllib: one per request
         try:
-            return await fleet.measured(stats, kind, connection, method, target, args.timeout, hdrs, body)
+            return await fleet.measured(stats, kind, connection, method, target, args.timeout, headers,
+                                        None if body is None else json.dumps(body).encode())
         except fleet.RequestFailed:
             return None
         finally:
             connection.close()
 
-    if await pause(rng.uniform(0, WATCH_EVERY_S)):
-        return
-    answer = await call("household", "GET", "/api/v1/household", headers)
-    if answer is not None and member not in [m["id"] for m in json.loads(answer.body)["members"]]:
-        stats.fail("household", time.monotonic(), "member_missing")
-    started = time.time() - WATCH_EVERY_S
-    media_from = round(rng.uniform(0, max(0.0, length - 1800)), 3)
-    due = time.monotonic()
-    while not stop.is_set():
-        if study_at is not None and time.monotonic() >= study_at:
-            study_at = None
-            await call("study", "GET", f"/api/v1/study/{member}", headers)
-        now = time.time()
-        if now - started > min(1800.0, length - media_from):  # the video ended: the next interval, a new key
-            started, media_from = now - 1.0, 0.0
-        interval = {"key": f"{session}-{int(started * 1000)}", "item_id": item, "from_s": media_from,
-                    "to_s": round(media_from + now - started, 3), "started_at": round(started, 3),
-                    "ended_at": round(now, 3), "members": [member]}
-        sent = time.monotonic()
-        answer = await call("watch", "POST", "/api/v1/watch", post_headers,
-                            json.dumps({"intervals": [interval]}).encode())
-        if answer is not None:
-            taken = json.loads(answer.body)
-            if taken.get("accepted") != 1 or taken.get("refused"):
-                stats.fail("watch", sent, "refused_" + "_".join(r["code"] for r in taken.get("refused", [])))
-        due += WATCH_EVERY_S
-        wait = due - time.monotonic()
-        if study_at is not None:
-            wait = min(wait, study_at - time.monotonic())
-        if await pause(wait):
+    async def visit(box: fleet.PairedBox, member: int, at: float) -> None:
+        if not await pause(at - time.monotonic()):
+            await call(box, "study", "GET", f"/api/v1/study/{member}")
+
+    async def reporter(box: fleet.PairedBox, member: int, item: int, length: float, rng: random.Random) -> None:
+        session = secrets.token_hex(6)
+        if await pause(rng.uniform(0, args.ramp)):  # switched on during the ramp, like the model's boxes
             return
+        started, media_from = time.time(), round(rng.uniform(0, max(0.0, length - 1800)), 3)
+        due = time.monotonic() + WATCH_EVERY_S
+        while not await pause(due - time.monotonic()):
+            due += WATCH_EVERY_S
+            now = time.time()
+            if now - started > min(1800.0, length - media_from):  # the video ended: the next interval, a new key
+                started, media_from = now - 1.0, 0.0
+            to_s = round(media_from + now - started, 3)
+            interval = {"key": f"{session}-{int(started * 1000)}", "item_id": item, "from_s": media_from,
+                        "to_s": to_s, "started_at": round(started, 3), "ended_at": round(now, 3),
+                        "members": [member]}
+            sent = time.monotonic()
+            answer = await call(box, "watch", "POST", "/api/v1/watch", {
+                "intervals": [interval], "sent_at": round(now, 3), "position": {"item_id": item, "position_s": to_s}})
+            if answer is not None:
+                taken = json.loads(answer.body)
+                if taken.get("accepted") != 1 or taken.get("refused"):
+                    stats.fail("watch", sent, "refused_" + "_".join(r["code"] for r in taken.get("refused", [])))
+
+    jobs = [reporter(box, member, item, length, random.Random(rng.random()))
+            for index, (box, member, item, length) in enumerate(paired) if index in menus]
+    jobs += [visit(box, member, begin + args.ramp + rng.uniform(0, args.seconds))
+             for box, member, _, _ in paired if rng.random() < args.study_share]
+    await asyncio.gather(*jobs)
 
 
 def machine_load() -> str:
@@ -520,75 +526,73 @@ def kind_line(stats: fleet.Stats, kinds: tuple[str, ...]) -> str:
 
 
 async def http_phases(args: argparse.Namespace, paired: list) -> dict:
-    """Phase 1: the boxes' load alone; phase 2: the same with watch reports (with --control, phase 3: alone again,
-    and the reference is the mean of phases 1 and 3). Returns the figures."""
+    """Phase 1: bench/boxes.py's load as the client was before watch reports (positions by PUT); phase 2: the
+    same as the client is now (a watch checkpoint every 30 s carrying the resume point), and the boxes in the
+    menus reporting too (with --control, phase 3: phase 1 again, and the reference is the mean of phases 1
+    and 3). Returns the figures."""
     pool = [p[0] for p in paired]
-    box_args = argparse.Namespace(url=args.url, ramp=args.ramp, duration=args.seconds, seed=args.seed, live=0.3,
+
+    def box_args(reports: bool) -> argparse.Namespace:
+        return argparse.Namespace(url=args.url, ramp=args.ramp, duration=args.seconds, seed=args.seed, live=0.3,
                                   vod=0.3, channel=1, timeout=args.timeout, api_keepalive=False,
-                                  segment_concurrency=0)
+                                  segment_concurrency=0, watch_reports=reports)
 
     cpu: dict[int, float] = {}
 
-    async def measured_run(number: int) -> fleet.Outcome:
+    async def measured_run(number: int, reports: bool) -> fleet.Outcome:
         sampler = asyncio.create_task(steady_cpu(args))
-        outcome = await fleet.run_boxes(box_args, pool, len(pool))
+        outcome = await fleet.run_boxes(box_args(reports), pool, len(pool))
         cpu[number] = await sampler
+        fleet.show(outcome, box_args(reports))
+        print(f"  server (keting serve, gunicorn, nginx): {100 * cpu[number]:.0f} % of one core in the steady "
+              f"state; {machine_load()}")
         return outcome
-
-    def show(number: int, outcome: fleet.Outcome) -> None:
-        fleet.show(outcome, box_args)
-        print(f"  server (keting serve, gunicorn, nginx): {100 * cpu[number]:.0f} % of one core in the steady state; "
-              f"{machine_load()}")
 
     async def alone(number: int) -> fleet.Outcome:
-        print(f"\nphase {number}: {len(pool)} boxes, bench/boxes.py's load, no watch reports")
-        outcome = await measured_run(number)
-        show(number, outcome)
-        return outcome
+        print(f"\nphase {number}: {len(pool)} boxes, bench/boxes.py's load, no watch reports (positions by PUT)")
+        return await measured_run(number, False)
 
     references = [await alone(1)]
-    print(f"\nphase 2: the same, and every box reporting its interval every {WATCH_EVERY_S:.0f} s")
+    print(f"\nphase 2: the same, every box reporting every {WATCH_EVERY_S:.0f} s: the playing ones as the client "
+          "does (the resume point riding along), the ones in the menus as if they played a lecture too; "
+          "--study-share of them opening 我的学习 once")
+    roles = fleet.roles(len(pool), box_args(True))
+    menus = {index for index, role in enumerate(roles) if role == "menus"}
     stop = asyncio.Event()
     begin = time.monotonic()
-    stats = fleet.Stats(begin + args.ramp, begin + args.ramp + args.seconds)
-    rng = random.Random(args.seed + 4)
-    tasks = [asyncio.create_task(watcher(
-        args, stop, stats, box, member, item, length, random.Random(rng.random()),
-        begin + args.ramp + rng.uniform(0, args.seconds) if rng.random() < args.study_share else None))
-        for box, member, item, length in paired]
+    extra = fleet.Stats(begin + args.ramp, begin + args.ramp + args.seconds)
+    adding = asyncio.create_task(extra_reports(args, stop, extra, paired, menus, begin))
     try:
-        with_watch = await measured_run(2)
+        with_watch = await measured_run(2, True)
     finally:
         stop.set()
-        await asyncio.gather(*tasks, return_exceptions=True)
-    show(2, with_watch)
-    stats.report("  watch reports (measured in the same steady state):")
+        await asyncio.gather(adding, return_exceptions=True)
+    extra.report("  the menu boxes' reports and 我的学习 visits (measured in the same steady state):")
     if args.control:
         references.append(await alone(3))
     for number, outcome in zip((1, 3), references, strict=False):
         print(f"  polls (channels, notices), phase {number}: {kind_line(outcome.stats, ('channels', 'notices'))}")
+        print(f"  position PUTs, phase {number}:              {kind_line(outcome.stats, ('position',))}")
     print(f"  polls (channels, notices), phase 2: {kind_line(with_watch.stats, ('channels', 'notices'))}")
-    print(f"  watch POSTs, phase 2:               {kind_line(stats, ('watch',))}")
-    watch = sorted(stats.latency.get("watch", []))
-    # Everything the boxes asked in phase 2, their reports included, against everything they asked without them.
-    every = sorted(with_watch.stats.all_latencies() + stats.all_latencies())
-    p99, errors = fleet.percentile(every, 99), with_watch.errors + stats.error_count()
+    print(f"  watch POSTs, phase 2:               {kind_line(with_watch.stats, ('watch',))}")
+    print(f"  position PUTs, phase 2:             {kind_line(with_watch.stats, ('position',))}")
+    print(f"  watch POSTs of the menu boxes:      {kind_line(extra, ('watch',))}")
+    watch = sorted(with_watch.stats.latency.get("watch", []) + extra.latency.get("watch", []))
+    every = sorted(with_watch.stats.all_latencies() + extra.all_latencies())
+    p99, errors = fleet.percentile(every, 99), with_watch.errors + extra.error_count()
     without = statistics.mean(o.p99 for o in references)
     ratio = p99 / without if without > 0 else math.nan
-    print(f"  boxes' p99: {' and '.join(f'{o.p99:.1f}' for o in references)} ms without the reports; with them "
-          f"{with_watch.p99:.1f} ms for the same requests, {p99:.1f} ms for all requests (reports included) "
-          f"-> watch_p99_vs_without {ratio:.2f}")
-    added = sum(len(v) for v in stats.latency.values()) / args.seconds  # watch POSTs, and a few household, study
+    print(f"  boxes' p99: {' and '.join(f'{o.p99:.1f}' for o in references)} ms without the reports, "
+          f"{p99:.1f} ms with them (every request, the reports included) -> watch_p99_vs_without {ratio:.2f}")
     rate = len(watch) / args.seconds
     extra = cpu[2] - statistics.mean(cpu[n] for n in cpu if n != 2)
-    cpu_ms = 1000 * extra / added if added else math.nan
-    print(f"  server CPU: +{100 * extra:.0f} % of one core with the reports: {added:.1f} more requests/s "
-          f"({rate:.1f} watch POSTs/s, the rest household and study GETs), {cpu_ms:.1f} ms of server CPU each "
-          "(any change in the other requests' cost included)")
+    cpu_ms = 1000 * extra / rate if rate else math.nan
+    print(f"  server CPU: {100 * extra:+.0f} % of one core with the reports ({rate:.1f} watch POSTs/s, most "
+          f"replacing a position PUT): {cpu_ms:.1f} ms of server CPU per watch POST")
     print(f"  goal p99 < {fleet.P99_LIMIT_MS:.0f} ms and no error: "
           f"{'held' if p99 < fleet.P99_LIMIT_MS and not errors else 'NOT held'} ({errors} errors)")
     return {"watch_p99": fleet.percentile(watch, 99), "errors": errors, "boxes_p99": p99, "ratio": ratio,
-            "cpu_ms": cpu_ms}
+            "cpu_ms": cpu_ms, "watch_rate": rate}
 
 
 def serve_and_run(folder: Path, site: dict, args: argparse.Namespace) -> dict:
@@ -599,7 +603,8 @@ def serve_and_run(folder: Path, site: dict, args: argparse.Namespace) -> dict:
           f"member each in {time.perf_counter() - began:.1f} s")
     server, port = start_server({"INSTANCE": folder / "instance", "DATABASE": folder / "k.db",
                                  "MEDIA_ROOT": site["media"], "ORIGINALS_DIR": folder / "originals",
-                                 "SLATE_SECONDS": 2}, deadline_s=60)
+                                 "SLATE_SECONDS": 2, **({"WORKERS": args.workers} if args.workers else {})},
+                                deadline_s=60)
     try:
         args.url, args.server_pid = f"http://127.0.0.1:{port}", server.pid
         playlist = site["media"] / "live" / "1" / "720p.m3u8"
@@ -641,6 +646,7 @@ def main() -> None:
     parser.add_argument("--timeout", type=float, default=10.0, help="seconds before a request counts as timed out")
     parser.add_argument("--control", action="store_true",
                         help="a third phase without reports; the reference is then the mean of phases 1 and 3")
+    parser.add_argument("--workers", type=int, default=0, help="gunicorn workers (0: the WORKERS setting's default)")
     parser.add_argument("--seed", type=int, default=21)
     args = parser.parse_args()
     args.intervals = args.intervals or 100 * args.members

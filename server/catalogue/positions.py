@@ -6,6 +6,8 @@ from datetime import datetime
 
 from sqlite_utils import Database
 
+from server.core.errors import UserError
+from server.core.json_numbers import finite_number
 from server.core.timestamps import format_utc
 
 # Within this many seconds of the end (or past 95 %) a video counts as watched
@@ -19,6 +21,14 @@ def is_completed(position_s: float, duration_s: float | None) -> bool:
     if not duration_s:
         return False
     return position_s >= duration_s - END_MARGIN_S or position_s >= duration_s * END_FRACTION
+
+
+def checked_position(value: object) -> float:
+    """A position as a box sent it: a finite number of seconds, not negative (UserError otherwise)."""
+    number = finite_number(value)
+    if number is None or number < 0:
+        raise UserError("api.bad_position", value=value)
+    return number
 
 
 def save_position(db: Database, device_id: int, item_id: int, position_s: float,

@@ -26,6 +26,7 @@ from sqlite_utils import Database
 
 from server.core.db import write_transaction
 from server.core.errors import UserError
+from server.core.json_numbers import finite_number
 from server.core.timestamps import format_utc, parse_time
 from server.records.credit import Interval, Rules, coupled_subjects, credit_for_member
 from server.records.households import viewers
@@ -74,13 +75,8 @@ def _number(raw: dict, name: str, required: bool = True) -> float | None:
     value = raw.get(name)
     if value is None and not required:
         return None
-    if isinstance(value, bool) or not isinstance(value, (int, float)):
-        raise UserError("watch.bad_field", field=name)
-    try:
-        number = float(value)  # an integer beyond a double's range overflows
-    except OverflowError:
-        raise UserError("watch.bad_field", field=name) from None
-    if not math.isfinite(number):
+    number = finite_number(value)
+    if number is None:
         raise UserError("watch.bad_field", field=name)
     return number
 

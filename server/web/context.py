@@ -13,6 +13,7 @@ from sqlite_utils import Database
 
 from server.broadcast.station import Station
 from server.core.channels_yaml import Lineup
+from server.core.connection_pool import ConnectionPool
 from server.core.site import Site
 from server.web.poll_cache import PollCache
 
@@ -33,17 +34,17 @@ def clock() -> datetime:
 
 
 def get_db() -> Database:
-    """The current request's (or command's) database connection, opened on first use."""
+    """The current request's (or command's) database connection, taken from the pool on first use."""
     if "db" not in g:
-        g.db = site().connect()
+        g.db = current_app.extensions["keting"]["connections"].acquire()
     return g.db
 
 
 def close_db(_error: BaseException | None = None) -> None:
-    """Close the request's connection, if it opened one."""
+    """Give the request's connection back to the pool, if it took one."""
     db = g.pop("db", None)
     if db is not None:
-        db.close()
+        current_app.extensions["keting"]["connections"].release(db)
 
 
 def poll_cache() -> PollCache:
@@ -57,8 +58,8 @@ def current_lineup() -> Lineup:
 
 
 def init_app(app: Flask, site_: Site, station_: Station) -> None:
-    """Keep the site and station on the app and close each request's connection after it."""
-    app.extensions["keting"] = {"site": site_, "station": station_,
+    """Keep the site and station on the app and give each request's connection back after it."""
+    app.extensions["keting"] = {"site": site_, "station": station_, "connections": ConnectionPool(site_.connect),
                                 "poll": PollCache(site_.config["DATABASE"])}
     app.teardown_appcontext(close_db)
 

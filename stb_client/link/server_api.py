@@ -132,8 +132,12 @@ class ServerApi:
         """我的学习 of one member of the box's household."""
         return self._request("GET", f"/api/v1/study/{int(member_id)}")[1]
 
-    def report_watch(self, intervals: list[dict], sent_at: float | None = None) -> dict:
+    def report_watch(self, intervals: list[dict], sent_at: float | None = None,
+                     position: tuple[int, float] | None = None) -> dict:
         """Send watch intervals (at most 100) with the box's clock when sent (the server corrects a clock far
-        off); the server answers how many it took and why others were refused."""
+        off) and, optionally, the resume point (item id, seconds) of the video playing now; the server answers
+        how many it took and why others were refused."""
         body = {"intervals": intervals, **({"sent_at": round(sent_at, 3)} if sent_at is not None else {})}
+        if position is not None:
+            body["position"] = {"item_id": position[0], "position_s": round(position[1], 1)}
         return self._request("POST", "/api/v1/watch", body)[1]

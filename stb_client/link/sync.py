@@ -227,7 +227,8 @@ class ServerSync:
                 self._report_playing(task)
             elif isinstance(task, ReportWatch):
                 self._keep_watch(self.watch_json(task))
-                self._send_watch()
+                self._send_watch(None if task.position_s is None or task.item_id is None
+                                 else (task.item_id, task.position_s))
             elif isinstance(task, _SendWatch):
                 self._send_watch()
             else:
@@ -303,17 +304,21 @@ class ServerSync:
         if kept is None or kept["ended_at"] <= interval["ended_at"]:
             self.unsent_watch[interval["key"]] = interval
 
-    def _send_watch(self) -> None:
-        """Send what waits, oldest first, in batches; what the server took (or refused for good) is dropped."""
+    def _send_watch(self, position: tuple[int, float] | None = None) -> None:
+        """Send what waits, oldest first, in batches; what the server took (or refused for good) is dropped.
+        A resume point (item id, seconds) rides with the first batch; kept like a ReportPosition's when the
+        server cannot be reached."""
         while True:
             waiting = (self.cache.pending_watch(WATCH_BATCH) if self.cache is not None
                        else list(self.unsent_watch.values())[:WATCH_BATCH])
             if not waiting:
                 return
             try:
-                answer = self.api.report_watch(waiting, time.time())
+                answer = self.api.report_watch(waiting, time.time(), position)
             except Unreachable:
                 self._set_online(False)
+                if position is not None and self.cache is not None:
+                    self.cache.keep_position(*position)
                 return
             except ApiError as error:
                 if error.status >= 500:
@@ -333,6 +338,7 @@ class ServerSync:
                     if self.unsent_watch.get(interval["key"]) is interval:
                         del self.unsent_watch[interval["key"]]
             self._set_online(True)
+            position = None
             if len(waiting) < WATCH_BATCH:
                 return
 

@@ -487,7 +487,8 @@ class ReportPlaying:
 @dataclass(frozen=True)
 class ReportWatch:
     """Send what was played from `started` to `ended` (the reducer's clock; the link turns them into wall-clock
-    times) for `members`. The same `started` is the same interval: a checkpoint is sent again, longer, later."""
+    times) for `members`. The same `started` is the same interval: a checkpoint is sent again, longer, later.
+    With `position_s`, the same request saves the video's resume point (no ReportPosition while it plays)."""
 
     started: float
     ended: float
@@ -496,3 +497,4 @@ class ReportWatch:
     from_s: float
     to_s: float
     members: tuple[int, ...]
+    position_s: float | None = None  # a checkpoint of the video still playing: its resume point rides along

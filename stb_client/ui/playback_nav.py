@@ -227,13 +227,15 @@ def on_key(state: State, key: Key, now: float) -> tuple[State, Effects]:
 
 
 def on_tick(state: State, now: float) -> tuple[State, Effects]:
-    """Time passes: commit typed digits when due, report a video's position now and then, retry a live stream."""
+    """Time passes: commit typed digits when due, report a video's position now and then (the watch checkpoint
+    carries it while an interval is open), retry a live stream."""
     effects: list = []
     if state.digits_deadline is not None and now >= state.digits_deadline:
         state, more = _commit_digits(state, now)
         effects += more
     playback = state.playback
-    if playback is not None and playback.item_id is not None and not playback.paused \
+    carried = state.watch is not None and playback is not None and state.watch.item_id == playback.item_id
+    if playback is not None and playback.item_id is not None and not playback.paused and not carried \
             and now - playback.reported_at >= POSITION_REPORT_SECONDS:
         effects.append(ReportPosition(playback.item_id, playback.position_s))
         state = replace(state, playback=replace(playback, reported_at=now, reported_s=playback.position_s))

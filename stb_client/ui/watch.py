@@ -1,11 +1,13 @@
 """Study time on the box: the watch interval open now, its checkpoints, and "还在看吗？".
 
 Pure, like the rest of ui/. An interval opens when the player reports a position
-while playing (so time spent loading, paused or in the menus is never in one),
+while playing and someone is credited (a box with no household reports none)
+(so time spent loading, paused or in the menus is never in one),
 grows with each report, and closes at a seek, a pause, a channel change, the end
 or a stop: each close sends ReportWatch. Every CHECKPOINT_SECONDS the open
 interval is sent as it is so far (the server keeps the longest), so a power cut
-loses at most that much.
+loses at most that much; a video's checkpoint also carries its resume point, so
+a playing box makes one request every half minute, not two.
 
 After the household's `still_watching_s` without a key press during playback the
 TV asks "还在看吗？"; the interval closes at that moment. A key within `answer_s`
@@ -55,6 +57,8 @@ def on_position(state: State, position_s: float, now: float) -> tuple[State, tup
         return state, ()
     watch = state.watch
     if watch is None:
+        if not credited_members(state):
+            return state, ()  # nobody to credit (no household yet): the server would keep nothing
         return replace(state, watch=_opened(state, position_s, now)), ()
     if watch.item_id is None:
         return replace(state, watch=replace(watch, seen_at=now)), ()
@@ -90,7 +94,11 @@ def on_tick(state: State, now: float) -> tuple[State, tuple]:
     watch = state.watch
     if watch is not None and now - watch.checkpoint_at >= CHECKPOINT_SECONDS:
         state = replace(state, watch=replace(watch, checkpoint_at=now))
-        effects = (_report(watch, now),)
+        report = _report(watch, now)
+        if playback is not None and watch.item_id is not None and playback.item_id == watch.item_id:
+            report = replace(report, position_s=playback.position_s)  # the resume point, in the same request
+            state = replace(state, playback=replace(playback, reported_at=now, reported_s=playback.position_s))
+        effects = (report,)
     return state, effects
 
 

@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import json
-import math
 
 from flask import current_app, jsonify
 
@@ -129,12 +128,8 @@ def put_position(item_id: str):
     db, row = get_db(), _visible_item_or_404(item_id)
     if row["kind"] != "video":
         raise UserError("api.position_not_video", status=409, value=item_id)
-    body = json_body()
-    value = body.get("position_s")
-    if isinstance(value, bool) or not isinstance(value, (int, float)) or not math.isfinite(value) or value < 0:
-        raise UserError("api.bad_position", value=value)
-    completed = positions.save_position(db, current_device().id, row["id"], float(value),
-                                        row["duration_s"], clock())
+    value = positions.checked_position(json_body().get("position_s"))
+    completed = positions.save_position(db, current_device().id, row["id"], value, row["duration_s"], clock())
     report_playing(db, current_device().id, None, row["id"], clock())
-    return jsonify({"item_id": row["id"], "position_s": min(float(value), row["duration_s"] or value),
+    return jsonify({"item_id": row["id"], "position_s": min(value, row["duration_s"] or value),
                     "completed": completed})

@@ -7,11 +7,14 @@ from zoneinfo import ZoneInfo
 from flask import current_app, jsonify
 
 from keting_i18n import text
-from server.catalogue.positions import resume_position
+from server.accounts.devices import report_playing
+from server.catalogue.positions import checked_position, resume_position, save_position
 from server.catalogue.visibility import Viewer, visible_item
-from server.core.errors import NotFound
+from server.core.db import write_transaction
+from server.core.errors import NotFound, UserError
 from server.records import study, watch_log
 from server.records.households import viewers
+from server.records.members import is_row_id
 from server.records.study_settings import box_timings, rules_from
 from server.web.api import bp
 from server.web.api.auth import current_device, require_device
@@ -36,20 +39,48 @@ def household():
 @bp.post("/watch")
 @require_device
 def report_watch():
-    """Body {"intervals": [...], "sent_at": the box's clock}: what the box played, for whom. Answers how many were
-    taken and why others were refused; taking the same intervals again changes nothing."""
+    """Body {"intervals": [...], "sent_at": the box's clock, "position": {"item_id", "position_s"}}: what the box
+    played, for whom, and (optional) where it is now in the video it plays, saved as PUT .../position does, so a
+    playing box makes one request every half minute, not two. Answers how many intervals were taken and why
+    others were refused; taking the same intervals again changes nothing."""
     body, db, device, now = json_body(), get_db(), current_device(), clock()
     viewer = Viewer(org_id=device.org_id, now=now)
 
     def can_see(item_id: int) -> bool:
         return visible_item(db, current_lineup(), viewer, item_id) is not None
-    intake = watch_log.record_batch(db, device.id, body.get("intervals"), now, rules_from(current_app.config),
-                                    _zone(), current_app.config["WATCH_REPORT_MAX_AGE_DAYS"], can_see,
-                                    body.get("sent_at"))
-    return jsonify({"accepted": intake.accepted,
-                    "refused": [{"index": index, "code": message_id.rsplit(".", 1)[-1],
-                                 "message": text(message_id, **params)}
-                                for index, message_id, params in intake.refused]})
+    position = _position(body.get("position"))
+    video = None
+    if position is not None:
+        video = visible_item(db, current_lineup(), viewer, position[0])
+        video = video if video is not None and video["kind"] == "video" else None
+    with write_transaction(db):
+        intake = watch_log.record_batch(db, device.id, body.get("intervals"), now, rules_from(current_app.config),
+                                        _zone(), current_app.config["WATCH_REPORT_MAX_AGE_DAYS"], can_see,
+                                        body.get("sent_at"))
+        if video is not None:
+            completed = save_position(db, device.id, video["id"], position[1], video["duration_s"], now)
+            report_playing(db, device.id, None, video["id"], now)
+    answer = {"accepted": intake.accepted,
+              "refused": [{"index": index, "code": message_id.rsplit(".", 1)[-1],
+                           "message": text(message_id, **params)}
+                          for index, message_id, params in intake.refused]}
+    if position is not None:
+        answer["position"] = (
+            {"item_id": video["id"], "position_s": min(position[1], video["duration_s"] or position[1]),
+             "completed": completed} if video is not None else
+            {"item_id": position[0], "code": "unknown_item", "message": text("api.unknown_item", value=position[0])})
+    return jsonify(answer)
+
+
+def _position(raw: object) -> tuple[int, float] | None:
+    """The optional resume point of a watch report: (item id, seconds), checked (UserError names what is wrong)."""
+    if raw is None:
+        return None
+    if not isinstance(raw, dict):
+        raise UserError("watch.bad_field", field="position")
+    if not is_row_id(raw.get("item_id")):
+        raise UserError("api.bad_item_id", value=raw.get("item_id"))
+    return raw["item_id"], checked_position(raw.get("position_s"))
 
 
 def _lesson_json(lesson: study.Lesson, lesson_s: float) -> dict:

@@ -177,6 +177,40 @@ def test_unfinished_lessons_resume_where_this_box_stopped(site):
     assert [(u["item_id"], u["resume_s"]) for u in unfinished] == [(site.video, 600)]
 
 
+def test_a_checkpoint_carries_the_resume_point_in_the_same_request(site, app):
+    answer = site.client.post("/api/v1/watch", headers=site.box, json={
+        "intervals": [site.interval("a", 10, 10, 0)], "position": {"item_id": site.video, "position_s": 600.4}})
+    assert answer.status_code == 200
+    assert answer.json["accepted"] == 1
+    assert answer.json["position"] == {"item_id": site.video, "position_s": 600.4, "completed": False}
+    detail = site.client.get(f"/api/v1/items/{site.video}", headers=site.box).json
+    assert detail["resume_position_s"] == 600.4
+    assert site.study(site.members[0])["unfinished"][0]["resume_s"] == 600.4
+    with app.app_context():
+        playing = get_db().execute("SELECT playing_item_id FROM devices WHERE id = ?", [site.device_id]).fetchone()
+    assert playing[0] == site.video  # the administrators' list of boxes, as the position PUT keeps it
+
+
+def test_a_resume_point_the_box_may_not_keep_is_refused_in_words_and_the_intervals_still_count(site, app):
+    with app.app_context():
+        draft = add_video(get_db(), current_lineup(), Path(app.config["MEDIA_ROOT"]), board_id="dangke",
+                          title="草稿", seconds=600, state="draft")
+    answer = site.client.post("/api/v1/watch", headers=site.box, json={
+        "intervals": [site.interval("a", 10, 10, 0)], "position": {"item_id": draft, "position_s": 60}}).json
+    assert answer["accepted"] == 1 and answer["position"]["code"] == "unknown_item"
+    assert str(draft) in answer["position"]["message"]
+    assert site.client.get(f"/api/v1/items/{draft}", headers=site.box).status_code == 404
+    for bad, says in (({"item_id": site.video, "position_s": -1}, "播放位置 “-1”"),
+                      ({"item_id": site.video, "position_s": 10**400}, "播放位置"),
+                      ({"item_id": True, "position_s": 5}, "内容编号 “True”"), ("600", "“position”")):
+        refused = site.client.post("/api/v1/watch", headers=site.box, json={
+            "intervals": [site.interval("b", 10, 10, 0)], "position": bad})
+        assert refused.status_code == 400 and says in refused.json["error"]["message"], (bad, refused.json)
+    assert site.client.get(f"/api/v1/items/{site.video}", headers=site.box).json["resume_position_s"] == 0
+    # nothing of a refused request was kept: the interval "b" comes in now as new
+    assert site.report(site.interval("b", 10, 10, 0))["accepted"] == 1
+
+
 def test_history_stays_when_a_member_leaves_or_the_video_goes(site, app):
     site.report(site.interval("a", 60, 10, 0))
     left = site.client.patch(f"/api/v1/admin/members/{site.members[0]}", json={"active": False}, headers=site.admin)

@@ -91,6 +91,36 @@ def test_intervals_recorded_offline_arrive_later_with_their_real_times_and_count
         sync.thread.join(timeout=DEADLINE_S)
 
 
+def resume_point(app, video: int) -> float | None:
+    with app.app_context():
+        row = get_db().execute("SELECT position_s FROM positions WHERE item_id = ?", [video]).fetchone()
+    return None if row is None else row[0]
+
+
+def test_a_checkpoints_resume_point_reaches_the_server_or_waits_offline_with_the_interval(real_time_site, tmp_path):
+    app, url, token, member_id, video = real_time_site
+    cache = AnswerCache(tmp_path / "cache.sqlite3")
+    api = ServerApi(url, token)
+    events: queue.Queue = queue.Queue()
+    sync = ServerSync(api, events.put, cache, poll_s=3600, offline_poll_s=3600)
+    sync.start()
+    try:
+        mono = time.monotonic()
+        sync.request(ReportWatch(mono - 300, mono - 270, video, None, 100.0, 130.0, (member_id,), position_s=130.0))
+        wait_for(lambda: resume_point(app, video) == 130.0, "the resume point saved by the watch report")
+        wait_for(lambda: cache.pending_watch() == [], "the interval taken")
+        api.base_url = closed_port()  # the server goes away: the next checkpoint and its resume point wait
+        sync.request(ReportWatch(mono - 300, mono, video, None, 100.0, 400.0, (member_id,), position_s=400.0))
+        wait_for(lambda: cache.pending_positions() == [(video, 400.0)], "the resume point kept offline")
+        api.base_url = url.rstrip("/") + "/"
+        sync.request(FetchBoards())
+        wait_for(lambda: resume_point(app, video) == 400.0, "the resume point sent once the server is back")
+        wait_for(lambda: credited(app, member_id) == 300, "the interval's credit, once")
+    finally:
+        sync.stop()
+        sync.thread.join(timeout=DEADLINE_S)
+
+
 def test_intervals_older_than_a_week_are_dropped_from_the_cache(tmp_path):
     cache = AnswerCache(tmp_path / "cache.sqlite3")
     now = time.time()

@@ -18,6 +18,7 @@ from stb_client.ui.model import (
     Play,
     PlaybackEnded,
     PlaybackPosition,
+    ReportPosition,
     ReportWatch,
     StudyCard,
     StudyLoaded,
@@ -112,6 +113,23 @@ def test_playing_reports_intervals_at_seeks_pauses_checkpoints_and_the_end():
     remote.send(PlaybackEnded())
     ended = reports(remote)[-1]
     assert ended.from_s == 81.0 and ended.to_s == 3600.0 and remote.view is View.BOARD
+
+
+def test_a_videos_checkpoint_carries_its_resume_point_so_a_playing_box_sends_one_request_not_two():
+    remote = family().press("5", "2", "1").send(ItemLoaded(DETAIL))
+    watching(remote, 95)
+    checkpoints = reports(remote)
+    assert [c.position_s for c in checkpoints] == [31.0, 61.0, 91.0]
+    assert not [e for e in remote.effects if isinstance(e, ReportPosition)]
+    remote.press(Key.BACK)  # stop: the resume point is sent on its own, and the interval closes without one
+    assert remote.last(ReportPosition) == ReportPosition(101, 95.0) and reports(remote)[-1].position_s is None
+
+
+def test_a_box_without_a_household_reports_no_interval_and_its_position_as_before():
+    remote = Remote().send(HouseholdLoaded(Household(()))).press("5", "2", "1").send(ItemLoaded(DETAIL))
+    watching(remote, 65)
+    assert remote.state.watch is None and not reports(remote)
+    assert [e.position_s for e in remote.effects if isinstance(e, ReportPosition)] == [30.0, 60.0]
 
 
 def test_a_jump_the_viewer_did_not_ask_for_starts_a_new_interval():
