@@ -15,9 +15,11 @@ Then, 21 times each (medians and p95, after one warm-up), on a fresh connection:
   member_year     study.seconds_between for a random member over the year (and study.summary,
                   study.months_of_year)                 reference: SELECT count(*) FROM watch_pieces
                                                         WHERE member_id = ? (member_year_vs_scan)
-  branch_month    study.report for a random branch and month    reference: the same sum as a plain
+  branch_month    reports.build for a random branch and month (every table and chart of the report page)
+                                                        reference: the same sum as a plain
                                                         join members x study_credit (branch_month_vs_join)
-  report_year     study.report for the whole organisation over the year    reference: the full scan
+  report_year     reports.build for the whole organisation over the year (members, branches, communities,
+                  lectures, weeks, months)                reference: the full scan
                                                         SELECT sum(seconds) FROM study_credit (vs_scan)
   watch checkpoint  watch_log.record_batch of one growing interval of a video the member watched before, as
                   POST /watch runs it (HTTP aside)      reference: the box's other 30-second write, a position
@@ -81,8 +83,8 @@ from server.accounts.organisations import add_organisation  # noqa: E402
 from server.catalogue.positions import save_position  # noqa: E402
 from server.core.db import connect, write_transaction  # noqa: E402
 from server.core.timestamps import format_utc  # noqa: E402
-from server.records import study, watch_log  # noqa: E402
-from server.records.members import EVERYTHING  # noqa: E402
+from server.records import reports, study, watch_log  # noqa: E402
+from server.records.members import Scope  # noqa: E402
 from server.records.study_settings import rules_from  # noqa: E402
 from server.web.context import current_lineup  # noqa: E402
 from stb_client.ui.watch import CHECKPOINT_SECONDS as WATCH_EVERY_S  # noqa: E402
@@ -154,7 +156,7 @@ def build_site(folder: Path, members: int, items: int, seed: int) -> dict:
                         [f"党员{member_no:05d}", branch, f"M{member_no:06d}", household, stamp, stamp]).lastrowid)
                 households.append((device, ids))
     db.close()
-    return {"app": app, "branches": branches, "videos": videos, "households": households,
+    return {"app": app, "top": street, "branches": branches, "videos": videos, "households": households,
             "zone": ZoneInfo(app.config["TIMEZONE"]), "rules": rules_from(app.config), "media": media}
 
 
@@ -339,20 +341,21 @@ def measure(folder: Path, site: dict, year: int, seed: int) -> dict:
     r["member_months"] = timed("member_months", lambda n: study.months_of_year(db, sample[n], year))
     r["member_scan"] = timed("ref pieces count", lambda n: db.execute(
         "SELECT count(*) FROM watch_pieces WHERE member_id = ?", [sample[n]]).fetchone()[0])
-    r["branch_month"] = timed("branch_month", lambda n: study.report(db, EVERYTHING, *month(n), branch_id=branches[n]),
-                              lambda lines: len(lines) == per_branch)
+    rules, top = site["rules"], Scope(site["top"])
+    r["branch_month"] = timed("branch_month", lambda n: reports.build(
+        db, Scope(branches[n]), reports.Period("month", *month(n)), rules),
+        lambda report: len(report.members) == per_branch)
     r["branch_join"] = timed("ref branch join", lambda n: db.execute(
         """SELECT coalesce(sum(c.seconds), 0) FROM members m JOIN study_credit c ON c.member_id = m.id
            WHERE m.branch_id = ? AND c.day BETWEEN ? AND ?""",
         [branches[n], *(d.isoformat() for d in month(n))]).fetchone()[0])
-    r["report_year"] = timed("report_year (org)", lambda n: study.report(db, EVERYTHING, date(year, 1, 1),
-                                                                        date(year, 12, 31)),
-                             lambda lines: len(lines) == len(members))
+    whole_year = reports.Period("year", date(year, 1, 1), date(year, 12, 31))
+    r["report_year"] = timed("report_year (org)", lambda n: reports.build(db, top, whole_year, rules),
+                             lambda report: len(report.members) == len(members))
     r["full_scan"] = timed("ref full scan", lambda n: db.execute(
         "SELECT sum(seconds) FROM study_credit").fetchone()[0])
     r.update(intake_costs(db, site, rng))
-    lines = study.report(db, EVERYTHING, date(year, 1, 1), date(year, 12, 31))
-    total = sum(line.period_s for line in lines)
+    total = reports.build(db, top, whole_year, rules).total.period_s
     scanned = db.execute("SELECT sum(seconds) FROM study_credit WHERE day BETWEEN ? AND ?", [first, last]).fetchone()[0]
     if not math.isclose(total, scanned or 0.0, rel_tol=1e-9):
         raise SystemExit(f"the year's report sums to {total} s, study_credit to {scanned} s")

@@ -582,6 +582,25 @@ def m021_study_records(db: Database) -> None:
     db.execute("CREATE TRIGGER devices_household_bumps_households AFTER UPDATE OF household_id ON devices " + bump)
 
 
+@migration
+def m022_report_exports(db: Database) -> None:
+    """Every export of the participation report: who (the account's name, kept if it is renamed or disabled),
+    which organisation (its name as it was; org_id NULL: the whole site, or an organisation since deleted, which
+    only whole-site administrators then see) and period, which format, and when."""
+    _run(db, """
+        CREATE TABLE report_exports (
+            id INTEGER PRIMARY KEY,
+            username TEXT NOT NULL,
+            org_id INTEGER REFERENCES organisations(id) ON DELETE SET NULL,
+            org_name TEXT NOT NULL,
+            period_kind TEXT NOT NULL CHECK (period_kind IN ('month', 'quarter', 'year', 'custom')),
+            period_value TEXT NOT NULL,
+            format TEXT NOT NULL CHECK (format IN ('xlsx', 'csv')),
+            table_name TEXT,
+            created_at TEXT NOT NULL
+        )""", "CREATE INDEX report_exports_org ON report_exports (org_id, id)")
+
+
 def applied_migrations(db: Database) -> list[str]:
     """Names of the migrations already applied, in the order they ran."""
     if not db["_migrations"].exists():

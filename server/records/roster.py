@@ -56,7 +56,7 @@ _WIDTHS = {_NAME: 12, _BRANCH: 24, _PHONE: 16, _MEMBER_NO: 16, _STATUS: 8}
 
 # A spreadsheet treats a cell starting with one of these as a formula (CSV injection); such values are
 # written behind an apostrophe, which reading removes again.
-_FORMULA_STARTS = ("=", "+", "-", "@", "\t", "\r")
+_FORMULA_STARTS = ("=", "+", "-", "@", "\t", "\r", "＝", "＋", "－", "＠")  # full-width too: WPS may read them
 _XLSX_MAGIC = b"PK\x03\x04"
 # Password-protected .xlsx files (and old .xls files) are OLE compound documents, not zips.
 _OLE_MAGIC = b"\xd0\xcf\x11\xe0"
@@ -138,7 +138,7 @@ def write_roster(rows: Iterable[RosterRow], fmt: str) -> bytes:
         raise ValueError(f"unknown roster format {fmt!r}: use 'xlsx' or 'csv'")
     table = [list(ROSTER_COLUMNS)]
     # Characters a spreadsheet cannot hold go first, then formulas are defused: "\x01=cmd" must not become "=cmd".
-    table += [[_defused(ILLEGAL_CHARACTERS_RE.sub("", value))
+    table += [[spreadsheet_text(value)
                for value in (row.name, row.branch, row.phone, row.member_no, _ACTIVE if row.active else _INACTIVE)]
               for row in rows]
     return _xlsx_bytes(table) if fmt == "xlsx" else _csv_bytes(table)
@@ -381,6 +381,12 @@ def _phone_digits(value: str) -> str | None:
 def _defused(value: str) -> str:
     """`value`, behind an apostrophe when a spreadsheet would run it as a formula."""
     return "'" + value if value.startswith(_FORMULA_STARTS) else value
+
+
+def spreadsheet_text(value: str) -> str:
+    """Text for a cell of an exported sheet: without the characters a workbook cannot hold, then defused (in this
+    order: "\x01=cmd" must not become "=cmd")."""
+    return _defused(ILLEGAL_CHARACTERS_RE.sub("", value))
 
 
 def _xlsx_bytes(table: list[list[str]]) -> bytes:

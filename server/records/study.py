@@ -13,8 +13,6 @@ from zoneinfo import ZoneInfo
 
 from sqlite_utils import Database
 
-from server.records.members import Scope
-
 FINISHED_SHARE = 0.9  # a lesson with this share of its length credited counts as finished
 LIST_LIMIT = 5
 
@@ -104,34 +102,3 @@ def months_of_year(db: Database, member_id: int, year: int) -> list[float]:
             [member_id, first, last]):
         totals[month - 1] = seconds
     return totals
-
-
-@dataclass(frozen=True)
-class MemberPeriod:
-    """One member's line in a branch's or organisation's report for a period."""
-
-    member_id: int
-    name: str
-    branch_name: str
-    active: bool
-    period_s: float
-    year_s: float
-
-
-def report(db: Database, scope: Scope, first: date, last: date, branch_id: int | None = None) -> list[MemberPeriod]:
-    """Every member in scope (or of one branch) with their seconds in first..last and in last's year so far."""
-    year_first = f"{last.year:04d}-01-01"
-    params = {**scope.params(), "first": first.isoformat(), "last": last.isoformat(), "year_first": year_first,
-              "branch": branch_id}
-    rows = db.execute(
-        f"""WITH RECURSIVE {scope.cte()}
-            SELECT m.id, m.name, o.name AS branch_name, m.active,
-                   (SELECT coalesce(sum(seconds), 0) FROM study_credit c
-                    WHERE c.member_id = m.id AND c.day BETWEEN :first AND :last) AS period_s,
-                   (SELECT coalesce(sum(seconds), 0) FROM study_credit c
-                    WHERE c.member_id = m.id AND c.day BETWEEN :year_first AND :last) AS year_s
-            FROM members m JOIN scope s ON s.id = m.branch_id JOIN organisations o ON o.id = m.branch_id
-            WHERE (:branch IS NULL OR m.branch_id = :branch)
-            ORDER BY o.name, m.name, m.id""", params).fetchall()
-    return [MemberPeriod(r["id"], r["name"], r["branch_name"], bool(r["active"]), r["period_s"], r["year_s"])
-            for r in rows]

@@ -40,10 +40,15 @@ def get_db() -> Database:
     return g.db
 
 
-def close_db(_error: BaseException | None = None) -> None:
-    """Give the request's connection back to the pool, if it took one."""
+def close_db(error: BaseException | None = None) -> None:
+    """Give the request's connection back to the pool, if it took one; after an unhandled error, close it
+    instead: the error's traceback may keep a half-read cursor alive, and with it an old read snapshot."""
     db = g.pop("db", None)
-    if db is not None:
+    if db is None:
+        return
+    if error is not None:
+        db.close()
+    else:
         current_app.extensions["keting"]["connections"].release(db)
 
 

@@ -323,9 +323,13 @@ class ServerSync:
             except ApiError as error:
                 if error.status >= 500:
                     log.warning("watch report: %s (kept, sent again later)", error)
+                    if position is not None and self.cache is not None:
+                        self.cache.keep_position(*position)  # sent with the next reconnection, like offline
                     return
                 log.warning("watch report refused: %s", error)  # a 4xx stays one: do not send it for ever
             else:
+                if position is not None and self.cache is not None:
+                    self.cache.forget_position(position[0])  # an older one kept after a failure must not follow
                 later = {r["index"] for r in answer.get("refused", []) if r.get("code") == "in_the_future"}
                 for refused in answer.get("refused", []):
                     log.info("watch interval refused: %s", refused.get("message"))

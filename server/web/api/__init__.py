@@ -14,6 +14,7 @@ from server.web.api import (  # noqa: E402,F401
     member_routes,
     notice_routes,
     openapi_routes,
+    report_routes,
     schedule_routes,
     study_routes,
     upload_routes,

@@ -75,3 +75,19 @@ def test_a_forked_worker_never_takes_its_parents_connection(pool, monkeypatch):
     assert child is not parent
     pool.release(child)
     assert pool.acquire() is child
+
+
+def test_a_request_that_failed_closes_its_connection_instead_of_pooling_it(app):
+    from server.web.context import close_db, get_db
+
+    with app.app_context():
+        failed = get_db()
+        failed.execute("SELECT 1")
+        close_db(RuntimeError("a 500: its traceback may hold a half-read cursor"))
+        with pytest.raises(sqlite3.ProgrammingError):
+            failed.execute("SELECT 1")
+    with app.app_context():
+        fine = get_db()
+        close_db(None)
+    with app.app_context():
+        assert get_db() is fine  # a request that ended well gives its connection back

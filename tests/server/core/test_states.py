@@ -16,6 +16,8 @@ from server.catalogue.items import ItemKind, ItemState
 from server.core.db import connect
 from server.core.migrations import migrate
 from server.ingest.transcode_jobs import JobState
+from server.records.report_export import ExportFormat
+from server.records.reports import PeriodKind
 from server.records.watch_log import SubjectKind
 
 ENUMS = {
@@ -29,6 +31,8 @@ ENUMS = {
     ("playout", "kind"): RowKind,
     ("login_failures", "scope"): Scope,
     ("study_subjects", "kind"): SubjectKind,
+    ("report_exports", "period_kind"): PeriodKind,
+    ("report_exports", "format"): ExportFormat,
 }
 # `name TEXT ... CHECK (name IN ('a', 'b'))`: a text column limited to a list of words.
 _TEXT_CHECK = re.compile(r"(\w+) TEXT[^,]*?CHECK \(\1 IN \(((?:'[^']*'(?:,\s*)?)+)\)\)")

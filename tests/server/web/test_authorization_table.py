@@ -91,6 +91,9 @@ def table(ids: dict) -> dict[str, Call]:
         "GET /console/accounts": Call("/console/accounts", ADMIN_PAGE),
         "GET /console/members": Call("/console/members", ADMIN_PAGE),
         "GET /console/members/<int:member_id>": Call(f"/console/members/{ids['member']}", ADMIN_PAGE),
+        "GET /console/reports": Call("/console/reports", ADMIN_PAGE),
+        # a POST with the CSRF token (a link on another site cannot make an export in someone's name)
+        "POST /console/reports/export": Call("/console/reports/export", statuses(400, 400, 403, 403, 200)),
         # the set-top API
         "GET /api/v1/boards": Call("/api/v1/boards", SET_TOP),
         "GET /api/v1/boards/<board_id>/items": Call("/api/v1/boards/dangke/items", SET_TOP),
@@ -184,6 +187,9 @@ def table(ids: dict) -> dict[str, Call]:
         "PUT /api/v1/admin/devices/<int:device_id>/household": Call(
             f"/api/v1/admin/devices/{ids['device']}/household", ADMIN_API, json={"members": [ids["member"]]}),
         "GET /api/v1/admin/study/rules": Call("/api/v1/admin/study/rules", ADMIN_API),
+        # the participation report and its exports: administrators only
+        "GET /api/v1/admin/reports": Call("/api/v1/admin/reports", ADMIN_API),
+        "POST /api/v1/admin/reports/export": Call("/api/v1/admin/reports/export", ADMIN_API),
     }
 
 

@@ -12,6 +12,7 @@ import pytest
 
 from server import create_app
 from server.accounts.organisations import add_organisation
+from server.records import watch_log
 from server.records.households import assign_members
 from server.records.members import EVERYTHING, add_member
 from server.web.context import current_lineup, get_db
@@ -116,6 +117,31 @@ def test_a_checkpoints_resume_point_reaches_the_server_or_waits_offline_with_the
         sync.request(FetchBoards())
         wait_for(lambda: resume_point(app, video) == 400.0, "the resume point sent once the server is back")
         wait_for(lambda: credited(app, member_id) == 300, "the interval's credit, once")
+    finally:
+        sync.stop()
+        sync.thread.join(timeout=DEADLINE_S)
+
+
+def test_a_resume_point_refused_by_a_failing_server_waits_and_never_overtakes_a_newer_one(real_time_site, tmp_path,
+                                                                                              monkeypatch):
+    app, url, token, member_id, video = real_time_site
+    cache = AnswerCache(tmp_path / "cache.sqlite3")
+    events: queue.Queue = queue.Queue()
+    sync = ServerSync(ServerApi(url, token), events.put, cache, poll_s=3600, offline_poll_s=3600)
+    real_record = watch_log.record_batch
+
+    def failing(*args, **kwargs):
+        raise RuntimeError("the server fails (a 500)")
+    monkeypatch.setattr(watch_log, "record_batch", failing)
+    sync.start()
+    try:
+        mono = time.monotonic()
+        sync.request(ReportWatch(mono - 300, mono - 270, video, None, 0.0, 30.0, (member_id,), position_s=30.0))
+        wait_for(lambda: cache.pending_positions() == [(video, 30.0)], "the resume point kept after the 500")
+        monkeypatch.setattr(watch_log, "record_batch", real_record)
+        sync.request(ReportWatch(mono - 300, mono - 240, video, None, 0.0, 60.0, (member_id,), position_s=60.0))
+        wait_for(lambda: resume_point(app, video) == 60.0, "the newer resume point saved")
+        wait_for(lambda: cache.pending_positions() == [], "the older one forgotten, never sent after it")
     finally:
         sync.stop()
         sync.thread.join(timeout=DEADLINE_S)

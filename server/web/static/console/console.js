@@ -182,7 +182,18 @@ const Keting = (() => {
     }
   }
 
+  function wirePrint() {
+    // A print link opens the print dialog at once; without scripts it still leads to the print layout.
+    for (const el of document.querySelectorAll("[data-print]")) {
+      el.addEventListener("click", (event) => {
+        event.preventDefault();
+        window.print();
+      });
+    }
+  }
+
   document.addEventListener("DOMContentLoaded", () => {
+    wirePrint();
     wireForms();
     placeBlocks();
     wireJobs();
