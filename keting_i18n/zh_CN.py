@@ -232,7 +232,7 @@ MESSAGES: dict[str, str] = {
     "report.whole_site": "全街道",
     "report.busy": "另一份报表正在生成，已等待 {seconds} 秒。请稍后再试。",
     "report.bad_org": "组织编号“{value}”不可用，应当是正整数。",
-    "report.unknown_org": "找不到组织 {value}，或者它不在您管理的范围内。",
+    "report.unknown_org": "找不到组织 {value}，或者它不在您管理的范围内。请在报表页面的“组织”列表中选择。",
     "report.bad_format": "导出格式“{value}”不可用，请选择：{formats}。",
     "report.bad_table": "表格“{value}”不可用，请选择：{tables}。",
     "study.not_in_household": "党员 {id} 不在这台机顶盒的家庭里。请管理员在“机顶盒”页面设置家庭成员。",

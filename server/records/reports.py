@@ -29,8 +29,8 @@ from sqlite_utils import Database
 from server.core.errors import UserError
 from server.records.credit import Rules
 from server.records.members import Scope, branches_in
+from server.records.study import FINISHED_SHARE
 
-FINISHED_SHARE = 0.9  # as study.FINISHED_SHARE: this share of a lecture's length credited counts as finished
 LONGEST_CUSTOM_DAYS = 5 * 366
 FIRST_YEAR, LAST_YEAR = 1970, 2199  # a report's years (date arithmetic at 9999-12-31 would overflow)
 
@@ -240,8 +240,7 @@ def _build(db: Database, scope: Scope, period: Period, rules: Rules, today: date
     year_first = date(period.last.year, 1, 1)
     params = {**scope.params(), "first": period.first.isoformat(), "last": period.last.isoformat(),
               "year_first": year_first.isoformat(), "from": min(period.first, year_first).isoformat()}
-    everyone = f"WITH RECURSIVE {scope.cte()}, mine AS (SELECT m.id FROM members m JOIN scope s ON s.id = m.branch_id)"
-    mine = everyone.replace("m.branch_id)", "m.branch_id WHERE m.active)")
+    everyone, mine = _members_cte(scope, active_only=False), _members_cte(scope, active_only=True)
     sums = {r[0]: (r[1], r[2]) for r in db.execute(
         f"""{everyone} SELECT c.member_id,
                    sum(CASE WHEN c.day >= :first THEN c.seconds ELSE 0 END),
@@ -269,6 +268,13 @@ def _build(db: Database, scope: Scope, period: Period, rules: Rules, today: date
             WHERE c.day BETWEEN :first AND :last GROUP BY c.day""", params).fetchall())
     return Report(names.get(scope.org_id, ""), period, target, tuple(members), branches, communities, total,
                   _lectures(db, mine, params), _weeks(period, days), _months(db, mine, params))
+
+
+def _members_cte(scope: Scope, active_only: bool) -> str:
+    """A `mine(id)` CTE of the members in scope (only the active ones with `active_only`)."""
+    where = " WHERE m.active" if active_only else ""
+    return (f"WITH RECURSIVE {scope.cte()}, mine AS (SELECT m.id FROM members m JOIN scope s ON s.id = m.branch_id"
+            f"{where})")
 
 
 def _group(org_id: int | None, name: str, community_name: str, lines: list[MemberLine], target: float) -> GroupLine:

@@ -1,8 +1,8 @@
-"""Study time read back: a member's year and month, their lessons, and a branch's month.
+"""Study time read back for one member: their year and month, their lessons, their months.
 
 Everything is summed from `study_credit` (one row per member, local day and
 subject), whose primary key starts with the member and the day, so a member's
-year is one index range and a branch's month one range per member.
+year is one index range. An organisation's figures are in reports.py.
 """
 
 from __future__ import annotations
