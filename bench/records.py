@@ -11,15 +11,24 @@ pieces are inserted with executemany in one transaction each 100,000, as watch_l
 them, then every member's credit is worked out by the real watch_log.recompute (a member at a time); the
 first --intake-households households go through the real intake, watch_log.record_batch, in batches
 of 100 per box (its rate is printed; --load intake sends every household that way).
+The year's check-in programmes and quizzes, inserted the same way (load_events): 主题党日 every Friday 19:30
+(60 min on channel 1, check-in for 15 min, a schedule entry of a bench video); at each, about half the households
+tune in (1 or 2 channel intervals covering parts of it, naming the household's members, as boxes report them:
+about 3,500 a week) and about 80 % of their members check in on the box, and a few % of the others are marked
+by an administrator: about 40 % of the members check in, and the rest of the watchers are "watched, not checked
+in". Quizzes of 3 questions on 20 videos, and about 2 attempts per member over the year with their answers.
+Printed: the programmes, attendance rows, channel intervals and quiz attempts loaded.
 Then, 21 times each (medians and p95, after one warm-up), on a fresh connection:
   member_year     study.seconds_between for a random member over the year (and study.summary,
                   study.months_of_year)                 reference: SELECT count(*) FROM watch_pieces
                                                         WHERE member_id = ? (member_year_vs_scan)
-  branch_month    reports.build for a random branch and month (every table and chart of the report page)
+  branch_month    reports.build for a random branch and month (every table and chart of the report page,
+                  its check-in programmes and quizzes; built as the console does, in the site's zone, after the year)
                                                         reference: the same sum as a plain
                                                         join members x study_credit (branch_month_vs_join)
   report_year     reports.build for the whole organisation over the year (members, branches, communities,
-                  lectures, weeks, months)                reference: the full scan
+                  lectures, weeks, months, the 52 check-in programmes with their attendance and "watched, not
+                  checked in", the quizzes and the questions most missed)   reference: the full scan
                                                         SELECT sum(seconds) FROM study_credit (vs_scan)
   watch checkpoint  watch_log.record_batch of one growing interval of a video the member watched before, as
                   POST /watch runs it (HTTP aside)      reference: the box's other 30-second write, a position
@@ -41,12 +50,14 @@ is the mean of the two). The boxes benchmark's goal: p99 < 100 ms and no error. 
 printed: on a shared machine other work takes CPU from the server and the boxes alike.
 
 Ends with one line:
-  RESULT members= intervals= member_year_ms= branch_month_ms= report_year_ms= load_s= watch_p99_ms= errors=
+  RESULT members= intervals= member_year_ms= branch_month_ms= report_year_ms= load_s= checkins= quiz_attempts=
+         watch_p99_ms= errors=
          vs_scan= boxes_p99_ms= watch_p99_vs_without= watch_cpu_ms=   (the HTTP fields only with the server;
          boxes_p99_ms: every request of phase 2, the reports included; vs_scan: report_year over the full scan;
          watch_cpu_ms: the server's CPU (gunicorn and nginx, from /proc) in phase 2 less that without the
          reports, per watch POST (most replace a position PUT): other work on the machine moves it far less
-         than it moves latencies)
+         than it moves latencies; checkins: attendance rows, quiz_attempts: attempts loaded; intervals: the
+         video intervals, the channel intervals of the check-in programmes aside)
 
     .venv/bin/python bench/records.py [--members 10000] [--intervals N] [--items 200] [--year Y]
         [--load raw|intake] [--intake-households 100] [--no-server | --boxes 1000 --seconds 60 --ramp 30 --control]
@@ -67,6 +78,7 @@ import tempfile
 import time
 from collections.abc import Callable
 from datetime import UTC, date, datetime, timedelta
+from datetime import time as dt_time
 from pathlib import Path
 from zoneinfo import ZoneInfo
 
@@ -96,6 +108,8 @@ SEGMENT_BYTES = 300_000  # about a 2 s segment of the 720p rung
 REPEATS = 21
 FLUSH_ROWS = 100_000
 MEMBER_GOAL_MS, BRANCH_GOAL_MS, ORG_YEAR_GOAL_MS = 200.0, 200.0, 500.0
+PROGRAMME_MINUTES, CHECKIN_MINUTES = 60, 15  # the weekly check-in programme (主题党日)
+QUIZ_VIDEOS, QUIZ_QUESTIONS = 20, 3
 
 
 # ---- Part A: the site and a year of history ----------------------------------------------------------------
@@ -295,6 +309,100 @@ def load_history(folder: Path, site: dict, args: argparse.Namespace) -> dict:
             "times": times}
 
 
+def load_events(folder: Path, site: dict, args: argparse.Namespace) -> dict:
+    """A year of a weekly check-in programme and of quizzes, inserted directly as load_history inserts history.
+
+    主题党日 every Friday 19:30 (60 min on channel 1, check-in for 15 min, a video that exists): about half the
+    households tune in (1 or 2 channel intervals each covering parts of it, every member of the household named,
+    as a box reports) and about 80 % of their members check in on the box; a few % of the others are marked by an
+    administrator. So about 40 % of the members check in and the rest of the watchers are "watched, not checked
+    in". Quizzes: 3 questions on each of QUIZ_VIDEOS videos, about 2 attempts per member over the year with an
+    answer per question (75 % right)."""
+    rng = random.Random(args.seed + 5)
+    zone = site["zone"]
+    stamp = format_utc(datetime(args.year, 1, 1, tzinfo=UTC))
+    day = date(args.year, 1, 1)
+    day += timedelta(days=(4 - day.weekday()) % 7)  # the first Friday
+    starts = []
+    while day.year == args.year:
+        starts.append(datetime.combine(day, dt_time(19, 30), zone))
+        day += timedelta(days=7)
+    households, videos = site["households"], site["videos"]
+    db = connect(folder / "k.db")
+    began = time.perf_counter()
+    counts = {"programmes": 0, "attendance": 0, "manual": 0, "channel_intervals": 0, "quiz_attempts": 0,
+              "quiz_answers": 0}
+    for start in starts:
+        end = start + timedelta(minutes=PROGRAMME_MINUTES)
+        with write_transaction(db):
+            entry = db.execute(
+                """INSERT INTO schedule_entries (channel, item_id, title, start_at, end_at, state, checkin_minutes,
+                   created_at, updated_at) VALUES (1, ?, '主题党日', ?, ?, 'scheduled', ?, ?, ?)""",
+                [videos[0][0], format_utc(start), format_utc(end), CHECKIN_MINUTES, stamp, stamp]).lastrowid
+            attendance, intervals = [], []
+            opens = start.timestamp()
+            for device, ids in households:
+                if rng.random() < 0.5:  # tuned in: one sitting, sometimes broken by a pause
+                    first = opens + rng.uniform(-300, 600)
+                    last = min(first + rng.uniform(1200, 4200), end.timestamp() + rng.uniform(0, 600))
+                    pieces = [(first, last)]
+                    if rng.random() < 0.3:
+                        cut = rng.uniform(first, last)
+                        pieces = [(first, cut), (cut + rng.uniform(60, 600), last + 300)]
+                    watchers = ",".join(map(str, ids))
+                    for n, (a, b) in enumerate(pieces):
+                        intervals.append((device, f"c{entry}-{n}", round(a, 3), round(max(a, b), 3), watchers,
+                                          time.strftime("%Y-%m-%dT%H:%M:%SZ", time.gmtime(max(a, b) + 30))))
+                    at = format_utc(start + timedelta(seconds=rng.uniform(0, 60 * CHECKIN_MINUTES)))
+                    attendance += [(entry, m, "tv", at, device, None) for m in ids if rng.random() < 0.8]
+                else:
+                    attendance += [(entry, m, "manual", format_utc(end), None, "admin")
+                                   for m in ids if rng.random() < 0.06]
+            db.conn.executemany("""INSERT INTO attendance (entry_id, member_id, how, at, device_id, marked_by)
+                                   VALUES (?, ?, ?, ?, ?, ?)""", attendance)
+            db.conn.executemany(
+                """INSERT INTO watch_intervals (device_id, key, item_id, channel, started_at, ended_at, members,
+                   received_at) VALUES (?, ?, NULL, 1, ?, ?, ?, ?)""", intervals)
+        counts["programmes"] += 1
+        counts["attendance"] += len(attendance)
+        counts["manual"] += sum(1 for row in attendance if row[2] == "manual")
+        counts["channel_intervals"] += len(intervals)
+    quizzed = rng.sample(videos, min(QUIZ_VIDEOS, len(videos)))
+    questions: dict[int, list[tuple[int, int]]] = {}  # item: (question id, correct choice)
+    year_s = (datetime(args.year + 1, 1, 1, tzinfo=zone) - datetime(args.year, 1, 1, tzinfo=zone)).total_seconds()
+    with write_transaction(db):
+        for item, _ in quizzed:
+            for position in range(1, QUIZ_QUESTIONS + 1):
+                correct = rng.randrange(4)
+                question = db.execute(
+                    """INSERT INTO quiz_questions (item_id, position, text, options, correct, updated_at)
+                       VALUES (?, ?, ?, ?, ?, ?)""",
+                    [item, position, f"第{item}讲 问题{position}", json.dumps(["甲", "乙", "丙", "丁"]), correct,
+                     stamp]).lastrowid
+                questions.setdefault(item, []).append((question, correct))
+        for device, ids in households:
+            for member in ids:
+                for _ in range(rng.choice((0, 1, 2, 2, 3, 4))):
+                    item = rng.choice(quizzed)[0]
+                    at = datetime(args.year, 1, 1, tzinfo=zone) + timedelta(seconds=rng.uniform(0, year_s))
+                    answers = []
+                    for question, correct in questions[item]:
+                        right = rng.random() < 0.75
+                        answers.append((question, correct if right else (correct + 1) % 4, int(right)))
+                    attempt = db.execute(
+                        """INSERT INTO quiz_attempts (member_id, item_id, device_id, score, total, at)
+                           VALUES (?, ?, ?, ?, ?, ?)""",
+                        [member, item, device, sum(a[2] for a in answers), len(answers), format_utc(at)]).lastrowid
+                    db.conn.executemany("INSERT INTO quiz_answers (attempt_id, question_id, choice, correct) "
+                                        "VALUES (?, ?, ?, ?)", [(attempt, *a) for a in answers])
+                    counts["quiz_attempts"] += 1
+                    counts["quiz_answers"] += len(answers)
+    db.execute("PRAGMA wal_checkpoint(TRUNCATE)")
+    db.close()
+    counts["load_s"] = time.perf_counter() - began
+    return counts
+
+
 # ---- Part A: measurements ----------------------------------------------------------------------------------
 
 def percentile(values: list[float], q: float) -> float:
@@ -319,8 +427,9 @@ def timed(name: str, call: Callable[[int], object], check: Callable[[object], bo
     return median
 
 
-def measure(folder: Path, site: dict, year: int, seed: int) -> dict:
-    """The reads people wait for, against references in the same run; medians in ms."""
+def measure(folder: Path, site: dict, year: int, seed: int, programmes: int) -> dict:
+    """The reads people wait for, against references in the same run; medians in ms. The reports are built
+    as the console builds them, in the site's zone and after the year (so its check-in programmes count)."""
     db = connect(folder / "k.db")
     rng = random.Random(seed + 2)
     members = [m for _, ids in site["households"] for m in ids]
@@ -342,20 +451,22 @@ def measure(folder: Path, site: dict, year: int, seed: int) -> dict:
     r["member_scan"] = timed("ref pieces count", lambda n: db.execute(
         "SELECT count(*) FROM watch_pieces WHERE member_id = ?", [sample[n]]).fetchone()[0])
     rules, top = site["rules"], Scope(site["top"])
+    context = reports.Context(ZoneInfo("Asia/Shanghai"), 0.8, datetime(year + 1, 1, 2, tzinfo=UTC))
     r["branch_month"] = timed("branch_month", lambda n: reports.build(
-        db, Scope(branches[n]), reports.Period("month", *month(n)), rules),
+        db, Scope(branches[n]), reports.Period("month", *month(n)), rules, None, context),
         lambda report: len(report.members) == per_branch)
     r["branch_join"] = timed("ref branch join", lambda n: db.execute(
         """SELECT coalesce(sum(c.seconds), 0) FROM members m JOIN study_credit c ON c.member_id = m.id
            WHERE m.branch_id = ? AND c.day BETWEEN ? AND ?""",
         [branches[n], *(d.isoformat() for d in month(n))]).fetchone()[0])
     whole_year = reports.Period("year", date(year, 1, 1), date(year, 12, 31))
-    r["report_year"] = timed("report_year (org)", lambda n: reports.build(db, top, whole_year, rules),
-                             lambda report: len(report.members) == len(members))
+    r["report_year"] = timed("report_year (org)", lambda n: reports.build(db, top, whole_year, rules, None, context),
+                             lambda report: len(report.members) == len(members) and len(report.checkins) == programmes
+                             and len(report.quizzes) > 0)
     r["full_scan"] = timed("ref full scan", lambda n: db.execute(
         "SELECT sum(seconds) FROM study_credit").fetchone()[0])
     r.update(intake_costs(db, site, rng))
-    total = reports.build(db, top, whole_year, rules).total.period_s
+    total = reports.build(db, top, whole_year, rules, None, context).total.period_s
     scanned = db.execute("SELECT sum(seconds) FROM study_credit WHERE day BETWEEN ? AND ?", [first, last]).fetchone()[0]
     if not math.isclose(total, scanned or 0.0, rel_tol=1e-9):
         raise SystemExit(f"the year's report sums to {total} s, study_credit to {scanned} s")
@@ -666,12 +777,17 @@ def main() -> None:
               f"{len(site['videos'])} videos; built in {built:.1f} s")
         print(f"loading {args.year}'s history ({args.intervals} intervals asked, load={args.load}):")
         loaded = load_history(folder, site, args)
+        events = load_events(folder, site, args)
         load_s = time.perf_counter() - began
         size = sum(f.stat().st_size for f in folder.glob("k.db*")) / 1e6
+        print(f"  check-ins and quizzes in {events['load_s']:.1f} s: {events['programmes']} check-in programmes "
+              f"(主题党日, weekly), {events['attendance']} attendance rows ({events['manual']} marked), "
+              f"{events['channel_intervals']} channel intervals; {events['quiz_attempts']} quiz attempts "
+              f"({events['quiz_answers']} answers) on {QUIZ_VIDEOS} videos")
         print(f"  {loaded['watch_intervals']} intervals, {loaded['watch_pieces']} pieces, "
               f"{loaded['study_credit']} credit rows ({loaded['credited_s'] / 3600 / members:.1f} h credited per "
               f"member); database {size:.0f} MB; load_s {load_s:.1f} (all of part A's writing)")
-        reads = measure(folder, site, args.year, args.seed)
+        reads = measure(folder, site, args.year, args.seed, events["programmes"])
         ratios = {"member_year_vs_scan": reads["member_year"] / reads["member_scan"],
                   "branch_month_vs_join": reads["branch_month"] / reads["branch_join"],
                   "report_year_vs_scan": reads["report_year"] / reads["full_scan"],
@@ -683,7 +799,7 @@ def main() -> None:
         http = None if args.no_server else serve_and_run(folder, site, args)
     line = (f"RESULT members={members} intervals={loaded['watch_intervals']} member_year_ms={reads['member_year']:.2f} "
             f"branch_month_ms={reads['branch_month']:.2f} report_year_ms={reads['report_year']:.2f} "
-            f"load_s={load_s:.1f}")
+            f"load_s={load_s:.1f} checkins={events['attendance']} quiz_attempts={events['quiz_attempts']}")
     if http is not None:
         line += f" watch_p99_ms={http['watch_p99']:.1f} errors={http['errors']:g}"
     line += f" vs_scan={ratios['report_year_vs_scan']:.2f}"

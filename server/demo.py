@@ -176,7 +176,8 @@ def remove_demo(db: Database, media_root: Path) -> int:
 
 
 def schedule_demo(db: Database, lineup: Lineup, now: datetime, zone: str, horizon_days: int) -> int | None:
-    """A daily 19:30 lesson on the first channel from the first demo video of its first filler board.
+    """A daily 19:30 lesson on the first channel from the first demo video of its first filler board, taking
+    check-ins (签到) for its first 15 minutes.
 
     Returns the new rule's id, or None when a demo rule exists already or
     there is nothing to schedule. The rest of the day comes from filler.
@@ -194,5 +195,5 @@ def schedule_demo(db: Database, lineup: Lineup, now: datetime, zone: str, horizo
         return None
     outcome = schedule.add_rule(db, lineup, channel=channel.number, item_id=demo_ids[0], cron="30 19 * * *",
                                 zone=zone, first=now.astimezone(ZoneInfo(zone)).date(), last=None, important=False,
-                                now=now, horizon_days=horizon_days)
+                                now=now, horizon_days=horizon_days, checkin_minutes=15)
     return outcome.rule_id

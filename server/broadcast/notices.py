@@ -1,8 +1,12 @@
 """Notices boxes poll: urgent notices from administrators and reminders of important broadcasts.
 
-A reminder is not stored: it is derived from an important schedule entry,
-shown from REMINDER_MINUTES before its start until its end, so it follows
-every edit of the schedule by itself. Urgent notices target every box or one
+A reminder is not stored: it is derived from an important schedule entry or
+one taking check-ins (签到), shown from REMINDER_MINUTES before its start until
+its end, so it follows every edit of the schedule by itself. A check-in
+programme's reminder carries its window: a box tuned to the channel then
+offers "按确定键签到". Boxes show an important programme's reminder (kind
+broadcast) over whatever they show; a check-in programme that is not important
+(kind checkin) only prompts on its own channel. Urgent notices target every box or one
 organisation and those under it (the catalogue's ancestor rule).
 """
 
@@ -29,13 +33,16 @@ class Notice:
     """One notice as a box shows it."""
 
     id: str  # "n<id>" for urgent notices, "r<entry id>" for reminders
-    kind: str  # urgent or broadcast
+    kind: str  # urgent, broadcast (an important programme) or checkin (a check-in programme, not important)
     title: str
     body: str
     starts_at: datetime
     expires_at: datetime
     channel: int | None = None
     programme_start: datetime | None = None
+    entry_id: int | None = None  # the programme a reminder is about
+    checkin_until: datetime | None = None  # check-in from programme_start until then (None: no check-in)
+    programme_title: str = ""
 
 
 def add_notice(db: Database, *, title: str, body: str, org_id: int | None, starts_at: datetime,
@@ -79,13 +86,19 @@ def active_notices(db: Database, lineup: Lineup, org_id: int | None, now: dateti
                     parse_time(row["expires_at"])) for row in urgent]
     names = {channel.number: channel.name for channel in lineup.channels}
     soon = format_utc(now + timedelta(minutes=reminder_minutes))
-    for row in db.execute("""SELECT * FROM schedule_entries WHERE important = 1 AND state = 'scheduled'
-                             AND start_at <= ? AND end_at > ? ORDER BY start_at""", [soon, stamp]):
+    for row in db.execute("""SELECT * FROM schedule_entries WHERE (important = 1 OR checkin_minutes IS NOT NULL)
+                             AND state = 'scheduled' AND start_at <= ? AND end_at > ? ORDER BY start_at""",
+                          [soon, stamp]):
         start = parse_time(row["start_at"])
         when = local_label(start, zone)
-        title = text("notice.reminder_title", lang=lang, title=row["title"])
-        body = text("notice.reminder_body", lang=lang, when=when, channel=row["channel"],
-                    name=names.get(row["channel"], ""))
-        found.append(Notice(f"r{row['id']}", "broadcast", title, body, start - timedelta(minutes=reminder_minutes),
-                            parse_time(row["end_at"]), row["channel"], start))
+        checkin_until = None if row["checkin_minutes"] is None else start + timedelta(minutes=row["checkin_minutes"])
+        title = text("notice.reminder_title" if row["important"] else "notice.reminder_title_checkin", lang=lang,
+                     title=row["title"])
+        body = text("notice.reminder_body" if checkin_until is None else "notice.reminder_body_checkin", lang=lang,
+                    when=when, channel=row["channel"], name=names.get(row["channel"], ""),
+                    until=local_label(checkin_until, zone).split(" ")[1] if checkin_until else "")
+        kind = "broadcast" if row["important"] else "checkin"  # a check-in alone does not interrupt other boxes
+        found.append(Notice(f"r{row['id']}", kind, title, body, start - timedelta(minutes=reminder_minutes),
+                            parse_time(row["end_at"]), row["channel"], start, row["id"], checkin_until,
+                            row["title"]))
     return found

@@ -67,6 +67,15 @@ class Entry:
     live_error: str | None = None
     recording_item_id: int | None = None
     study: bool = False  # a study programme (学习): watching it credits study time like a video
+    checkin_minutes: int | None = None  # check-in (签到) from the start until this many minutes after
+
+    @property
+    def checkin_until(self) -> datetime | None:
+        """When check-in closes: `checkin_minutes` after the start, at the latest when the programme ends (also
+        when an important programme cut it short). None: no check-in at this programme."""
+        if self.checkin_minutes is None:
+            return None
+        return min(self.start + timedelta(minutes=self.checkin_minutes), self.end)
 
 
 @dataclass
@@ -83,7 +92,19 @@ def _entry(row) -> Entry:
     return Entry(row["id"], row["channel"], row["item_id"], row["rule_id"], row["title"],
                  parse_time(row["start_at"]), parse_time(row["end_at"]), bool(row["important"]),
                  row["state"], row["preempted_by"], row["live_url"], row["live_state"], row["live_error"],
-                 row["recording_item_id"], bool(row["study"]))
+                 row["recording_item_id"], bool(row["study"]), row["checkin_minutes"])
+
+
+MAX_CHECKIN_MINUTES = 240
+
+
+def checked_checkin_minutes(value: int | None) -> int | None:
+    """A check-in window as asked (None or 0: no check-in); 1 to MAX_CHECKIN_MINUTES, else refused in words."""
+    if value is None or value == 0:
+        return None
+    if not 1 <= value <= MAX_CHECKIN_MINUTES:
+        raise UserError("schedule.bad_checkin_minutes", value=value, limit=MAX_CHECKIN_MINUTES)
+    return value
 
 
 def local_label(moment: datetime, zone: str) -> str:
@@ -166,20 +187,22 @@ def _end_for(item, start: datetime) -> datetime:
 
 
 def _insert(db: Database, channel: int, item, start: datetime, important: bool, now: datetime,
-            user_id: int | None, rule_id: int | None = None, study: bool = False) -> int:
+            user_id: int | None, rule_id: int | None = None, study: bool = False,
+            checkin_minutes: int | None = None) -> int:
     cursor = db.execute(
         """INSERT INTO schedule_entries (channel, item_id, rule_id, title, start_at, end_at, important,
-           created_by, created_at, updated_at, study) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)""",
+           created_by, created_at, updated_at, study, checkin_minutes) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)""",
         [channel, item["id"], rule_id, item["title"], format_utc(start), format_utc(_end_for(item, start)),
-         int(important), user_id, format_utc(now), format_utc(now), int(study)])
+         int(important), user_id, format_utc(now), format_utc(now), int(study), checkin_minutes])
     return cursor.lastrowid
 
 
 def add_entry(db: Database, lineup: Lineup, *, channel: int, item_id: int, start: datetime, important: bool,
               now: datetime, zone: str, user_id: int | None = None, dry_run: bool = False,
-              study: bool = False) -> Outcome:
+              study: bool = False, checkin_minutes: int | None = None) -> Outcome:
     """Put an item on a channel at `start` (after now); pre-empt when important. dry_run checks only."""
     _check_channel(lineup, channel)
+    checkin_minutes = checked_checkin_minutes(checkin_minutes)
     if start <= now:
         raise UserError("schedule.in_the_past", value=local_label(start, zone), now=local_label(now, zone))
     with write_transaction(db):
@@ -188,7 +211,8 @@ def add_entry(db: Database, lineup: Lineup, *, channel: int, item_id: int, start
         outcome = Outcome(preempted=preempted, cut=cut)
         if dry_run:
             return outcome
-        entry_id = _insert(db, channel, item, start, important, now, user_id, study=study)
+        entry_id = _insert(db, channel, item, start, important, now, user_id, study=study,
+                           checkin_minutes=checkin_minutes)
         _apply_preemption(db, entry_id, start, preempted, cut, now)
     outcome.entries.append(get_entry(db, entry_id))
     return outcome
@@ -200,12 +224,14 @@ MAX_LIVE_HOURS = 12
 def add_live_entry(db: Database, lineup: Lineup, *, channel: int, live_url: str, title: str, start: datetime,
                    duration: timedelta, important: bool, now: datetime, zone: str, user_id: int | None = None,
                    dry_run: bool = False, allowed_hosts: Iterable[str] = (),
-                   resolver: Resolver | None = None, study: bool = False) -> Outcome:
+                   resolver: Resolver | None = None, study: bool = False,
+                   checkin_minutes: int | None = None) -> Outcome:
     """A live event: ffmpeg relays `live_url` onto the channel from `start` for `duration` (live_relay.py).
 
     The URL is checked by live_input.py: an allowed scheme, and a public host unless `allowed_hosts` lists it.
     """
     _check_channel(lineup, channel)
+    checkin_minutes = checked_checkin_minutes(checkin_minutes)
     url, title = check_live_url(live_url, allowed_hosts, resolver), checked(title, "title").strip()
     if not title:
         raise UserError("schedule.live_title_missing")
@@ -220,9 +246,10 @@ def add_live_entry(db: Database, lineup: Lineup, *, channel: int, live_url: str,
             return outcome
         entry_id = db.execute(
             """INSERT INTO schedule_entries (channel, live_url, title, start_at, end_at, important, live_state,
-               created_by, created_at, updated_at, study) VALUES (?, ?, ?, ?, ?, ?, 'waiting', ?, ?, ?, ?)""",
+               created_by, created_at, updated_at, study, checkin_minutes)
+               VALUES (?, ?, ?, ?, ?, ?, 'waiting', ?, ?, ?, ?, ?)""",
             [channel, url, title, format_utc(start), format_utc(start + duration), int(important), user_id,
-             format_utc(now), format_utc(now), int(study)]).lastrowid
+             format_utc(now), format_utc(now), int(study), checkin_minutes]).lastrowid
         _apply_preemption(db, entry_id, start, preempted, cut, now)
     outcome.entries.append(get_entry(db, entry_id))
     return outcome
@@ -236,9 +263,9 @@ def _refuse_if_started(entry: Entry, now: datetime, zone: str) -> None:
 
 def update_entry(db: Database, lineup: Lineup, entry_id: int, *, now: datetime, zone: str,
                  start: datetime | None = None, item_id: int | None = None, important: bool | None = None,
-                 dry_run: bool = False, study: bool | None = None) -> Outcome:
-    """Move an entry, change its item, its importance or whether it is a study programme; never one on air or
-    in the past."""
+                 dry_run: bool = False, study: bool | None = None, checkin_minutes: int | None = None) -> Outcome:
+    """Move an entry, change its item, its importance, whether it is a study programme or its check-in window
+    (`checkin_minutes` None: unchanged, 0: none); never one on air or in the past."""
     entry = get_entry(db, entry_id)
     _refuse_if_started(entry, now, zone)
     new_start = start or entry.start
@@ -246,6 +273,7 @@ def update_entry(db: Database, lineup: Lineup, entry_id: int, *, now: datetime, 
         raise UserError("schedule.in_the_past", value=local_label(new_start, zone), now=local_label(now, zone))
     new_important = entry.important if important is None else important
     new_study = entry.study if study is None else study
+    new_checkin = entry.checkin_minutes if checkin_minutes is None else checked_checkin_minutes(checkin_minutes)
     with write_transaction(db):
         if entry.live_url is not None and item_id is None:  # a live event keeps its length
             item_id_now, title, new_end = None, entry.title, new_start + (entry.end - entry.start)
@@ -257,13 +285,29 @@ def update_entry(db: Database, lineup: Lineup, entry_id: int, *, now: datetime, 
         if dry_run:
             return outcome
         db.execute("""UPDATE schedule_entries SET item_id = ?, live_url = CASE WHEN ? IS NULL THEN live_url END,
-                      title = ?, start_at = ?, end_at = ?, important = ?, study = ?,
+                      title = ?, start_at = ?, end_at = ?, important = ?, study = ?, checkin_minutes = ?,
                       state = 'scheduled', preempted_by = NULL, updated_at = ? WHERE id = ?""",
                    [item_id_now, item_id_now, title, format_utc(new_start), format_utc(new_end),
-                    int(new_important), int(new_study), format_utc(now), entry.id])
+                    int(new_important), int(new_study), new_checkin, format_utc(now), entry.id])
         _apply_preemption(db, entry.id, new_start, preempted, cut, now)
     outcome.entries.append(get_entry(db, entry.id))
     return outcome
+
+
+def set_checkin(db: Database, entry_id: int, minutes: int, *, now: datetime, zone: str) -> Entry:
+    """Change only the check-in window (0: none), also while the programme is on air (a meeting that began late
+    needs longer); not once it has ended, and not off once members have checked in (their record stays)."""
+    with write_transaction(db):
+        entry = get_entry(db, entry_id)
+        if entry.end <= now:
+            raise UserError("schedule.checkin_after_end", status=409, error_code="started", title=entry.title)
+        checkin = checked_checkin_minutes(minutes)
+        if checkin is None and db.execute("SELECT 1 FROM attendance WHERE entry_id = ? LIMIT 1",
+                                          [entry.id]).fetchone():
+            raise UserError("schedule.checkin_in_use", status=409, error_code="conflict", title=entry.title)
+        db.execute("UPDATE schedule_entries SET checkin_minutes = ?, updated_at = ? WHERE id = ?",
+                   [checkin, format_utc(now), entry.id])
+    return get_entry(db, entry.id)
 
 
 def delete_entry(db: Database, entry_id: int, *, now: datetime, zone: str) -> Entry:
@@ -276,13 +320,14 @@ def delete_entry(db: Database, entry_id: int, *, now: datetime, zone: str) -> En
 
 def add_rule(db: Database, lineup: Lineup, *, channel: int, item_id: int, cron: str, zone: str, first: date,
              last: date | None, important: bool, now: datetime, horizon_days: int, user_id: int | None = None,
-             dry_run: bool = False, study: bool = False) -> Outcome:
+             dry_run: bool = False, study: bool = False, checkin_minutes: int | None = None) -> Outcome:
     """A recurring entry: every occurrence from `first` (or now) is placed like a one-off entry.
 
     Occurrences are expanded `horizon_days` ahead (extend_rules moves that
     forward); a conflict in any of them refuses the whole rule and names it.
     """
     _check_channel(lineup, channel)
+    checkin_minutes = checked_checkin_minutes(checkin_minutes)
     if last is not None and last < first:
         raise UserError("schedule.bad_date_range", first=first.isoformat(), last=last.isoformat())
     until = now + timedelta(days=horizon_days)
@@ -302,12 +347,13 @@ def add_rule(db: Database, lineup: Lineup, *, channel: int, item_id: int, cron: 
             return outcome
         rule_id = db.execute(
             """INSERT INTO schedule_rules (channel, item_id, title, cron, timezone, first_date, last_date, important,
-               expanded_until, created_by, created_at, study) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)""",
+               expanded_until, created_by, created_at, study, checkin_minutes)
+               VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)""",
             [channel, item["id"], item["title"], cron, zone, first.isoformat(), last.isoformat() if last else None,
-             int(important), format_utc(until), user_id, format_utc(now), int(study)]).lastrowid
+             int(important), format_utc(until), user_id, format_utc(now), int(study), checkin_minutes]).lastrowid
         ids = []
         for start, preempted, cut in plans:
-            ids.append(_insert(db, channel, item, start, important, now, user_id, rule_id, study))
+            ids.append(_insert(db, channel, item, start, important, now, user_id, rule_id, study, checkin_minutes))
             _apply_preemption(db, ids[-1], start, preempted, cut, now)
     outcome.rule_id = rule_id
     outcome.entries = [get_entry(db, entry_id) for entry_id in ids]
@@ -331,7 +377,7 @@ def extend_rules(db: Database, now: datetime, horizon_days: int) -> int:
                 end = _end_for(item, start)
                 in_the_way = _overlapping(db, rule["channel"], start, end, None)
                 entry_id = _insert(db, rule["channel"], item, start, bool(rule["important"]), now,
-                                   rule["created_by"], rule["id"], bool(rule["study"]))
+                                   rule["created_by"], rule["id"], bool(rule["study"]), rule["checkin_minutes"])
                 if in_the_way and not (rule["important"] and not any(e.important for e in in_the_way)):
                     db.execute("UPDATE schedule_entries SET state = 'preempted', preempted_by = ? WHERE id = ?",
                                [in_the_way[0].id, entry_id])

@@ -601,6 +601,178 @@ def m022_report_exports(db: Database) -> None:
         )""", "CREATE INDEX report_exports_org ON report_exports (org_id, id)")
 
 
+@migration
+def m023_checkin(db: Database) -> None:
+    """Check-in (签到) at broadcasts: a rule or entry with `checkin_minutes` takes check-ins from its start until
+    that many minutes after; `attendance` holds who attended each entry, from a box (OK on the remote, the
+    members watching) or marked by an administrator for those who came in person (who marked it)."""
+    limit = "CHECK (checkin_minutes IS NULL OR checkin_minutes BETWEEN 1 AND 240)"
+    _run(db, f"ALTER TABLE schedule_rules ADD COLUMN checkin_minutes INTEGER {limit}",
+         f"ALTER TABLE schedule_entries ADD COLUMN checkin_minutes INTEGER {limit}", """
+        CREATE TABLE attendance (
+            entry_id INTEGER NOT NULL REFERENCES schedule_entries(id) ON DELETE CASCADE,
+            member_id INTEGER NOT NULL REFERENCES members(id) ON DELETE CASCADE,
+            how TEXT NOT NULL CHECK (how IN ('tv', 'manual')),
+            at TEXT NOT NULL,
+            device_id INTEGER REFERENCES devices(id) ON DELETE SET NULL,
+            marked_by TEXT,
+            PRIMARY KEY (entry_id, member_id),
+            CHECK ((how = 'manual') = (marked_by IS NOT NULL))
+        ) WITHOUT ROWID""", "CREATE INDEX attendance_member ON attendance (member_id, entry_id)",
+         # Who watched a programme: the intervals on its channel around its time, not the whole history; the
+         # index holds their ends and members too, so the read (thousands of rows a week) stays in it.
+         "CREATE INDEX watch_intervals_channel ON watch_intervals (channel, started_at, ended_at, members)"
+         " WHERE channel IS NOT NULL")
+
+@migration
+def m024_study_summaries(db: Database) -> None:
+    """Summaries of `study_credit` kept on write, so a year's report reads about 100,000 rows instead of four passes
+    over the credit. `study_months`: a member's month (seconds, and those of each calendar week the month holds,
+    cut to the month, for the weekly chart). `study_lessons`: a member's subject (first and last day credited,
+    seconds, and the day the credit so far first reached 90 % of its length, study.FINISHED_SHARE). Both carry the
+    member's branch and whether they are active (today's, as the report counts them) in front of the key, so a
+    report seeks its branches' active members instead of testing every member (a lesson's first day too: those
+    begun in a period need no other test). Triggers on `study_credit` work out the touched rows again from the
+    credit itself in the writer's transaction (never by adding differences: a float sum added to and taken from
+    drifts, and a month left with 1e-13 s would count as studied); a member's new branch or state moves their
+    rows; a subject's new length works out its finished days again; a deleted member's rows go with them. Filled
+    from the credit already there."""
+    _run(db, """
+        CREATE TABLE study_months (
+            month TEXT NOT NULL,
+            branch_id INTEGER NOT NULL,
+            active INTEGER NOT NULL,
+            member_id INTEGER NOT NULL REFERENCES members(id) ON DELETE CASCADE,
+            seconds REAL NOT NULL,
+            week1 REAL NOT NULL, week2 REAL NOT NULL, week3 REAL NOT NULL,
+            week4 REAL NOT NULL, week5 REAL NOT NULL, week6 REAL NOT NULL,
+            PRIMARY KEY (month, branch_id, active, member_id)
+        ) WITHOUT ROWID""", "CREATE INDEX study_months_member ON study_months (member_id, month, seconds)", """
+        CREATE TABLE study_lessons (
+            subject TEXT NOT NULL,
+            branch_id INTEGER NOT NULL,
+            active INTEGER NOT NULL,
+            first_day TEXT NOT NULL,
+            member_id INTEGER NOT NULL REFERENCES members(id) ON DELETE CASCADE,
+            last_day TEXT NOT NULL,
+            finished_day TEXT,
+            seconds REAL NOT NULL,
+            PRIMARY KEY (subject, branch_id, active, first_day, member_id)
+        ) WITHOUT ROWID""", "CREATE INDEX study_lessons_member ON study_lessons (member_id, subject)")
+    # A day's week within its month (0-5): its day of the month and the weekday (Monday 0) of the month's first.
+    week = ("(CAST(substr(day, 9, 2) AS INTEGER) + (CAST(strftime('%w', substr(day, 1, 8) || '01') AS INTEGER) + 6)"
+            " % 7 - 1) / 7")
+    weeks = ", ".join(f"sum(CASE WHEN week = {n} THEN seconds ELSE 0 END)" for n in range(6))
+    month_columns = "month, branch_id, active, member_id, seconds, week1, week2, week3, week4, week5, week6"
+    lesson_columns = "subject, branch_id, active, first_day, member_id, last_day, finished_day, seconds"
+    finished = "min(CASE WHEN running >= 0.9 * {length} THEN day END)"  # 0.9: study.FINISHED_SHARE
+
+    def month(row: str) -> str:
+        member, name = f"{row}.member_id", f"substr({row}.day, 1, 7)"
+        of_member = f"FROM members WHERE id = {member}"
+        # The month's first weekday once per statement (a constant subquery), not once per row.
+        week_of = (f"(CAST(substr(day, 9, 2) AS INTEGER) + (SELECT (CAST(strftime('%w', {name} || '-01') AS INTEGER)"
+                   " + 6) % 7 - 1)) / 7")
+        sums = ", ".join(f"sum(CASE WHEN {week_of} = {n} THEN seconds ELSE 0 END)" for n in range(6))
+        return f"""DELETE FROM study_months WHERE member_id = {member} AND month = {name};
+            INSERT INTO study_months ({month_columns})
+            SELECT {name}, (SELECT branch_id {of_member}), (SELECT active {of_member}), {member}, sum(seconds), {sums}
+            FROM study_credit WHERE member_id = {member} AND day BETWEEN {name} || '-01' AND {name} || '-31'
+            HAVING count(*) > 0;"""
+
+    def lesson(row: str) -> str:
+        member, subject = f"{row}.member_id", f"{row}.subject"
+        of_member = f"FROM members WHERE id = {member}"
+        length = f"(SELECT duration_s FROM study_subjects WHERE subject = {subject})"
+        return f"""DELETE FROM study_lessons WHERE member_id = {member} AND subject = {subject};
+            INSERT INTO study_lessons ({lesson_columns})
+            SELECT {subject}, (SELECT branch_id {of_member}), (SELECT active {of_member}), min(day), {member}, max(day),
+                   {finished.format(length=length)}, sum(seconds)
+            FROM (SELECT day, seconds, sum(seconds) OVER (ORDER BY day) AS running FROM study_credit
+                  WHERE member_id = {member} AND subject = {subject})
+            HAVING count(*) > 0;"""
+
+    moved_month = "NEW.member_id != OLD.member_id OR substr(NEW.day, 1, 7) != substr(OLD.day, 1, 7)"
+    moved_lesson = "NEW.member_id != OLD.member_id OR NEW.subject != OLD.subject"
+    # A deleted member's summaries go with them (ON DELETE CASCADE): nothing to work out again.
+    alive = "EXISTS (SELECT 1 FROM members WHERE id = OLD.member_id)"
+    _run(db, f"CREATE TRIGGER study_credit_insert_summaries AFTER INSERT ON study_credit BEGIN {month('NEW')}"
+             f" {lesson('NEW')} END",
+         f"CREATE TRIGGER study_credit_delete_summaries AFTER DELETE ON study_credit WHEN {alive} BEGIN"
+         f" {month('OLD')} {lesson('OLD')} END",
+         f"CREATE TRIGGER study_credit_update_summaries AFTER UPDATE ON study_credit BEGIN {month('OLD')}"
+         f" {lesson('OLD')} END",
+         f"CREATE TRIGGER study_credit_moved_month AFTER UPDATE ON study_credit WHEN {moved_month} BEGIN"
+         f" {month('NEW')} END",
+         f"CREATE TRIGGER study_credit_moved_lesson AFTER UPDATE ON study_credit WHEN {moved_lesson} BEGIN"
+         f" {lesson('NEW')} END", """
+        CREATE TRIGGER members_moved_summaries AFTER UPDATE OF branch_id, active ON members
+        WHEN NEW.branch_id != OLD.branch_id OR NEW.active != OLD.active BEGIN
+            UPDATE study_months SET branch_id = NEW.branch_id, active = NEW.active WHERE member_id = NEW.id;
+            UPDATE study_lessons SET branch_id = NEW.branch_id, active = NEW.active WHERE member_id = NEW.id;
+        END""", f"""
+        CREATE TRIGGER study_subjects_length_finishes_lessons AFTER UPDATE OF duration_s ON study_subjects
+        WHEN NEW.duration_s IS NOT OLD.duration_s BEGIN
+            UPDATE study_lessons SET finished_day = (
+                SELECT {finished.format(length='NEW.duration_s')} FROM (
+                    SELECT day, sum(seconds) OVER (ORDER BY day) AS running FROM study_credit c
+                    WHERE c.member_id = study_lessons.member_id AND c.subject = NEW.subject))
+            WHERE subject = NEW.subject;
+        END""", f"""
+        INSERT INTO study_months ({month_columns})
+        SELECT substr(day, 1, 7), m.branch_id, m.active, m.id, sum(seconds), {weeks}
+        FROM (SELECT member_id, day, seconds, {week} AS week FROM study_credit) JOIN members m ON m.id = member_id
+        GROUP BY m.id, substr(day, 1, 7)""", f"""
+        INSERT INTO study_lessons ({lesson_columns})
+        SELECT subject, m.branch_id, m.active, min(day), m.id, max(day), {finished.format(length='s.duration_s')},
+               sum(seconds)
+        FROM (SELECT member_id, subject, day, seconds,
+                     sum(seconds) OVER (PARTITION BY member_id, subject ORDER BY day) AS running FROM study_credit)
+        JOIN study_subjects s USING (subject) JOIN members m ON m.id = member_id GROUP BY m.id, subject""")
+
+
+@migration
+def m025_quizzes(db: Database) -> None:
+    """Quizzes (随堂测验) on videos: single-choice questions (2 to 4 options, one correct, an optional explanation),
+    and each member's attempts with their answers. A question replaced or taken away by an editor is kept with
+    `removed_at` (its answers stay readable); `revision` goes up when its text, options or correct answer change,
+    so an answer given to an older revision is known as such."""
+    _run(db, """
+        CREATE TABLE quiz_questions (
+            id INTEGER PRIMARY KEY,
+            item_id INTEGER NOT NULL REFERENCES items(id) ON DELETE CASCADE,
+            position INTEGER NOT NULL CHECK (position BETWEEN 1 AND 20),
+            text TEXT NOT NULL CHECK (length(text) BETWEEN 1 AND 200),
+            options TEXT NOT NULL CHECK (json_valid(options) AND json_array_length(options) BETWEEN 2 AND 4),
+            correct INTEGER NOT NULL CHECK (correct >= 0 AND correct < json_array_length(options)),
+            explanation TEXT NOT NULL DEFAULT '' CHECK (length(explanation) <= 500),
+            revision INTEGER NOT NULL DEFAULT 1 CHECK (revision >= 1),
+            updated_at TEXT NOT NULL,
+            removed_at TEXT
+        )""",
+        "CREATE UNIQUE INDEX quiz_questions_current ON quiz_questions (item_id, position) WHERE removed_at IS NULL",
+        "CREATE INDEX quiz_questions_item ON quiz_questions (item_id)", """
+        CREATE TABLE quiz_attempts (
+            id INTEGER PRIMARY KEY,
+            member_id INTEGER NOT NULL REFERENCES members(id) ON DELETE CASCADE,
+            item_id INTEGER NOT NULL REFERENCES items(id) ON DELETE CASCADE,
+            device_id INTEGER REFERENCES devices(id) ON DELETE SET NULL,
+            score INTEGER NOT NULL,
+            total INTEGER NOT NULL CHECK (total BETWEEN 1 AND 20),
+            at TEXT NOT NULL,
+            CHECK (score BETWEEN 0 AND total)
+        )""",
+        "CREATE INDEX quiz_attempts_member_item ON quiz_attempts (member_id, item_id)",
+        "CREATE INDEX quiz_attempts_member_at ON quiz_attempts (member_id, at)", """
+        CREATE TABLE quiz_answers (
+            attempt_id INTEGER NOT NULL REFERENCES quiz_attempts(id) ON DELETE CASCADE,
+            question_id INTEGER NOT NULL REFERENCES quiz_questions(id) ON DELETE CASCADE,
+            choice INTEGER NOT NULL CHECK (choice BETWEEN 0 AND 3),
+            correct INTEGER NOT NULL CHECK (correct IN (0, 1)),
+            PRIMARY KEY (attempt_id, question_id)
+        ) WITHOUT ROWID""", "CREATE INDEX quiz_answers_question ON quiz_answers (question_id)")
+
+
 def applied_migrations(db: Database) -> list[str]:
     """Names of the migrations already applied, in the order they ran."""
     if not db["_migrations"].exists():

@@ -214,6 +214,12 @@ SETTINGS: tuple[Setting, ...] = (
     Setting("STILL_WATCHING_ANSWER_SECONDS", int, 60, "How long the TV waits for an answer to \"还在看吗？\"."),
     Setting("VIEWERS_IDLE_HOURS", float, 2.0,
             "Hours without a key press after which the TV asks \"谁在看？\" again (so does switching it off)."),
+    Setting("CHECKIN_MINUTES", int, 15,
+            "Minutes after a check-in (签到) programme's start during which boxes take check-ins, unless the "
+            "schedule gives its own window (1-240)."),
+    Setting("CHECKIN_WATCHED_PERCENT", int, 80,
+            "Share of a check-in programme (percent, 1-100) a member must have watched to be listed as "
+            "\"watched, not checked in\" when they did not press OK."),
     Setting("WATCH_REPORT_MAX_AGE_DAYS", int, 7,
             "Oldest watch report a box may still send (kept offline while the server was away)."),
 )

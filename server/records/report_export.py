@@ -20,7 +20,7 @@ from keting_i18n import text
 from server.records.reports import GroupLine, Report
 from server.records.roster import spreadsheet_text
 
-TABLES = ("branches", "communities", "members", "lectures")
+TABLES = ("branches", "communities", "members", "lectures", "checkins", "quizzes", "missed")
 
 
 class ExportFormat(StrEnum):
@@ -104,6 +104,26 @@ def tables(report: Report, lesson_s: float, lang: str) -> dict[str, Table]:
               round(lecture.duration_s / 60), lecture.viewers, lecture.finished,
               lecture.finished / lecture.viewers if lecture.viewers else 0.0] for lecture in report.lectures],
             None),
+        "checkins": Table(
+            "report.sheet_checkins",
+            (Column("report.col_programme", 30), Column("report.col_start", 17), Column("report.col_members", 10, "0"),
+             Column("report.col_checked_in", 10, "0"), Column("report.col_marked", 10, "0"),
+             Column("report.col_watched_only", 12, "0"), Column("report.col_absent", 10, "0"),
+             Column("report.col_checkin_rate", 10, PERCENT)),
+            [[spreadsheet_text(c.title), c.start_local, c.members, c.checked_in, c.manual, c.watched, c.absent, c.rate]
+             for c in report.checkins],
+            None),
+        "quizzes": Table(
+            "report.sheet_quizzes",
+            (Column("report.col_lecture", 30), Column("report.col_takers", 10, "0"),
+             Column("report.col_attempts", 10, "0"), Column("report.col_average_best", 12, PERCENT)),
+            [[spreadsheet_text(q.title), q.takers, q.attempts, q.average_best] for q in report.quizzes], None),
+        "missed": Table(
+            "report.sheet_missed",
+            (Column("report.col_question", 40), Column("report.col_lecture", 30), Column("report.col_answers", 10, "0"),
+             Column("report.col_wrong", 10, "0"), Column("report.col_wrong_share", 10, PERCENT)),
+            [[spreadsheet_text(q.text), spreadsheet_text(q.lecture), q.answers, q.wrong, q.wrong_share]
+             for q in report.missed], None),
     }
 
 

@@ -1,14 +1,21 @@
 """The party committee's participation report: an organisation over a period, by branch and community.
 
-Read from `study_credit` (one row per member, local day and subject) with a few
-aggregate queries, each one pass over the period: the members' seconds in the
-period and in its last year so far, the seconds per day (weeks for the chart),
-the members who studied per month, and each lecture's viewers and how many
-finished it. Only active members count, in every figure and chart; an inactive
-member who studied in the period is listed, marked, for the record. Whether a
-member is active, and which branch they are in, is today's state (no history of
-it is kept): a member made inactive in December leaves November's figures too,
-and one who moved branch takes their whole history along.
+Read with a few aggregate queries: the members' seconds in the period and in
+its last year so far, the seconds per week (for the chart), the members who
+studied per month, and each lecture's viewers and how many finished it. A period
+of whole months (a month, a quarter, a year) reads the summaries kept on write
+(`study_summaries.py`: a member's months), any other period the day rows of
+`study_credit` (one per member, local day and subject); lectures always come
+from the members' lessons (`study_summaries.lectures`). Only active members
+count, in every figure and chart; an inactive member who studied in the period
+is listed, marked, for the record. Whether a member is active, and which branch
+they are in, is today's state (no history of it is kept): a member made inactive
+in December leaves November's figures too, and one who moved branch takes their
+whole history along.
+
+Check-in programmes (签到) that began in the period are listed with their attendance among the active members
+(`attendance.report_lines`), and the quizzes taken in it with their average best scores and the questions most
+often missed (`quizzes.quiz_summary`).
 
 The annual target is pro-rated over the period up to today (a quarter's target
 is a quarter of the year's; in its middle, half that), so "below target" means
@@ -21,15 +28,18 @@ from __future__ import annotations
 import calendar
 import re
 from dataclasses import dataclass
-from datetime import date, timedelta
+from datetime import UTC, date, datetime, time, timedelta
 from enum import StrEnum
+from zoneinfo import ZoneInfo
 
 from sqlite_utils import Database
 
 from server.core.errors import UserError
+from server.records import study_summaries
+from server.records.attendance import CheckinLine, report_lines
 from server.records.credit import Rules
 from server.records.members import Scope, branches_in
-from server.records.study import FINISHED_SHARE
+from server.records.quizzes import LectureQuiz, MissedQuestion, quiz_summary
 
 LONGEST_CUSTOM_DAYS = 5 * 366
 FIRST_YEAR, LAST_YEAR = 1970, 2199  # a report's years (date arithmetic at 9999-12-31 would overflow)
@@ -201,6 +211,9 @@ class Report:
     lectures: tuple[LectureLine, ...]
     weeks: tuple[tuple[date, float], ...]  # each week's Monday (within the period) and its seconds
     months: tuple[tuple[str, int], ...]  # YYYY-MM and the members (active now) who studied in it
+    checkins: tuple[CheckinLine, ...] = ()  # check-in programmes begun in the period, by start
+    quizzes: tuple[LectureQuiz, ...] = ()  # quizzes taken in the period, most takers first
+    missed: tuple[MissedQuestion, ...] = ()  # the questions most often answered wrong in the period
 
     def below_target(self) -> list[MemberLine]:
         """Active members behind the period's target, the furthest behind first."""
@@ -222,40 +235,49 @@ def _communities(db: Database) -> tuple[dict[int, str], dict[int, tuple[int | No
     return names, community
 
 
-def build(db: Database, scope: Scope, period: Period, rules: Rules, today: date | None = None) -> Report:
+@dataclass(frozen=True)
+class Context:
+    """What a report needs besides its organisation and period: the site's zone (the period's days are local),
+    the share of a check-in programme that counts as watched, and now (programmes not yet begun are left out)."""
+
+    zone: ZoneInfo = ZoneInfo("UTC")
+    watched_share: float = 0.8
+    now: datetime | None = None
+
+
+def build(db: Database, scope: Scope, period: Period, rules: Rules, today: date | None = None,
+          context: Context = Context()) -> Report:
     """The report for the organisations in `scope` (None: the whole site) over `period`, its target pro-rated up
     to `today` (None: the whole period). Read in one transaction, so every figure sees the same credit while
     boxes keep reporting."""
     if db.conn.in_transaction:
-        return _build(db, scope, period, rules, today)
+        return _build(db, scope, period, rules, today, context)
     db.execute("BEGIN")
     try:
-        return _build(db, scope, period, rules, today)
+        return _build(db, scope, period, rules, today, context)
     finally:
         db.execute("ROLLBACK")
 
 
-def _build(db: Database, scope: Scope, period: Period, rules: Rules, today: date | None) -> Report:
+def _build(db: Database, scope: Scope, period: Period, rules: Rules, today: date | None,
+           context: Context) -> Report:
     names, community = _communities(db)
     year_first = date(period.last.year, 1, 1)
     params = {**scope.params(), "first": period.first.isoformat(), "last": period.last.isoformat(),
               "year_first": year_first.isoformat(), "from": min(period.first, year_first).isoformat()}
     everyone, mine = _members_cte(scope, active_only=False), _members_cte(scope, active_only=True)
-    sums = {r[0]: (r[1], r[2]) for r in db.execute(
-        f"""{everyone} SELECT c.member_id,
-                   sum(CASE WHEN c.day >= :first THEN c.seconds ELSE 0 END),
-                   sum(CASE WHEN c.day >= :year_first THEN c.seconds ELSE 0 END)
-            FROM mine CROSS JOIN study_credit c ON c.member_id = mine.id
-            WHERE c.day BETWEEN :from AND :last GROUP BY c.member_id""", params)}
+    whole_months = study_summaries.whole_months(period.first, period.last)
+    if whole_months:
+        rows = study_summaries.members(db, scope, period.first, period.last, year_first)
+    else:
+        rows = _members_from_days(db, everyone, params)
     target = target_seconds(rules, period, today)
     members = []
-    for row in db.execute(f"""{everyone} SELECT m.id, m.name, m.branch_id, m.active FROM members m
-                              JOIN mine ON mine.id = m.id""", params):
-        period_s, year_s = sums.get(row["id"], (0.0, 0.0))
-        if row["active"] or period_s > 0:
-            community_id, community_name = community[row["branch_id"]]
-            members.append(MemberLine(row["id"], row["name"], row["branch_id"], names[row["branch_id"]],
-                                      community_name, bool(row["active"]), period_s, year_s, community_id))
+    for member_id, name, branch_id, active, period_s, year_s in rows:
+        if active or period_s > 0:
+            community_id, community_name = community[branch_id]
+            members.append(MemberLine(member_id, name, branch_id, names[branch_id], community_name, bool(active),
+                                      period_s, year_s, community_id))
     members.sort(key=lambda m: (m.community, m.branch, m.branch_id, m.name, m.member_id))
     every_branch = [(branch_id, names[branch_id], community[branch_id]) for branch_id, _, _ in branches_in(db, scope)]
     branches = _groups(members, target, lambda m: (m.branch_id, m.branch, m.community),
@@ -263,11 +285,51 @@ def _build(db: Database, scope: Scope, period: Period, rules: Rules, today: date
     communities = _groups(members, target, lambda m: (m.community_id, m.community, m.community),
                           [(c[0], c[1], c[1]) for _, _, c in every_branch])
     total = _group(scope.org_id, names.get(scope.org_id, ""), "", members, target)  # active members only
-    days = dict(db.execute(
-        f"""{mine} SELECT c.day, sum(c.seconds) FROM mine CROSS JOIN study_credit c ON c.member_id = mine.id
-            WHERE c.day BETWEEN :first AND :last GROUP BY c.day""", params).fetchall())
+    lectures = tuple(LectureLine(*row) for row in study_summaries.lectures(db, scope, period.first, period.last))
+    if whole_months:
+        days, counts = _from_months(study_summaries.months(db, scope, period.first, period.last))
+    else:
+        days = dict(db.execute(
+            f"""{mine} SELECT c.day, sum(c.seconds) FROM mine CROSS JOIN study_credit c ON c.member_id = mine.id
+                WHERE c.day BETWEEN :first AND :last GROUP BY c.day""", params).fetchall())
+        counts = dict(db.execute(
+            f"""{mine} SELECT substr(c.day, 1, 7), count(DISTINCT c.member_id)
+                FROM mine CROSS JOIN study_credit c ON c.member_id = mine.id WHERE c.day BETWEEN :first AND :last
+                GROUP BY substr(c.day, 1, 7)""", params).fetchall())
+    start = datetime.combine(period.first, time(), context.zone)
+    end = datetime.combine(period.last + timedelta(days=1), time(), context.zone)
+    if context.now is not None:
+        end = max(start, min(end, context.now.astimezone(UTC) + timedelta(microseconds=1)))
+    quizzes = quiz_summary(db, scope, period.first, period.last, context.zone)
     return Report(names.get(scope.org_id, ""), period, target, tuple(members), branches, communities, total,
-                  _lectures(db, mine, params), _weeks(period, days), _months(db, mine, params))
+                  lectures, _weeks(period, days), _months(period, counts),
+                  report_lines(db, scope, start, end, context.watched_share, context.zone), quizzes.lectures,
+                  quizzes.missed)
+
+
+def _members_from_days(db: Database, everyone: str, params: dict) -> list[tuple]:
+    """Every member in scope from the day rows: (id, name, branch_id, active, the period's seconds, the year's)."""
+    sums = {r[0]: (r[1], r[2]) for r in db.execute(
+        f"""{everyone} SELECT c.member_id,
+                   sum(CASE WHEN c.day >= :first THEN c.seconds ELSE 0 END),
+                   sum(CASE WHEN c.day >= :year_first THEN c.seconds ELSE 0 END)
+            FROM mine CROSS JOIN study_credit c ON c.member_id = mine.id
+            WHERE c.day BETWEEN :from AND :last GROUP BY c.member_id""", params)}
+    return [(*row, *sums.get(row[0], (0.0, 0.0))) for row in db.execute(
+        f"""{everyone} SELECT m.id, m.name, m.branch_id, m.active FROM members m JOIN mine ON mine.id = m.id""",
+        params)]
+
+
+def _from_months(found: dict[str, tuple[int, tuple[float, ...]]]) -> tuple[dict[str, float], dict[str, int]]:
+    """The months' summaries as the day rows would give them: each week's seconds on its first day in the month
+    (`_weeks` adds a week's days), and the members who studied in each month."""
+    days, counts = {}, {}
+    for month, (members, weeks) in found.items():
+        counts[month] = members
+        year, number = int(month[:4]), int(month[5:7])
+        for start, seconds in zip(study_summaries.month_weeks(year, number), weeks, strict=False):
+            days[start.isoformat()] = seconds
+    return days, counts
 
 
 def _members_cte(scope: Scope, active_only: bool) -> str:
@@ -294,21 +356,6 @@ def _groups(members: list[MemberLine], target: float, key, empty: list[tuple]) -
                  for (org_id, name, community_name), lines in sorted(grouped.items(), key=lambda g: (g[0][2], g[0][1])))
 
 
-def _lectures(db: Database, mine: str, params: dict) -> tuple[LectureLine, ...]:
-    rows = db.execute(
-        f"""{mine}, seen AS (
-                SELECT c.member_id, c.subject, sum(c.seconds) AS total, max(c.day >= :first) AS in_period
-                FROM mine CROSS JOIN study_credit c ON c.member_id = mine.id WHERE c.day <= :last
-                GROUP BY c.member_id, c.subject)
-            SELECT s.subject, s.kind, s.title, s.duration_s, count(*) AS viewers,
-                   sum(seen.total >= :share * s.duration_s) AS finished
-            FROM seen JOIN study_subjects s ON s.subject = seen.subject WHERE seen.in_period
-            GROUP BY s.subject ORDER BY viewers DESC, s.title, s.subject""",
-        {**params, "share": FINISHED_SHARE}).fetchall()
-    return tuple(LectureLine(r["subject"], r["kind"], r["title"], r["duration_s"], r["viewers"], r["finished"])
-                 for r in rows)
-
-
 def _weeks(period: Period, days: dict[str, float]) -> tuple[tuple[date, float], ...]:
     """Seconds per week (Monday to Sunday), each week cut to the period; the first labelled by its first day."""
     weeks: dict[date, float] = {}
@@ -320,12 +367,9 @@ def _weeks(period: Period, days: dict[str, float]) -> tuple[tuple[date, float], 
     return tuple(weeks.items())
 
 
-def _months(db: Database, mine: str, params: dict) -> tuple[tuple[str, int], ...]:
-    counts = dict(db.execute(
-        f"""{mine} SELECT substr(c.day, 1, 7), count(DISTINCT c.member_id)
-            FROM mine CROSS JOIN study_credit c ON c.member_id = mine.id WHERE c.day BETWEEN :first AND :last
-            GROUP BY substr(c.day, 1, 7)""", params).fetchall())
-    first, last = date.fromisoformat(params["first"]), date.fromisoformat(params["last"])
+def _months(period: Period, counts: dict[str, int]) -> tuple[tuple[str, int], ...]:
+    """Every month of the period (YYYY-MM) with the members who studied in it (`counts`), none left out."""
+    first, last = period.first, period.last
     months, year, month = [], first.year, first.month
     while (year, month) <= (last.year, last.month):
         key = f"{year:04d}-{month:02d}"

@@ -14,8 +14,9 @@ import io
 import re
 import zipfile
 import zlib
-from collections.abc import Iterable, Iterator, Sequence
+from collections.abc import Callable, Iterable, Iterator, Sequence
 from dataclasses import dataclass
+from typing import TypeVar
 
 from openpyxl import Workbook, load_workbook
 from openpyxl.cell.cell import ILLEGAL_CHARACTERS_RE
@@ -117,15 +118,7 @@ def read_roster(data: bytes, filename: str) -> ParsedRoster:
 
     A row with an error is left out of `rows`. A file that cannot be read at all raises UserError (422).
     """
-    fmt = _format_of(filename)
-    if len(data) > MAX_ROSTER_BYTES:
-        raise UserError("roster.too_big", status=422, mib=f"{len(data) / 2**20:.1f}",
-                        max_mib=MAX_ROSTER_BYTES // 2**20)
-    if not data:
-        raise UserError("roster.empty", status=422)
-    if data.startswith(_OLE_MAGIC):
-        raise UserError("roster.encrypted", status=422)
-    parsed = _read_xlsx(data) if fmt == "xlsx" else _read_csv(data)
+    parsed = read_sheet(data, filename, _parse)
     if parsed is None:
         raise UserError("roster.no_header", status=422, rows=HEADER_SEARCH_ROWS, name_column=_NAME,
                         branch_column=_BRANCH)
@@ -146,24 +139,63 @@ def write_roster(rows: Iterable[RosterRow], fmt: str) -> bytes:
 
 # --- reading -------------------------------------------------------------------------------------------------
 
+Table = TypeVar("Table")
 
-def _format_of(filename: str) -> str:
+
+@dataclass(frozen=True)
+class FileWords:
+    """The message ids of a kind of spreadsheet's whole-file refusals: each names the file in its own words."""
+
+    bad_extension: str = "roster.bad_extension"  # {filename}
+    too_big: str = "roster.too_big"  # {mib}, {max_mib}
+    empty: str = "roster.empty"
+    encrypted: str = "roster.encrypted"
+    unreadable_xlsx: str = "roster.unreadable_xlsx"
+    unzipped_too_big: str = "roster.unzipped_too_big"  # {max_mib}
+    not_text_csv: str = "roster.not_text_csv"
+    bad_encoding: str = "roster.bad_encoding"
+    unreadable_csv: str = "roster.unreadable_csv"
+
+
+ROSTER_WORDS = FileWords()
+
+
+def read_sheet(data: bytes, filename: str, parse: Callable[[Iterator[tuple[str, ...]]], Table | None], *,
+               words: FileWords | None = None, max_bytes: int = MAX_ROSTER_BYTES) -> Table | None:
+    """The first table `parse` finds in an uploaded .xlsx (its sheets, the one open when saved first) or .csv
+    (comma-, else tab-separated; UTF-8 or GB18030), given every row as cleaned cell texts; None when it finds none.
+
+    Other spreadsheets people upload (quizzes) are read the same way: a file that cannot be read at all raises
+    UserError (422) with one of `words` (the roster's by default), so each kind of file is named in its own words.
+    """
+    words = words or ROSTER_WORDS
+    fmt = _format_of(filename, words)
+    if len(data) > max_bytes:
+        raise UserError(words.too_big, status=422, mib=f"{len(data) / 2**20:.1f}", max_mib=max_bytes // 2**20)
+    if not data:
+        raise UserError(words.empty, status=422)
+    if data.startswith(_OLE_MAGIC):
+        raise UserError(words.encrypted, status=422)
+    return _read_xlsx(data, parse, words) if fmt == "xlsx" else _read_csv(data, parse, words)
+
+
+def _format_of(filename: str, words: FileWords) -> str:
     """The format the file name's extension gives (xlsx or csv); UserError for anything else, old .xls included."""
     extension = filename.rsplit(".", 1)[-1].lower() if "." in filename else ""
     if extension not in ("xlsx", "csv"):
-        raise UserError("roster.bad_extension", status=422, filename=filename)
+        raise UserError(words.bad_extension, status=422, filename=filename)
     return extension
 
 
-def _read_xlsx(data: bytes) -> ParsedRoster | None:
-    """The roster in an .xlsx workbook; None when no sheet has a header row."""
+def _read_xlsx(data: bytes, parse: Callable, words: FileWords):
+    """The table `parse` finds in an .xlsx workbook; None when no sheet has one."""
     if not data.startswith(_XLSX_MAGIC):
-        raise UserError("roster.unreadable_xlsx", status=422)
-    _refuse_zip_bomb(data)
+        raise UserError(words.unreadable_xlsx, status=422)
+    _refuse_zip_bomb(data, words)
     try:
         workbook = load_workbook(io.BytesIO(data), read_only=True, data_only=True)
     except _BROKEN_XLSX as exc:
-        raise UserError("roster.unreadable_xlsx", status=422) from exc
+        raise UserError(words.unreadable_xlsx, status=422) from exc
     try:
         # The sheet open when the file was saved first: that is the one the branch was looking at. The
         # others follow in case it was saved with an instructions sheet in front.
@@ -173,7 +205,7 @@ def _read_xlsx(data: bytes) -> ParsedRoster | None:
             sheets.remove(active)
             sheets.insert(0, active)
         for sheet in sheets:
-            parsed = _parse(_xlsx_rows(sheet))
+            parsed = parse(_xlsx_rows(sheet, words))
             if parsed is not None:
                 return parsed
         return None
@@ -181,18 +213,18 @@ def _read_xlsx(data: bytes) -> ParsedRoster | None:
         workbook.close()
 
 
-def _refuse_zip_bomb(data: bytes) -> None:
+def _refuse_zip_bomb(data: bytes, words: FileWords) -> None:
     """UserError when the archive would inflate past MAX_UNZIPPED_BYTES (or is no readable zip)."""
     try:
         with zipfile.ZipFile(io.BytesIO(data)) as archive:
             unzipped = sum(info.file_size for info in archive.infolist())
     except (zipfile.BadZipFile, OSError, ValueError, EOFError) as exc:
-        raise UserError("roster.unreadable_xlsx", status=422) from exc
+        raise UserError(words.unreadable_xlsx, status=422) from exc
     if unzipped > MAX_UNZIPPED_BYTES:
-        raise UserError("roster.unzipped_too_big", status=422, max_mib=max(1, MAX_UNZIPPED_BYTES // 2**20))
+        raise UserError(words.unzipped_too_big, status=422, max_mib=max(1, MAX_UNZIPPED_BYTES // 2**20))
 
 
-def _xlsx_rows(sheet) -> Iterator[tuple[str, ...]]:
+def _xlsx_rows(sheet, words: FileWords) -> Iterator[tuple[str, ...]]:
     """Every row of a read-only sheet from row 1, cells as cleaned text (empty rows included, as ())."""
     # Some writers store a wrong size in the sheet; openpyxl would stop at it and lose rows.
     sheet.reset_dimensions()
@@ -204,7 +236,7 @@ def _xlsx_rows(sheet) -> Iterator[tuple[str, ...]]:
         except StopIteration:
             return
         except _BROKEN_XLSX as exc:
-            raise UserError("roster.unreadable_xlsx", status=422) from exc
+            raise UserError(words.unreadable_xlsx, status=422) from exc
         yield tuple(_cell_text(value) for value in values)
 
 
@@ -225,21 +257,21 @@ def _cleaned(value: str) -> str:
     return value
 
 
-def _read_csv(data: bytes) -> ParsedRoster | None:
-    """The roster in a comma- (or tab-) separated file; None when no header row is found."""
+def _read_csv(data: bytes, parse: Callable, words: FileWords):
+    """The table `parse` finds in a comma- (or tab-) separated file; None when it finds none."""
     if b"\x00" in data:
-        raise UserError("roster.not_text_csv", status=422)
-    content = _decoded(data)
+        raise UserError(words.not_text_csv, status=422)
+    content = _decoded(data, words)
     # Comma first; a file saved as "text (tab-separated)" has its header in one comma-less cell, so no
     # header is found and the tab reading gets its turn.
     for delimiter in (",", "\t"):
-        parsed = _parse(_csv_rows(content, delimiter))
+        parsed = parse(_csv_rows(content, delimiter, words))
         if parsed is not None:
             return parsed
     return None
 
 
-def _decoded(data: bytes) -> str:
+def _decoded(data: bytes, words: FileWords) -> str:
     """The CSV's text: UTF-8 (with or without BOM), else GB18030 (what Excel in China saves as "CSV")."""
     try:
         return data.decode("utf-8-sig")
@@ -248,10 +280,10 @@ def _decoded(data: bytes) -> str:
     try:
         return data.decode("gb18030")
     except UnicodeDecodeError as exc:
-        raise UserError("roster.bad_encoding", status=422) from exc
+        raise UserError(words.bad_encoding, status=422) from exc
 
 
-def _csv_rows(content: str, delimiter: str) -> Iterator[tuple[str, ...]]:
+def _csv_rows(content: str, delimiter: str, words: FileWords) -> Iterator[tuple[str, ...]]:
     """Every record of the CSV text as cleaned cells; a cell starting with "=" stays plain text."""
     reader = csv.reader(io.StringIO(content, newline=""), delimiter=delimiter)
     while True:
@@ -260,7 +292,7 @@ def _csv_rows(content: str, delimiter: str) -> Iterator[tuple[str, ...]]:
         except StopIteration:
             return
         except csv.Error as exc:
-            raise UserError("roster.unreadable_csv", status=422) from exc
+            raise UserError(words.unreadable_csv, status=422) from exc
         yield tuple(_cleaned(cell) for cell in cells)
 
 
@@ -275,17 +307,26 @@ def _header_columns(cells: Sequence[str]) -> dict[str, int] | None:
     return columns if _NAME in columns and _BRANCH in columns else None
 
 
-def _parse(rows: Iterator[tuple[str, ...]]) -> ParsedRoster | None:
-    """Rows and errors below the header row; None when none of the first HEADER_SEARCH_ROWS rows is a header."""
+def below_header(rows: Iterator[tuple[str, ...]], header: Callable[[tuple[str, ...]], dict | None]
+                 ) -> tuple[dict, Iterator[tuple[int, tuple[str, ...]]]] | None:
+    """The header's columns (`header` reads a row: its columns or None) and the numbered rows below it; None
+    when none of the first HEADER_SEARCH_ROWS rows is a header (a title row or two above it are fine)."""
     numbered = enumerate(rows, start=1)
     for line, cells in numbered:
-        columns = _header_columns(cells)
+        columns = header(cells)
         if columns is not None:
-            break
+            return columns, numbered
         if line >= HEADER_SEARCH_ROWS:
             return None
-    else:
+    return None
+
+
+def _parse(rows: Iterator[tuple[str, ...]]) -> ParsedRoster | None:
+    """Rows and errors below the header row; None when none of the first HEADER_SEARCH_ROWS rows is a header."""
+    found = below_header(rows, _header_columns)
+    if found is None:
         return None
+    columns, numbered = found
     collected = _Collector()
     for line, cells in numbered:
         # Far past the largest roster the file was not made by a branch (Excel's last row at most); stopping

@@ -23,6 +23,12 @@ def box_timings(config: Mapping) -> dict:
             "viewers_idle_s": int(float(config["VIEWERS_IDLE_HOURS"]) * 3600)}
 
 
+def checkin_watched_share(config: Mapping) -> float:
+    """CHECKIN_WATCHED_PERCENT as a share, kept within 1-100 %: who watched this much without checking in is
+    listed as "watched, not checked in"."""
+    return min(100, max(1, int(config["CHECKIN_WATCHED_PERCENT"]))) / 100
+
+
 def rules_in_words(config: Mapping) -> list[tuple[str, dict]]:
     """Every study rule as configured, as message ids with their parameters (the console and the API show them)."""
     words = []

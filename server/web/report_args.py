@@ -12,8 +12,8 @@ from flask import current_app, request
 
 from server.core.errors import NotFound, UserError
 from server.records.members import Scope, organisations_in_scope
-from server.records.reports import PERIOD_KINDS, Period, Report, build, parse_period
-from server.records.study_settings import rules_from
+from server.records.reports import PERIOD_KINDS, Context, Period, Report, build, parse_period
+from server.records.study_settings import checkin_watched_share, rules_from
 from server.web.context import clock, get_db
 
 ORG_ID = re.compile(r"[0-9]{1,18}")
@@ -54,6 +54,8 @@ def build_report(scope: Scope, period: Period) -> tuple[Report, float]:
         raise UserError("report.busy", status=503, seconds=int(WAIT_S))
     try:
         rules = rules_from(current_app.config)
-        return build(get_db(), scope, period, rules, _today()), rules.lesson_s
+        config = current_app.config
+        context = Context(ZoneInfo(config["TIMEZONE"]), checkin_watched_share(config), clock())
+        return build(get_db(), scope, period, rules, _today(), context), rules.lesson_s
     finally:
         BUILDING.release()

@@ -7,9 +7,11 @@ catalogue costs a 304 with no body.
 from __future__ import annotations
 
 import json
+import time
 import urllib.error
 import urllib.request
 from dataclasses import dataclass
+from email.utils import parsedate_to_datetime
 from urllib.parse import urlencode, urljoin
 
 DEFAULT_TIMEOUT_S = 10
@@ -44,6 +46,16 @@ class ServerApi:
         self.timeout_s = timeout_s
         self._cache: dict[str, Cached] = {}
         self.last_was_cached = False
+        self.server_offset_s = 0.0  # the server's clock less this box's, from the last answer's Date header
+
+    def _note_date(self, headers) -> None:
+        """Keep how far the server's clock is from ours (1 s resolution: enough for a check-in window)."""
+        try:
+            stamp = parsedate_to_datetime(headers.get("Date") or "")
+        except (TypeError, ValueError):
+            return
+        if stamp.tzinfo is not None:
+            self.server_offset_s = stamp.timestamp() - time.time()
 
     def _request(self, method: str, path: str, body: dict | None = None, conditional: bool = False) -> tuple[int, dict]:
         url = urljoin(self.base_url, path.lstrip("/"))
@@ -61,7 +73,9 @@ class ServerApi:
         try:
             with urllib.request.urlopen(request, timeout=self.timeout_s) as response:
                 status, raw, etag = response.status, response.read(), response.headers.get("ETag")
+                self._note_date(response.headers)
         except urllib.error.HTTPError as error:
+            self._note_date(error.headers)
             if error.code == 304 and cached:
                 self.last_was_cached = True
                 return 200, cached.body
@@ -124,6 +138,11 @@ class ServerApi:
         """What the box should show now (conditional GET)."""
         return self._request("GET", "/api/v1/notices", conditional=True)[1]["notices"]
 
+    def check_in(self, entry_id: int, members: list[int]) -> dict:
+        """Check in the members watching at a check-in programme (签到)."""
+        return self._request("POST", "/api/v1/checkins", {"entry_id": int(entry_id),
+                                                          "members": [int(m) for m in members]})[1]
+
     def household(self) -> dict:
         """The members who watch this box, and the timings of "谁在看" and "还在看吗"."""
         return self._request("GET", "/api/v1/household")[1]
@@ -131,6 +150,16 @@ class ServerApi:
     def study(self, member_id: int) -> dict:
         """我的学习 of one member of the box's household."""
         return self._request("GET", f"/api/v1/study/{int(member_id)}")[1]
+
+    def quiz(self, item_id: int) -> dict:
+        """A video's quiz (随堂测验): its questions with the right answers and explanations."""
+        return self._request("GET", f"/api/v1/items/{int(item_id)}/quiz")[1]
+
+    def quiz_attempt(self, item_id: int, members: list[int], answers: list[tuple[int, int, int]]) -> dict:
+        """Send a finished quiz attempt for the members watching: (question id, choice index, revision) each."""
+        body = {"item_id": int(item_id), "member_ids": [int(m) for m in members],
+                "answers": [{"question_id": q, "choice": c, "revision": r} for q, c, r in answers]}
+        return self._request("POST", "/api/v1/quiz/attempts", body)[1]
 
     def report_watch(self, intervals: list[dict], sent_at: float | None = None,
                      position: tuple[int, float] | None = None) -> dict:

@@ -27,6 +27,9 @@ from stb_client.ui.model import (
     BoardsLoaded,
     Channel,
     ChannelsLoaded,
+    CheckinDone,
+    CheckinFailed,
+    CheckinWindow,
     ConnectionChanged,
     FetchBoards,
     FetchChannels,
@@ -35,6 +38,7 @@ from stb_client.ui.model import (
     FetchItem,
     FetchItems,
     FetchNotices,
+    FetchQuiz,
     FetchStudy,
     Guide,
     GuideLoaded,
@@ -50,9 +54,15 @@ from stb_client.ui.model import (
     Notice,
     NoticesLoaded,
     Programme,
+    Quiz,
+    QuizLoaded,
+    QuizQuestion,
+    QuizSaved,
     ReportPlaying,
     ReportPosition,
     ReportWatch,
+    SendCheckin,
+    SendQuizAttempt,
     StudyCard,
     StudyLoaded,
 )
@@ -185,7 +195,8 @@ class ServerSync:
     @staticmethod
     def handles(effect: object) -> bool:
         """Whether `effect` is a request for the server (a fetch or a report)."""
-        return type(effect) in FETCHES or isinstance(effect, (ReportPosition, ReportPlaying, ReportWatch))
+        return type(effect) in FETCHES or isinstance(effect, (ReportPosition, ReportPlaying, ReportWatch,
+                                                             SendCheckin, SendQuizAttempt))
 
     def request(self, effect: object) -> None:
         """Queue one fetch or report effect; its answer comes back as an event."""
@@ -217,22 +228,34 @@ class ServerSync:
             if isinstance(task, _Poll):
                 last_poll = time.monotonic()
                 polls += 1
-                for effect in (FetchChannels(), FetchNotices()):
-                    self._fetch(effect)
-                if polls % HOUSEHOLD_EVERY_POLLS == 0:
-                    self._fetch(FetchHousehold())
-            elif isinstance(task, ReportPosition):
-                self._report_position(task)
-            elif isinstance(task, ReportPlaying):
-                self._report_playing(task)
-            elif isinstance(task, ReportWatch):
-                self._keep_watch(self.watch_json(task))
-                self._send_watch(None if task.position_s is None or task.item_id is None
-                                 else (task.item_id, task.position_s))
-            elif isinstance(task, _SendWatch):
-                self._send_watch()
+                tasks = [FetchChannels(), FetchNotices(), *([FetchHousehold()] if polls % HOUSEHOLD_EVERY_POLLS == 0
+                                                           else [])]
             else:
-                self._fetch(task)
+                tasks = [task]
+            for one in tasks:
+                try:
+                    self._handle(one)
+                except Exception:  # noqa: BLE001 - one odd answer must not end the box's link to the server
+                    log.exception("handling %r", one)
+
+    def _handle(self, task: object) -> None:
+        """Carry out one fetch or report effect."""
+        if isinstance(task, ReportPosition):
+            self._report_position(task)
+        elif isinstance(task, ReportPlaying):
+            self._report_playing(task)
+        elif isinstance(task, ReportWatch):
+            self._keep_watch(self.watch_json(task))
+            self._send_watch(None if task.position_s is None or task.item_id is None
+                             else (task.item_id, task.position_s))
+        elif isinstance(task, _SendWatch):
+            self._send_watch()
+        elif isinstance(task, SendCheckin):
+            self._check_in(task)
+        elif isinstance(task, SendQuizAttempt):
+            self._send_quiz(task)
+        else:
+            self._fetch(task)
 
     def _fetch(self, effect: object) -> None:
         request = FETCHES[type(effect)]
@@ -254,6 +277,40 @@ class ServerSync:
             self.cache.put(key, raw)
         self._set_online(True)
         self.emit(request.event(raw, effect))
+
+    def _check_in(self, task: SendCheckin) -> None:
+        """Send a check-in now (it is about this moment: never kept for later); the answer becomes an event."""
+        try:
+            answer = self.api.check_in(task.entry_id, list(task.members))
+        except Unreachable as error:
+            log.info("check-in: %s", error)
+            self._set_online(False)
+            self.emit(CheckinFailed(task.entry_id))
+            return
+        except ApiError as error:
+            log.warning("check-in refused: %s", error)
+            self._set_online(True)
+            self.emit(CheckinFailed(task.entry_id, error.message or error.code))
+            return
+        self._set_online(True)
+        self.emit(checkin_done(task.entry_id, answer))
+
+    def _send_quiz(self, attempt: SendQuizAttempt) -> None:
+        """Send a finished quiz attempt once; offline or refused it is lost (the TV says so: quiz_nav.py)."""
+        try:
+            self.api.quiz_attempt(attempt.item_id, list(attempt.members), list(attempt.answers))
+        except Unreachable as error:
+            log.info("quiz attempt: %s", error)
+            self._set_online(False)
+            self.emit(QuizSaved(attempt.item_id, False))
+            return
+        except ApiError as error:
+            log.warning("quiz attempt refused: %s", error)
+            self._set_online(True)
+            self.emit(QuizSaved(attempt.item_id, False))
+            return
+        self._set_online(True)
+        self.emit(QuizSaved(attempt.item_id, True))
 
     def _report_playing(self, report: ReportPlaying) -> None:
         try:
@@ -358,6 +415,15 @@ class ServerSync:
                     self.tasks.put(ReportPosition(item_id, position))
 
 
+def quiz_from(raw: dict) -> Quiz:
+    """A video's quiz answer as the client's quiz: questions with 2 to 4 options (anything else is left out)."""
+    questions = tuple(
+        QuizQuestion(int(q["id"]), int(q.get("revision") or 1), str(q["text"]), tuple(str(o) for o in q["options"]),
+                     int(q["correct"]), str(q.get("explanation") or ""))
+        for q in raw.get("questions", []) if 2 <= len(q.get("options") or ()) <= 4)
+    return Quiz(int(raw["item_id"]), questions)
+
+
 def _boards(raw) -> BoardsLoaded:
     return BoardsLoaded(tuple(Board(b["id"], b["key"], b["name"], b["colour"], b["kind"], b.get("item_count", 0))
                               for b in raw))
@@ -369,8 +435,55 @@ def _items(raw, board_id: str) -> ItemsLoaded:
                     i.get("thumbnail_url")) for i in raw["items"]))
 
 
+def checkin_done(entry_id: int, answer: object) -> CheckinDone | CheckinFailed:
+    """The server's answer to a check-in as the reducer's event: who is checked in now, who was before."""
+    done = answer.get("checked_in") if isinstance(answer, dict) else None
+    if not isinstance(done, list) or not done or not all(
+            isinstance(m, dict) and _is_id(m.get("member_id")) and isinstance(m.get("name"), str) for m in done):
+        log.warning("check-in: unexpected answer %r", answer)
+        return CheckinFailed(entry_id, "")
+    new = [m for m in done if not m.get("already")]
+    label = next((m.get("at_label") for m in new or done if isinstance(m.get("at_label"), str)), "")
+    return CheckinDone(entry_id, tuple(m["name"] for m in new), label,
+                       tuple(m["name"] for m in done if m.get("already")), tuple(m["member_id"] for m in done))
+
+
+def _is_id(value: object) -> bool:
+    return isinstance(value, int) and not isinstance(value, bool) and value > 0
+
+
+def _checkin_window(raw: object, title: str) -> CheckinWindow | None:
+    """A notice's check-in window on the reducer's (monotonic) clock, judged by the server's clock (the offset
+    of its Date header, kept with the answer); None when there is none or it is not understood."""
+    if not isinstance(raw, dict) or not _is_id(raw.get("entry_id")):
+        return None
+    try:
+        opens, closes = _epoch(raw["from"]), _epoch(raw["until"])
+        server_offset = float(raw.get("server_offset_s") or 0.0)
+    except (KeyError, TypeError, ValueError):
+        log.warning("notice: a check-in window not understood: %r", raw)
+        return None
+    offset = time.monotonic() - (time.time() + server_offset)
+    return CheckinWindow(raw["entry_id"], str(raw.get("title") or title), opens + offset, closes + offset,
+                         str(raw.get("until_label") or ""))
+
+
+def _epoch(stamp: object) -> float:
+    moment = datetime.fromisoformat(str(stamp).replace("Z", "+00:00"))
+    if moment.tzinfo is None:
+        raise ValueError(f"a time without its zone: {stamp}")
+    return moment.timestamp()
+
+
+def _with_server_clock(notices: list, server_offset_s: float) -> list:
+    """The notices with the server's clock offset kept in each check-in window (it travels to the cache too)."""
+    return [{**n, "checkin": {**n["checkin"], "server_offset_s": server_offset_s}}
+            if isinstance(n, dict) and isinstance(n.get("checkin"), dict) else n for n in notices]
+
+
 def _notices(raw) -> NoticesLoaded:
-    return NoticesLoaded(tuple(Notice(n["id"], n["kind"], n["title"], n["body"], n.get("channel")) for n in raw))
+    return NoticesLoaded(tuple(Notice(n["id"], n["kind"], n["title"], n["body"], n.get("channel"),
+                                      _checkin_window(n.get("checkin"), n["title"])) for n in raw))
 
 
 FETCHES: dict[type, Request] = {
@@ -384,9 +497,12 @@ FETCHES: dict[type, Request] = {
                            lambda _: "channels"),
     FetchGuide: Request(lambda api, _: api.epg(*_guide_span()), lambda raw, _: GuideLoaded(guide_from(raw)),
                         lambda _: "guide"),
-    FetchNotices: Request(lambda api, _: api.notices(), lambda raw, _: _notices(raw), lambda _: "notices"),
+    FetchNotices: Request(lambda api, _: _with_server_clock(api.notices(), api.server_offset_s),
+                          lambda raw, _: _notices(raw), lambda _: "notices"),
     FetchHousehold: Request(lambda api, _: api.household(), lambda raw, _: HouseholdLoaded(household_from(raw)),
                             lambda _: "household"),
     FetchStudy: Request(lambda api, e: api.study(e.member_id), lambda raw, _: StudyLoaded(study_from(raw)),
                         lambda e: f"study:{e.member_id}"),
+    FetchQuiz: Request(lambda api, e: api.quiz(e.item_id), lambda raw, _: QuizLoaded(quiz_from(raw)),
+                       lambda e: f"quiz:{e.item_id}"),
 }

@@ -29,6 +29,7 @@ class View(StrEnum):
     GUIDE = "guide"
     VIEWERS = "viewers"  # 谁在看？
     STUDY = "study"  # 我的学习
+    QUIZ = "quiz"  # 随堂测验
 
 
 # ---- data the server gives -------------------------------------------------------------
@@ -129,10 +130,22 @@ class Notice:
     """A notice to show: urgent, or the reminder of a broadcast on `channel`."""
 
     id: str
-    kind: str  # urgent or broadcast
+    kind: str  # urgent, broadcast (an important programme: shown over anything) or checkin (quiet: the prompt only)
     title: str
     body: str
     channel: int | None = None
+    checkin: CheckinWindow | None = None  # a broadcast that takes check-ins (签到)
+
+
+@dataclass(frozen=True)
+class CheckinWindow:
+    """When a programme takes check-ins, on the reducer's clock (the link converts the server's times)."""
+
+    entry_id: int
+    title: str
+    opens: float
+    closes: float
+    closes_label: str  # HH:MM in the server's zone
 
 
 @dataclass(frozen=True)
@@ -189,6 +202,49 @@ class Watch:
     members: tuple[int, ...] = ()
     checkpoint_at: float = 0.0  # when it was last sent
     seen_at: float = 0.0  # when the player last reported a position in it
+
+
+@dataclass(frozen=True)
+class QuizQuestion:
+    """A question of a video's quiz: its options (2 to 4, answered with the digits 1-4), the right one, why."""
+
+    id: int
+    revision: int
+    text: str
+    options: tuple[str, ...]
+    correct: int  # the index of the right option
+    explanation: str = ""
+
+
+@dataclass(frozen=True)
+class Quiz:
+    """A video's quiz as the server gave it (no questions: the video has none)."""
+
+    item_id: int
+    questions: tuple[QuizQuestion, ...] = ()
+
+
+@dataclass(frozen=True)
+class QuizRun:
+    """The quiz on screen: its questions (None until they arrive), the question shown, the choices made so far
+    (one more than `index` while its answer is shown), and at the end whether the server took the attempt."""
+
+    item_id: int
+    members: tuple[int, ...]  # who gets the attempt (none: it is not sent)
+    questions: tuple[QuizQuestion, ...] | None = None
+    index: int = 0
+    choices: tuple[int, ...] = ()
+    saved: bool | None = None  # None: on its way (or not sent)
+
+    @property
+    def answered(self) -> bool:
+        """Whether the question shown has been answered (its right answer and explanation are on screen)."""
+        return len(self.choices) > self.index
+
+    @property
+    def finished(self) -> bool:
+        """Whether every question has been answered and gone past: the score is on screen."""
+        return self.questions is not None and self.index >= len(self.questions)
 
 
 # ---- what the viewer sees -------------------------------------------------------------
@@ -266,6 +322,11 @@ class State:
     watch: Watch | None = None
     pending: tuple[str, int] | None = None  # what "谁在看" was asked for: ("item", id) or ("channel", n)
     studies: dict[int, StudyCard] = field(default_factory=dict)
+    quizzes: dict[int, Quiz] = field(default_factory=dict)  # videos' quizzes, fetched when they open
+    quiz: QuizRun | None = None  # the quiz being answered
+    checked_in: frozenset[tuple[int, int]] = frozenset()  # (programme, member) checked in from this box
+    checkin_sending: tuple[int, float] | None = None  # (programme, when sent): the check-in on its way
+    checkin_note: Message | None = None  # its outcome, shown in the prompt's place
 
     @property
     def screen(self) -> Screen:
@@ -377,6 +438,41 @@ class Paired:
     """The box has its token."""
 
 
+@dataclass(frozen=True)
+class CheckinDone:
+    """The server took a check-in: `names` checked in now at HH:MM, `earlier` had checked in before; `member_ids`
+    are all of them."""
+
+    entry_id: int
+    names: tuple[str, ...]
+    at_label: str
+    earlier: tuple[str, ...] = ()
+    member_ids: tuple[int, ...] = ()
+
+
+@dataclass(frozen=True)
+class CheckinFailed:
+    """A check-in was refused (`reason`: the server's words) or could not be sent (`reason` empty: offline)."""
+
+    entry_id: int
+    reason: str = ""
+
+
+@dataclass(frozen=True)
+class QuizLoaded:
+    """A video's quiz arrived."""
+
+    quiz: Quiz
+
+
+@dataclass(frozen=True)
+class QuizSaved:
+    """The server took a quiz attempt (`saved`), or it could not be sent or was refused."""
+
+    item_id: int
+    saved: bool
+
+
 # ---- effects the reducer asks for -------------------------------------------------------
 
 @dataclass(frozen=True)
@@ -485,6 +581,23 @@ class ReportPlaying:
 
 
 @dataclass(frozen=True)
+class FetchQuiz:
+    """Ask the server for a video's quiz."""
+
+    item_id: int
+
+
+@dataclass(frozen=True)
+class SendQuizAttempt:
+    """Send a finished quiz attempt for `members`: (question id, choice index, revision) per question; answered
+    by QuizSaved."""
+
+    item_id: int
+    members: tuple[int, ...]
+    answers: tuple[tuple[int, int, int], ...]
+
+
+@dataclass(frozen=True)
 class ReportWatch:
     """Send what was played from `started` to `ended` (the reducer's clock; the link turns them into wall-clock
     times) for `members`. The same `started` is the same interval: a checkpoint is sent again, longer, later.
@@ -498,3 +611,11 @@ class ReportWatch:
     to_s: float
     members: tuple[int, ...]
     position_s: float | None = None  # a checkpoint of the video still playing: its resume point rides along
+
+
+@dataclass(frozen=True)
+class SendCheckin:
+    """Check in `members` at the programme `entry_id` (answered by CheckinDone or CheckinFailed)."""
+
+    entry_id: int
+    members: tuple[int, ...]

@@ -17,7 +17,7 @@ from __future__ import annotations
 
 from dataclasses import replace
 
-from stb_client.ui import guide_nav, playback_nav, study_nav, watch
+from stb_client.ui import checkin_nav, guide_nav, playback_nav, quiz_nav, study_nav, watch
 from stb_client.ui.keys import Key
 from stb_client.ui.layout import article_pages, home_tiles
 from stb_client.ui.model import (
@@ -27,6 +27,8 @@ from stb_client.ui.model import (
     VOLUME_STEP,
     BoardsLoaded,
     ChannelsLoaded,
+    CheckinDone,
+    CheckinFailed,
     ConnectionChanged,
     FetchBoards,
     FetchChannels,
@@ -41,6 +43,8 @@ from stb_client.ui.model import (
     NoticesLoaded,
     Paired,
     PairingStarted,
+    QuizLoaded,
+    QuizSaved,
     Screen,
     SetVolume,
     State,
@@ -64,10 +68,15 @@ def reduce(state: State, event: object, now: float) -> tuple[State, Effects]:
 
 
 def visible_notice(state: State) -> Notice | None:
-    """The notice on screen: the first one not yet dismissed (none while pairing)."""
-    if state.screen.view is View.PAIRING:
+    """The notice on screen: the first one not yet dismissed (none while pairing); a broadcast's reminder does not
+    show while its own channel plays (the box shows it already; its check-in prompt is there), and a check-in
+    programme's that is not important never shows (it only prompts on its channel)."""
+    screen = state.screen
+    if screen.view is View.PAIRING:
         return None
-    return next((n for n in state.notices if n.id not in state.dismissed), None)
+    here = state.playback.channel if state.playback is not None else None
+    return next((n for n in state.notices if n.id not in state.dismissed and n.kind != "checkin"
+                 and not (n.kind == "broadcast" and here is not None and n.channel == here)), None)
 
 
 def go_home(state: State, now: float) -> tuple[State, Effects]:
@@ -111,7 +120,8 @@ def _key(state: State, key: Key, now: float) -> tuple[State, Effects]:
         return _notice_key(state, notice, key, now)
     handler = {View.HOME: _home_key, View.BOARD: _board_key, View.ARTICLE: _article_key,
                View.GUIDE: guide_nav.on_key, View.VIEWERS: study_nav.on_viewers_key,
-               View.STUDY: study_nav.on_study_key}.get(state.screen.view, playback_nav.on_key)
+               View.STUDY: study_nav.on_study_key, View.QUIZ: quiz_nav.on_key}.get(state.screen.view,
+                                                                                  playback_nav.on_key)
     return handler(state, key, now)
 
 
@@ -196,6 +206,8 @@ def _board_key(state: State, key: Key, now: float) -> tuple[State, Effects]:
         focus = next_page if next_page < len(items) else focus
     elif key is Key.OK:
         return open_item(state, screen.board_id, focus, now)
+    elif key is Key.GREEN and focus < len(items) and items[focus].kind == "video":
+        return study_nav.take_quiz(state, items[focus].id, now)  # 随堂测验 without watching again
     elif key is Key.BACK:
         return pop(replace(state, digits="", digits_deadline=None)), ()
     elif key is Key.MENU:
@@ -304,4 +316,6 @@ _EVENTS = {
     ChannelsLoaded: _channels_loaded, GuideLoaded: _guide_loaded, NoticesLoaded: _notices_loaded,
     ConnectionChanged: _connection, PairingStarted: _pairing, Paired: _paired, Tick: _tick,
     HouseholdLoaded: _household_loaded, StudyLoaded: _study_loaded,
+    QuizLoaded: quiz_nav.on_loaded, QuizSaved: quiz_nav.on_saved,
+    CheckinDone: checkin_nav.on_done, CheckinFailed: checkin_nav.on_failed,
 }

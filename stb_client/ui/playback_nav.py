@@ -9,7 +9,7 @@ from __future__ import annotations
 from collections.abc import Callable, Sequence
 from dataclasses import replace
 
-from stb_client.ui import watch
+from stb_client.ui import checkin_nav, quiz_nav, watch
 from stb_client.ui.keys import Key
 from stb_client.ui.model import (
     MESSAGE_SECONDS,
@@ -19,6 +19,7 @@ from stb_client.ui.model import (
     Channel,
     FetchChannels,
     FetchItem,
+    FetchQuiz,
     ItemDetail,
     Play,
     Playback,
@@ -62,8 +63,9 @@ def open_video(state: State, item_id: int, now: float) -> tuple[State, Effects]:
     state = replace(state, stack=(*state.stack, Screen(View.PLAYER, item_id=item_id)))
     detail = state.details.get(item_id)
     if detail is not None and detail.hls_url and now - detail.loaded_at < DETAILS_FRESH_SECONDS:
-        return _start_video(state, detail, now)
-    return state, (FetchItem(item_id),)
+        state, effects = _start_video(state, detail, now)
+        return state, (*effects, FetchQuiz(item_id))  # its quiz follows the end (quiz_nav.py)
+    return state, (FetchItem(item_id), FetchQuiz(item_id))
 
 
 def _start_video(state: State, detail: ItemDetail, now: float) -> tuple[State, Effects]:
@@ -106,6 +108,10 @@ def _player_key(state: State, key: Key, now: float) -> tuple[State, Effects]:
         state, closed = watch.close(state, now, playback.position_s) if paused else (state, ())
         return replace(state, playback=replace(playback, paused=paused, controls_until=shown)), (
             *closed, SetPaused(paused))
+    if key is Key.GREEN and quiz_nav.has_quiz(state, playback.item_id):  # 随堂测验 now, without the rest
+        state, effects = stop_playback(state, now)
+        state, more = quiz_nav.start(pop(state), playback.item_id)
+        return state, effects + more
     if key is Key.YELLOW:
         on = not playback.subtitles
         return replace(state, playback=replace(playback, subtitles=on, controls_until=shown)), (ShowSubtitles(on),)
@@ -169,7 +175,7 @@ def _live_key(state: State, key: Key, now: float) -> tuple[State, Effects]:
     if key in (Key.CH_DOWN, Key.DOWN):
         return _step_channel(state, -1, now)
     if key is Key.OK:
-        return replace(state, banner_until=now + MESSAGE_SECONDS), ()
+        return checkin_nav.on_ok(state, now) or (replace(state, banner_until=now + MESSAGE_SECONDS), ())
     if key is Key.MENU:
         return replace(state, stack=(*state.stack, Screen(View.GUIDE, focus=_guide_focus(state)))), (FetchChannels(),)
     if key is Key.BACK:
@@ -258,8 +264,11 @@ def on_event(state: State, event: object, now: float) -> tuple[State, Effects]:
         end = playback.duration_s or playback.position_s
         state, closed = watch.close(state, now, end)
         state = replace(state, playback=None)
-        return pop(state) if state.screen.view is View.PLAYER else state, (
-            Stop(), ReportPosition(playback.item_id, end), *closed)
+        ended = (Stop(), ReportPosition(playback.item_id, end), *closed)
+        if state.screen.view is not View.PLAYER:
+            return state, ended
+        state, quiz = quiz_nav.after_video(pop(state), playback.item_id)  # its quiz follows, when it has one
+        return state, ended + quiz
     if isinstance(event, PlaybackFailed) and playback is not None:
         if playback.channel is not None:  # live: the stream may come back; try again, less and less often
             failures = state.failures + 1

@@ -14,7 +14,7 @@ from datetime import datetime
 from zoneinfo import ZoneInfo
 
 from keting_i18n import text as catalogue_text
-from stb_client.ui import guide_grid, render_study
+from stb_client.ui import guide_grid, render_checkin, render_quiz, render_study
 from stb_client.ui.canvas import (  # noqa: F401 (Box, Frame, Label, Picture: the drawing vocabulary, here too)
     BACKGROUND,
     FOCUS,
@@ -65,7 +65,7 @@ def render(state: State, now: float, clock: str, text: Text | None = None) -> Fr
         canvas.box(0, 0, WIDTH, HEIGHT, BACKGROUND)
     draw = {View.PAIRING: _pairing, View.HOME: _home, View.BOARD: _board, View.ARTICLE: _article,
             View.PLAYER: _player, View.LIVE: _live, View.GUIDE: _guide, View.VIEWERS: render_study.viewers_screen,
-            View.STUDY: render_study.study_screen}[screen.view]
+            View.STUDY: render_study.study_screen, View.QUIZ: render_quiz.quiz_screen}[screen.view]
     draw(canvas, state, screen, now, t)
     if not canvas.video:
         canvas.label(WIDTH - SAFE_X, SAFE_Y, clock, 48, align="right")
@@ -185,6 +185,7 @@ def _player(canvas: Canvas, state: State, screen: Screen, now: float, t: Text) -
     status = t("stb.paused") if playback.paused else ""
     canvas.label(SAFE_X, y + 130, f"{_clock_text(playback.position_s)} / {_clock_text(duration)}  {status}".strip(),
                  44, behind=PANEL)
+    render_quiz.quiz_key_hint(canvas, state, screen, y + 130, t)
     canvas.label(SAFE_X, y + 192, t("stb.player_hint"), HINT_PX, SOFT, PANEL)
 
 
@@ -265,6 +266,7 @@ def _guide_rows(canvas: Canvas, state: State, screen: Screen, t: Text) -> None:
 
 
 def _overlays(canvas: Canvas, state: State, now: float, t: Text) -> None:
+    render_checkin.checkin_band(canvas, state, now, t)
     render_study.still_watching(canvas, state, now, t)
     if state.offline:
         canvas.box(0, HEIGHT - SAFE_Y - 90, WIDTH, 90 + SAFE_Y, "#7A1F1F")

@@ -12,7 +12,7 @@ from __future__ import annotations
 
 from dataclasses import replace
 
-from stb_client.ui import playback_nav
+from stb_client.ui import playback_nav, quiz_nav
 from stb_client.ui.keys import Key
 from stb_client.ui.model import FetchHousehold, FetchStudy, Screen, State, View
 from stb_client.ui.stack import pop, push
@@ -26,7 +26,8 @@ def needs_viewers(state: State) -> bool:
 
 
 def ask_viewers(state: State, pending: tuple[str, int] | None) -> tuple[State, Effects]:
-    """Show "谁在看？"; `pending` ("item", id) or ("channel", n; 0 for the last one) is played after the choice."""
+    """Show "谁在看？"; `pending` ("item", id), ("quiz", video id) or ("channel", n; 0 for the last one) is
+    opened after the choice."""
     return replace(push(state, Screen(View.VIEWERS)), pending=pending), ()
 
 
@@ -35,6 +36,13 @@ def play_item(state: State, item_id: int, now: float) -> tuple[State, Effects]:
     if needs_viewers(state):
         return ask_viewers(state, ("item", item_id))
     return playback_nav.open_video(state, item_id, now)
+
+
+def take_quiz(state: State, item_id: int, now: float) -> tuple[State, Effects]:
+    """A video's quiz (随堂测验) from its board, asking "谁在看？" first when needed: the attempt is theirs."""
+    if needs_viewers(state):
+        return ask_viewers(state, ("quiz", item_id))
+    return quiz_nav.start(state, item_id)
 
 
 def play_channel(state: State, number: int | None, now: float) -> tuple[State, Effects]:
@@ -61,6 +69,8 @@ def _choose(state: State, line: int, now: float) -> tuple[State, Effects]:
     kind, ref = pending
     if kind == "item":
         return playback_nav.open_video(state, ref, now)
+    if kind == "quiz":
+        return quiz_nav.start(state, ref)
     return play_channel(state, ref or None, now)
 
 

@@ -24,6 +24,18 @@ def lecture_40s(tmp_path_factory):
                             "testsrc2", 440)
 
 
+@pytest.fixture(scope="session")
+def channel_art(tmp_path_factory):
+    """Every channel's slate and logo (ffmpeg draws them: a few seconds each), drawn once per session."""
+    from server.broadcast.channel_art import ensure_channel_art
+    from server.ingest.cards import find_cjk_font
+
+    lineup, folder = load_lineup(REPO / "channels.yaml"), tmp_path_factory.mktemp("channel-art")
+    for channel in lineup.channels:
+        ensure_channel_art(folder, lineup, channel, find_cjk_font(), 10)
+    return folder
+
+
 @contextmanager
 def tv_client(app, token: str, state: Path, screenshots: Path) -> Iterator[str]:
     """`app` on a loopback server and the real TV client (`keting-stb run --headless`, libVLC with dummy output)

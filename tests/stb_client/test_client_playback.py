@@ -9,14 +9,11 @@ from datetime import UTC, datetime, timedelta
 import pytest
 
 from server import create_app
-from server.broadcast.channel_art import ensure_channel_art
 from server.catalogue.items import create_item
 from server.catalogue.positions import save_position
-from server.core.channels_yaml import load_lineup
-from server.ingest.cards import find_cjk_font
 from server.ingest.subtitles import save_subtitles
 from server.web.context import current_lineup, get_db, station
-from tests.conftest import REPO, pair_device
+from tests.conftest import pair_device
 from tests.stb_client.conftest import tv_client
 from tests.stb_client.test_client_headless import ARTIFACTS, press, screenshot, until
 from tests.support.channel_media import install
@@ -26,12 +23,8 @@ pytestmark = pytest.mark.slow
 
 
 @pytest.fixture(scope="module")
-def encoded(tmp_path_factory, lecture_40s):
-    lineup = load_lineup(REPO / "channels.yaml")
-    root = tmp_path_factory.mktemp("client-media")
-    for channel in lineup.channels:
-        ensure_channel_art(root / "art", lineup, channel, find_cjk_font(), 10)
-    return lecture_40s, root / "art"
+def encoded(lecture_40s, channel_art):
+    return lecture_40s, channel_art
 
 
 @pytest.fixture

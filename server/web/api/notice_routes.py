@@ -9,6 +9,7 @@ from datetime import timedelta
 from flask import current_app, jsonify
 
 from server.broadcast import notices
+from server.broadcast.schedule import local_label
 from server.core.timestamps import format_utc
 from server.web.api import bp
 from server.web.api.auth import current_device, require_device
@@ -26,7 +27,12 @@ def notice_json(notice: notices.Notice) -> dict:
     return {"id": notice.id, "kind": notice.kind, "title": notice.title, "body": notice.body,
             "starts_at": format_utc(notice.starts_at), "expires_at": format_utc(notice.expires_at),
             "channel": notice.channel,
-            "programme_start": format_utc(notice.programme_start) if notice.programme_start else None}
+            "programme_start": format_utc(notice.programme_start) if notice.programme_start else None,
+            "checkin": None if notice.checkin_until is None else {
+                "entry_id": notice.entry_id, "title": notice.programme_title,
+                "from": format_utc(notice.programme_start),
+                "until": format_utc(notice.checkin_until),
+                "until_label": local_label(notice.checkin_until, current_app.config["TIMEZONE"]).split(" ")[1]}}
 
 
 @bp.get("/notices")

@@ -6,6 +6,7 @@ from flask import Response, current_app, jsonify, request
 
 from keting_i18n import text
 from server.core.errors import UserError
+from server.core.timestamps import format_utc
 from server.records import report_export, reports
 from server.records.report_log import log_export
 from server.web.api import bp
@@ -42,6 +43,14 @@ def report_json(report: reports.Report, lesson_s: float, lang: str) -> dict:
                       "viewers": lec.viewers, "finished": lec.finished} for lec in report.lectures],
         "weeks": [{"first": first.isoformat(), "seconds": round(seconds)} for first, seconds in report.weeks],
         "months": [{"month": month, "participants": count} for month, count in report.months],
+        "checkins": [{"entry_id": c.entry_id, "title": c.title, "start": format_utc(c.start), "channel": c.channel,
+                      "members": c.members, "checked_in": c.checked_in, "manual": c.manual, "watched": c.watched,
+                      "absent": c.absent, "rate": round(c.rate, 4)} for c in report.checkins],
+        "quizzes": [{"item_id": q.item_id, "title": q.title, "takers": q.takers, "attempts": q.attempts,
+                     "average_best": round(q.average_best, 4)} for q in report.quizzes],
+        "missed": [{"question_id": q.question_id, "item_id": q.item_id, "lecture": q.lecture, "text": q.text,
+                    "answers": q.answers, "wrong": q.wrong, "wrong_share": round(q.wrong_share, 4)}
+                   for q in report.missed],
     }
 
 

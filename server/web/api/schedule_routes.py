@@ -32,13 +32,26 @@ def entry_json(entry: Entry) -> dict:
             "start_label": schedule.local_label(entry.start, _zone()), "important": entry.important,
             "state": entry.state, "preempted_by": entry.preempted_by, "live_url": entry.live_url,
             "live_state": entry.live_state, "live_error": entry.live_error,
-            "recording_item_id": entry.recording_item_id, "study": entry.study}
+            "recording_item_id": entry.recording_item_id, "study": entry.study,
+            "checkin_minutes": entry.checkin_minutes,
+            "checkin_until": None if entry.checkin_until is None else format_utc(entry.checkin_until)}
 
 
 def _outcome_json(outcome: Outcome, dry_run: bool) -> dict:
     return {"entries": [entry_json(e) for e in outcome.entries], "rule_id": outcome.rule_id,
             "preempted": [entry_json(e) for e in outcome.preempted], "cut": [entry_json(e) for e in outcome.cut],
             "dry_run": dry_run}
+
+
+def _checkin_field(body: dict, unchanged: int | None = 0) -> int | None:
+    """The body's "checkin": false or absent (none; on an edit, absent is `unchanged`), true (the default window,
+    CHECKIN_MINUTES), or a number of minutes from the start (0: none)."""
+    value = body.get("checkin")
+    if value is None:
+        return unchanged
+    if isinstance(value, bool):  # the site's default, kept inside the allowed range
+        return min(schedule.MAX_CHECKIN_MINUTES, max(1, current_app.config["CHECKIN_MINUTES"])) if value else 0
+    return int_field(body, "checkin")
 
 
 def _rebuild_after_change() -> None:
@@ -69,12 +82,13 @@ def create_entry():
     channel = int_field(body, "channel")
     important = bool(body.get("important", False))
     study = bool_field(body, "study", False)
+    checkin = _checkin_field(body)
     if body.get("live_url") is not None:
         outcome = schedule.add_live_entry(
             db, lineup, channel=channel, live_url=str(body["live_url"]), title=str(body.get("title") or ""),
             start=time_field(body, "start"), duration=timedelta(minutes=int_field(body, "duration_minutes")),
             important=important, now=now, zone=_zone(), user_id=current_user().id, dry_run=dry_run,
-            allowed_hosts=allowed_hosts(current_app.config), study=study)
+            allowed_hosts=allowed_hosts(current_app.config), study=study, checkin_minutes=checkin)
         if not dry_run:
             _rebuild_after_change()
         return jsonify(_outcome_json(outcome, dry_run)), 200 if dry_run else 201
@@ -85,11 +99,12 @@ def create_entry():
         outcome = schedule.add_rule(db, lineup, channel=channel, item_id=item_id, cron=cron, zone=_zone(),
                                     first=first, last=date_field(body, "last_date"), important=important, now=now,
                                     horizon_days=current_app.config["RULE_HORIZON_DAYS"],
-                                    user_id=current_user().id, dry_run=dry_run, study=study)
+                                    user_id=current_user().id, dry_run=dry_run, study=study,
+                                    checkin_minutes=checkin)
     else:
         outcome = schedule.add_entry(db, lineup, channel=channel, item_id=item_id, start=time_field(body, "start"),
                                      important=important, now=now, zone=_zone(), user_id=current_user().id,
-                                     dry_run=dry_run, study=study)
+                                     dry_run=dry_run, study=study, checkin_minutes=checkin)
     if not dry_run:
         _rebuild_after_change()
     return jsonify(_outcome_json(outcome, dry_run)), 200 if dry_run else 201
@@ -101,12 +116,15 @@ def edit_entry(entry_id: int):
     """Move an entry, change its item or importance (not once it has started)."""
     body = json_body()
     dry_run = flag_arg("dry_run")
+    if set(body) == {"checkin"} and not dry_run:  # the window alone: also while it is on air
+        entry = schedule.set_checkin(get_db(), entry_id, _checkin_field(body), now=clock(), zone=_zone())
+        return jsonify(_outcome_json(Outcome(entries=[entry]), False))
     important, study = body.get("important"), bool_field(body, "study", None)
     outcome = schedule.update_entry(get_db(), current_lineup(), entry_id, now=clock(), zone=_zone(),
                                     start=time_field(body, "start", required=False),
                                     item_id=int_field(body, "item_id", required=False),
                                     important=None if important is None else bool(important), dry_run=dry_run,
-                                    study=study)
+                                    study=study, checkin_minutes=_checkin_field(body, unchanged=None))
     if not dry_run:
         _rebuild_after_change()
     return jsonify(_outcome_json(outcome, dry_run))

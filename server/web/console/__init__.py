@@ -9,4 +9,11 @@ from flask import Blueprint
 
 bp = Blueprint("console", __name__, url_prefix="/console")
 
-from server.web.console import admin_pages, editor_pages, login_pages, member_pages, report_pages  # noqa: E402,F401
+from server.web.console import (  # noqa: E402,F401
+    admin_pages,
+    attendance_pages,
+    editor_pages,
+    login_pages,
+    member_pages,
+    report_pages,
+)

@@ -43,7 +43,9 @@ def schedule_page():
     return page("console/schedule.html", grid=grid, channel=channel, channels=lineup.channels, monday=monday,
                 previous_week=(monday - timedelta(days=7)).isoformat(),
                 next_week=(monday + timedelta(days=7)).isoformat(), videos=ready,
-                default_start=(now.astimezone(zone()) + timedelta(hours=1)).strftime("%Y-%m-%dT%H:00"), now=now)
+                default_start=(now.astimezone(zone()) + timedelta(hours=1)).strftime("%Y-%m-%dT%H:00"), now=now,
+                checkin_choices=sorted({0, 5, 10, 15, 20, 30, 45, 60, current_app.config["CHECKIN_MINUTES"]}),
+                checkin_default=current_app.config["CHECKIN_MINUTES"])
 
 
 @bp.get("/devices")

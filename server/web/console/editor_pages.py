@@ -6,6 +6,7 @@ from flask import g, request
 
 from server.accounts.organisations import list_organisations
 from server.catalogue import library
+from server.records import quiz_import, quizzes
 from server.web.console import bp
 from server.web.console.access import login_required
 from server.web.console.views import page
@@ -34,12 +35,17 @@ def upload():
 @bp.get("/items/<int:item_id>")
 @login_required
 def item(item_id: int):
-    """One item's edit page (the article editor for an article), with the boards it may move to."""
+    """One item's edit page (the article editor for an article), with the boards it may move to; a video's page
+    also edits its quiz (随堂测验)."""
     found = library.get_item(get_db(), g.user, item_id)
     boards = [b for b in library.editable_boards(current_lineup(), g.user)
               if b.kind == "mixed" or b.kind == found.kind]
     template = "console/article.html" if found.kind == "article" else "console/item.html"
-    return page(template, item=found, boards=boards, organisations=list_organisations(get_db()))
+    quiz = quizzes.questions(get_db(), item_id) if found.kind == "video" else ()
+    return page(template, item=found, boards=boards, organisations=list_organisations(get_db()), quiz=quiz,
+                quiz_letters=quizzes.LETTERS, quiz_max=quizzes.MAX_QUESTIONS, quiz_text_column=quizzes.TEXT_COLUMN,
+                quiz_option_columns=quizzes.OPTION_COLUMNS,
+                quiz_max_bytes=quiz_import.MAX_QUIZ_BYTES)
 
 
 @bp.get("/articles/new")

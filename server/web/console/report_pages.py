@@ -30,7 +30,8 @@ from server.web.report_args import build_report, report_args
 KIND_WORDS = {"month": "console.report_kind_month", "quarter": "console.report_kind_quarter",
               "year": "console.report_kind_year", "custom": "console.report_kind_custom"}
 TABLE_WORDS = {"branches": "report.sheet_branches", "communities": "report.sheet_communities",
-               "members": "report.sheet_members", "lectures": "report.sheet_lectures"}
+               "members": "report.sheet_members", "lectures": "report.sheet_lectures",
+               "checkins": "report.sheet_checkins", "quizzes": "report.sheet_quizzes", "missed": "report.sheet_missed"}
 RECENT_EXPORTS = 10
 
 

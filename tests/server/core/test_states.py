@@ -16,6 +16,7 @@ from server.catalogue.items import ItemKind, ItemState
 from server.core.db import connect
 from server.core.migrations import migrate
 from server.ingest.transcode_jobs import JobState
+from server.records.attendance import AttendanceHow
 from server.records.report_export import ExportFormat
 from server.records.reports import PeriodKind
 from server.records.watch_log import SubjectKind
@@ -33,6 +34,7 @@ ENUMS = {
     ("study_subjects", "kind"): SubjectKind,
     ("report_exports", "period_kind"): PeriodKind,
     ("report_exports", "format"): ExportFormat,
+    ("attendance", "how"): AttendanceHow,
 }
 # `name TEXT ... CHECK (name IN ('a', 'b'))`: a text column limited to a list of words.
 _TEXT_CHECK = re.compile(r"(\w+) TEXT[^,]*?CHECK \(\1 IN \(((?:'[^']*'(?:,\s*)?)+)\)\)")

@@ -78,7 +78,7 @@ def test_the_workbook_has_a_sheet_per_table_whose_totals_add_up_and_the_export_i
     assert answer.status_code == 200
     assert answer.headers["Content-Disposition"].endswith('.xlsx"')
     book = load_workbook(io.BytesIO(answer.data))
-    assert book.sheetnames == ["按支部", "按社区", "党员", "课程"]
+    assert book.sheetnames == ["按支部", "按社区", "党员", "课程", "签到", "随堂测验", "易错题"]
     branches = book["按支部"]
     assert branches["A1"].value == "太平街道 2026年11月"
     assert [c.value for c in branches[2]][:4] == ["社区", "党支部", "在册党员", "参学人数"]

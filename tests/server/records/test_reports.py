@@ -4,7 +4,8 @@ days, a month, a quarter and the periods' words and refusals."""
 from __future__ import annotations
 
 from dataclasses import dataclass
-from datetime import date
+from datetime import UTC, date, datetime
+from zoneinfo import ZoneInfo
 
 import pytest
 
@@ -151,3 +152,57 @@ def test_a_bad_period_is_refused_in_words_naming_the_value(kind, value, says):
 def test_the_target_is_pro_rated_over_each_years_days():
     leap = reports.Period("custom", date(2024, 12, 1), date(2025, 1, 31))
     assert reports.target_seconds(RULES, leap) == pytest.approx((31 / 366 + 31 / 365) * 32 * 2700)
+
+
+def test_check_ins_and_quizzes_in_the_report_match_the_hand_computed_figures(org):
+    """Two check-in programmes in November (60 minutes each, on channel 1) and one in December; a quiz of two
+    questions taken three times. Zone UTC+8: 2026-11-30 16:30 UTC is already December there."""
+    db = org.db
+    zone = ZoneInfo("Asia/Shanghai")
+    with write_transaction(db):
+        db.execute("""INSERT INTO items (id, kind, board_id, title, state, hls_path, duration_s, created_at,
+                      updated_at) VALUES (9, 'video', 'dangke', '党课三', 'published', 'vod/9/master.m3u8', 3600,
+                      '2026-01-01T00:00:00Z', '2026-01-01T00:00:00Z')""")
+        for entry_id, start, end in ((1, "2026-11-10T11:30:00Z", "2026-11-10T12:30:00Z"),
+                                     (2, "2026-11-24T11:30:00Z", "2026-11-24T12:30:00Z"),
+                                     (3, "2026-11-30T16:30:00Z", "2026-11-30T17:30:00Z")):
+            db.execute("""INSERT INTO schedule_entries (id, channel, item_id, title, start_at, end_at, created_at,
+                          updated_at, checkin_minutes) VALUES (?, 1, 9, ?, ?, ?, '2026-01-01T00:00:00Z',
+                          '2026-01-01T00:00:00Z', 15)""", [entry_id, f"主题党日{entry_id}", start, end])
+        db.conn.executemany("""INSERT INTO attendance (entry_id, member_id, how, at, marked_by)
+                               VALUES (?, ?, ?, '2026-11-10T11:35:00Z', ?)""", [
+            (1, org.ids["张一"], "tv", None), (1, org.ids["王一"], "manual", "admin"),
+            (1, org.ids["李二"], "tv", None),  # inactive now: counted nowhere
+            (2, org.ids["张二"], "tv", None), (3, org.ids["张一"], "tv", None)])
+        # 李一 watched 50 of entry 1's 60 minutes (two overlapping sittings), 张二 40: only 李一 watched enough.
+        start_1 = datetime(2026, 11, 10, 11, 30, tzinfo=UTC).timestamp()
+        db.conn.executemany("""INSERT INTO watch_intervals (key, channel, started_at, ended_at, members, received_at)
+                               VALUES (?, 1, ?, ?, ?, '2026-11-10T13:00:00Z')""", [
+            ("a", start_1 - 300, start_1 + 1800, str(org.ids["李一"])),
+            ("b", start_1 + 1200, start_1 + 3000, str(org.ids["李一"])),
+            ("c", start_1, start_1 + 2400, f"{org.ids['张二']},{org.ids['李一']}")])
+        db.conn.executemany("""INSERT INTO quiz_questions (id, item_id, position, text, options, correct,
+                               updated_at) VALUES (?, 9, ?, ?, '["甲", "乙", "丙"]', 0, '2026-01-01T00:00:00Z')""",
+                            [(1, 1, "第一题"), (2, 2, "第二题")])
+        for attempt_id, member, score, at, answers in (
+                (1, org.ids["张一"], 1, "2026-11-10T13:00:00Z", ((1, 1), (2, 0))),
+                (2, org.ids["张一"], 2, "2026-11-11T13:00:00Z", ((1, 1), (2, 1))),
+                (3, org.ids["张二"], 0, "2026-11-12T13:00:00Z", ((1, 0), (2, 0))),
+                (4, org.ids["张二"], 2, "2026-11-30T17:00:00Z", ((1, 1), (2, 1)))):  # December in Shanghai
+            db.execute("INSERT INTO quiz_attempts (id, member_id, item_id, score, total, at) VALUES (?, ?, 9, ?, 2, ?)",
+                       [attempt_id, member, score, at])
+            db.conn.executemany("INSERT INTO quiz_answers (attempt_id, question_id, choice, correct) "
+                                "VALUES (?, ?, 0, ?)", [(attempt_id, q, right) for q, right in answers])
+    context = reports.Context(zone, 0.8, datetime(2026, 12, 20, tzinfo=UTC))
+    report = reports.build(db, Scope(org.top), NOVEMBER, RULES, context=context)
+    assert [(c.title, c.start_local, c.members, c.checked_in, c.manual, c.watched, c.absent) for c in report.checkins
+            ] == [("主题党日1", "2026-11-10 19:30", 4, 2, 1, 1, 1), ("主题党日2", "2026-11-24 19:30", 4, 1, 0, 0, 3)]
+    assert report.checkins[0].rate == 0.5
+    # 张一's best is 2/2, 张二's 0/2 (their 2/2 was in December): an average best of a half.
+    assert [(q.title, q.takers, q.attempts, q.average_best) for q in report.quizzes] == [("党课三", 2, 3, 0.5)]
+    assert [(q.text, q.answers, q.wrong) for q in report.missed] == [("第二题", 3, 2), ("第一题", 3, 1)]
+    east = reports.build(db, Scope(org.west), NOVEMBER, RULES, context=context)  # 向阳社区: 王一 only
+    assert [(c.members, c.checked_in, c.manual) for c in east.checkins] == [(1, 1, 1), (1, 0, 0)]
+    before = reports.build(db, Scope(org.top), NOVEMBER, RULES,
+                           context=reports.Context(zone, 0.8, datetime(2026, 11, 20, tzinfo=UTC)))
+    assert [c.title for c in before.checkins] == ["主题党日1"]  # the second had not begun

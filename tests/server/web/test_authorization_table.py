@@ -28,6 +28,7 @@ from server.ingest import uploads
 from server.ingest.transcode_jobs import enqueue
 from server.records.households import assign_members
 from server.records.members import EVERYTHING, add_member
+from server.records.quizzes import QuestionDraft, replace_questions
 from server.web.context import current_lineup, get_db
 from tests.conftest import Clock, pair_device
 
@@ -94,6 +95,8 @@ def table(ids: dict) -> dict[str, Call]:
         "GET /console/reports": Call("/console/reports", ADMIN_PAGE),
         # a POST with the CSRF token (a link on another site cannot make an export in someone's name)
         "POST /console/reports/export": Call("/console/reports/export", statuses(400, 400, 403, 403, 200)),
+        "GET /console/attendance": Call("/console/attendance", ADMIN_PAGE),
+        "GET /console/attendance/<int:entry_id>": Call(f"/console/attendance/{ids['checkin']}", ADMIN_PAGE),
         # the set-top API
         "GET /api/v1/boards": Call("/api/v1/boards", SET_TOP),
         "GET /api/v1/boards/<board_id>/items": Call("/api/v1/boards/dangke/items", SET_TOP),
@@ -106,8 +109,15 @@ def table(ids: dict) -> dict[str, Call]:
         "GET /api/v1/notices": Call("/api/v1/notices", SET_TOP),
         "GET /api/v1/household": Call("/api/v1/household", SET_TOP),
         "POST /api/v1/watch": Call("/api/v1/watch", SET_TOP, json={"intervals": []}),
+        # check-in is open (the programme started ten minutes ago) and the member is in the box's household
+        "POST /api/v1/checkins": Call("/api/v1/checkins", SET_TOP,
+                                      json={"entry_id": ids["checkin"], "members": [ids["member"]]}),
         # the member is in the box's household
         "GET /api/v1/study/<int:member_id>": Call(f"/api/v1/study/{ids['member']}", SET_TOP),
+        "GET /api/v1/items/<int:item_id>/quiz": Call(f"/api/v1/items/{ids['published']}/quiz", SET_TOP),
+        "POST /api/v1/quiz/attempts": Call("/api/v1/quiz/attempts", statuses(401, 201, 401, 401, 401), json={
+            "item_id": ids["published"], "member_ids": [ids["member"]],
+            "answers": [{"question_id": ids["question"], "choice": 0}]}),
         "POST /api/v1/devices": Call("/api/v1/devices", statuses(201, 201, 201, 201, 201),
                                      json={"serial": "SN-TABLE", "name": "盒子", "client_version": "1"}),
         "POST /api/v1/devices/token": Call("/api/v1/devices/token", statuses(404, 404, 404, 404, 404),
@@ -179,6 +189,12 @@ def table(ids: dict) -> dict[str, Call]:
         "GET /api/v1/admin/members/<int:member_id>": Call(f"/api/v1/admin/members/{ids['member']}", ADMIN_API),
         "PATCH /api/v1/admin/members/<int:member_id>": Call(f"/api/v1/admin/members/{ids['member']}", ADMIN_API,
                                                             json={"phone": "13800138000"}),
+        "GET /api/v1/editor/items/<int:item_id>/quiz": Call(f"/api/v1/editor/items/{item}/quiz", OWN_BOARD),
+        "PUT /api/v1/editor/items/<int:item_id>/quiz": Call(f"/api/v1/editor/items/{item}/quiz", OWN_BOARD,
+                                                            json={"questions": []}),
+        "POST /api/v1/editor/items/<int:item_id>/quiz/import": Call(
+            f"/api/v1/editor/items/{item}/quiz/import?filename=quiz.csv", OWN_BOARD,
+            data="题目,选项A,选项B,正确答案\n党的宗旨？,为人民服务,发展经济,A\n".encode()),
         "POST /api/v1/admin/members/import": Call("/api/v1/admin/members/import?filename=roster.csv", ADMIN_API,
                                                   data="姓名,党支部\n张三,第一党支部\n".encode()),
         "GET /api/v1/admin/members/export": Call("/api/v1/admin/members/export", ADMIN_API),
@@ -190,6 +206,14 @@ def table(ids: dict) -> dict[str, Call]:
         # the participation report and its exports: administrators only
         "GET /api/v1/admin/reports": Call("/api/v1/admin/reports", ADMIN_API),
         "POST /api/v1/admin/reports/export": Call("/api/v1/admin/reports/export", ADMIN_API),
+        # attendance at check-in programmes: administrators (in their scope); a mark needs a started programme
+        "GET /api/v1/admin/checkins": Call("/api/v1/admin/checkins", ADMIN_API),
+        "GET /api/v1/admin/checkins/<int:entry_id>": Call(f"/api/v1/admin/checkins/{ids['checkin']}", ADMIN_API),
+        "PUT /api/v1/admin/checkins/<int:entry_id>/members/<int:member_id>": Call(
+            f"/api/v1/admin/checkins/{ids['checkin']}/members/{ids['member']}", statuses(401, 401, 403, 403, 201)),
+        # nothing was marked by hand in the seed: the administrator hears so
+        "DELETE /api/v1/admin/checkins/<int:entry_id>/members/<int:member_id>": Call(
+            f"/api/v1/admin/checkins/{ids['checkin']}/members/{ids['member']}", statuses(401, 401, 403, 403, 404)),
     }
 
 
@@ -231,6 +255,10 @@ def seeded(tmp_path_factory):
         ids["rule"] = schedule.add_rule(db, lineup, channel=2, item_id=ids["published"], cron="0 20 * * *",
                                         zone="Asia/Shanghai", first=date(2026, 11, 24), last=date(2026, 11, 26),
                                         important=False, now=clock.now, horizon_days=10).rule_id
+        ids["checkin"] = db.execute(
+            """INSERT INTO schedule_entries (channel, item_id, title, start_at, end_at, created_at, updated_at,
+               checkin_minutes) VALUES (3, ?, '主题党日', '2026-11-23T01:50:00Z', '2026-11-23T02:00:10Z', ?, ?, 15)""",
+            [ids["published"], "2026-11-22T00:00:00Z", "2026-11-22T00:00:00Z"]).lastrowid
         ids["notice"] = add_notice(db, title="通知", body="", org_id=None, starts_at=clock.now,
                                    expires_at=datetime(2026, 11, 24, tzinfo=UTC), now=clock.now)
         ids["device"], ids["device_token"] = pair_device(db, clock.now)
@@ -239,6 +267,8 @@ def seeded(tmp_path_factory):
                                          add_organisation(db, "东风社区", "community", top.id).id).id
         ids["member"] = add_member(db, EVERYTHING, name="张三", branch_id=ids["branch"], now=clock.now).id
         assign_members(db, EVERYTHING, ids["device"], [ids["member"]], clock.now)
+        quiz = [QuestionDraft("党的宗旨？", ("为人民服务", "发展经济"), 0)]
+        ids["question"] = replace_questions(db, ids["published"], quiz, clock.now)[0].id
         ids["pairing_code"] = register_device(db, "SN-PENDING", "新盒子", "1", clock.now, 3600).pairing_code
         ids["upload"] = uploads.create_upload(db, lineup, get_user(db, "editor"), "10", {"board": "dangke",
                                               "title": "上传"}, clock.now, app.config)[0]
@@ -282,7 +312,7 @@ def test_every_route_has_a_row(seeded, tmp_path):
 @pytest.mark.parametrize("caller", CALLERS)
 @pytest.mark.parametrize("route", sorted(table({k: 0 for k in (
     "video", "article", "job", "upload", "published", "failed_job", "entry", "rule", "notice", "pairing_code",
-    "device", "other_token", "member", "branch")})))
+    "device", "other_token", "member", "branch", "checkin", "question")})))
 def test_each_caller_gets_the_intended_status(seeded, tmp_path, route, caller):
     ids = seeded[1]
     call = table(ids)[route]

@@ -9,16 +9,20 @@ import pytest
 
 from stb_client.link.cache import AnswerCache
 from stb_client.link.server_api import ServerApi
-from stb_client.link.sync import FETCHES, ServerSync
+from stb_client.link.sync import FETCHES, ServerSync, _checkin_window
 from stb_client.ui.model import (
     BoardsLoaded,
     ChannelsLoaded,
+    CheckinFailed,
     ConnectionChanged,
     FetchBoards,
     FetchChannels,
     FetchItems,
+    FetchNotices,
     ItemsLoaded,
+    NoticesLoaded,
     ReportPosition,
+    SendCheckin,
 )
 
 DEADLINE_S = 10
@@ -86,3 +90,51 @@ def test_what_is_not_a_request_is_refused_at_once(sync_for):
     with pytest.raises(TypeError):
         sync.request("boards")
     assert all(ServerSync.handles(kind.__new__(kind)) for kind in FETCHES)
+
+
+def test_a_check_in_comes_back_refused_in_the_server_s_words_or_as_offline(live_server, device_token, sync_for):
+    sync, events = sync_for(ServerApi(live_server, device_token))
+    sync.request(SendCheckin(404, (1,)))  # no such programme: the server's words reach the TV
+    refused = next_event(events, CheckinFailed)
+    assert refused.entry_id == 404 and "节目单里没有编号为 404 的条目" in refused.reason
+    offline, offline_events = sync_for(ServerApi(closed_port(), "kt_token"))
+    offline.request(SendCheckin(7, (1,)))
+    assert next_event(offline_events, CheckinFailed) == CheckinFailed(7)  # not kept for later: it is about now
+
+
+class OddServer:
+    """A server API whose answers are not what the box expects (an old or broken server, a proxy's page)."""
+
+    server_offset_s = 0.0
+
+    def __init__(self, check_in_answer, notices_answer):
+        self.check_in_answer, self.notices_answer = check_in_answer, notices_answer
+
+    def check_in(self, entry_id, members):
+        return self.check_in_answer
+
+    def notices(self):
+        return self.notices_answer
+
+
+@pytest.mark.parametrize("answer", [{"checked_in": "abc"}, {"checked_in": 5}, [1], {"checked_in": [None]},
+                                    {"checked_in": []}, {"checked_in": [{"member_id": True, "name": "x"}]}])
+def test_odd_answers_are_a_failed_check_in_and_the_link_goes_on(sync_for, answer):
+    sync, events = sync_for(OddServer(answer, [{"id": "r1", "kind": "checkin", "title": "t", "body": "",
+                                                "channel": 1, "checkin": {"entry_id": "x"}}]))
+    sync.request(SendCheckin(42, (7,)))
+    assert next_event(events, CheckinFailed) == CheckinFailed(42, "")
+    sync.request(FetchNotices())  # a window it cannot read is left out; the thread is alive to answer
+    notices = next_event(events, NoticesLoaded).notices
+    assert [n.checkin for n in notices] == [None]
+
+
+def test_a_check_in_window_is_judged_by_the_server_s_clock(live_server, device_token):
+    api = ServerApi(live_server, device_token)
+    api.boards()
+    assert abs(api.server_offset_s) < 2  # the same machine: the Date header agrees within its second
+    raw = {"entry_id": 42, "from": "2026-12-01T11:30:00Z", "until": "2026-12-01T11:45:00Z", "until_label": "19:45"}
+    on_time = _checkin_window({**raw, "server_offset_s": 0.0}, "主题党日")
+    ahead = _checkin_window({**raw, "server_offset_s": 600.0}, "主题党日")  # the server is 10 minutes ahead
+    assert on_time.closes - on_time.opens == 900 and round(on_time.opens - ahead.opens) == 600
+    assert _checkin_window({**raw, "from": "2026-12-01T11:30:00"}, "t") is None  # no zone: not guessed

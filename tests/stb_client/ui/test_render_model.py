@@ -2,12 +2,16 @@
 
 from __future__ import annotations
 
+from dataclasses import replace
+
 import pytest
 
 from stb_client.ui.keys import Key
 from stb_client.ui.layout import HEIGHT, SAFE_X, SAFE_Y, TITLE_PX, WIDTH
 from stb_client.ui.model import (
     MESSAGE_SECONDS,
+    CheckinDone,
+    CheckinFailed,
     ConnectionChanged,
     ItemDetail,
     ItemLoaded,
@@ -69,6 +73,15 @@ def screens() -> dict[str, Remote]:
     found["study_no_household"] = Remote().press(Key.BLUE)
     asked = watching(family().press("5", "2", "1").send(ItemLoaded(DETAIL)), FAMILY.still_watching_s, step=10)
     found["still_watching"] = asked
+    from tests.stb_client.ui.test_checkin_nav import tuned
+    found["checkin_prompt"] = tuned()
+    with_banner = tuned()
+    with_banner.state = replace(with_banner.state, banner_until=with_banner.now + 5, digits="12")
+    found["checkin_prompt_banner"] = with_banner
+    found["checkin_done"] = tuned().press(Key.OK).send(CheckinDone(42, ("张三", "李四", "王五"), "19:31", ("赵六",)))
+    found["checkin_refused"] = tuned().press(Key.OK).send(CheckinFailed(
+        42, "节目“主题党日：学习二十届三中全会精神”的签到已于 11月24日 19:45 结束。"
+            "如确实参加了学习，请联系支部由管理员补记。"))
     found["credit_paused"] = watching(family().press("5", "2", "1").send(ItemLoaded(DETAIL)),
                                       FAMILY.still_watching_s + 70, step=10)
     return found
@@ -82,9 +95,8 @@ def frame_of(name: str) -> Frame:
     return render(remote.state, remote.now, "19:28")
 
 
-@pytest.mark.parametrize("name", sorted(SCREENS))
-def test_text_is_large_inside_the_safe_area_and_readable(name):
-    frame = frame_of(name)
+def assert_readable(frame: Frame) -> None:
+    """Every label at least 36 px, inside the safe area, at least 4.5:1 against what is behind it."""
     assert frame.labels
     for label in frame.labels:
         assert label.size >= 36, label
@@ -95,6 +107,11 @@ def test_text_is_large_inside_the_safe_area_and_readable(name):
         assert SAFE_X <= left and left + width <= WIDTH - SAFE_X, label
         assert SAFE_Y <= label.y and label.y + label.size <= HEIGHT - SAFE_Y, label
         assert contrast(label.colour, label.behind) >= 4.5, label
+
+
+@pytest.mark.parametrize("name", sorted(SCREENS))
+def test_text_is_large_inside_the_safe_area_and_readable(name):
+    assert_readable(frame_of(name))
 
 
 @pytest.mark.parametrize("name", ["home", "board", "guide", "guide_grid", "article", "pairing", "viewers", "study"])

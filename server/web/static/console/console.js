@@ -78,11 +78,13 @@ const Keting = (() => {
     return raw;
   }
 
-  // The form as a JSON object; fields in hidden sections are left out.
+  // The form as a JSON object; fields in hidden sections are left out, and so are fields still at their
+  // data-initial value (an edit sends what changed: a start shown to the minute must not move a programme).
   function formBody(form) {
     const body = {};
     for (const field of form.elements) {
       if (!field.name || field.type === "file" || field.closest("[hidden]") || field.dataset.skip !== undefined) continue;
+      if (field.dataset.initial !== undefined && field.value === field.dataset.initial) continue;
       if (field.dataset.type === "list" && field.type === "checkbox") {
         body[field.name] = body[field.name] || [];
         if (field.checked) body[field.name].push(field.value);

@@ -182,7 +182,8 @@ def test_console_downloads_are_logged_under_the_user_s_name_and_shown_as_recent(
     book = client.post("/console/reports/export", data={"org": site.east, "period": "month", "value": "2026-11",
                                                         "format": "xlsx"}, headers=csrf)
     assert book.status_code == 200 and book.headers["Content-Disposition"].endswith('.xlsx"')
-    assert load_workbook(io.BytesIO(book.data)).sheetnames == ["按支部", "按社区", "党员", "课程"]
+    assert load_workbook(io.BytesIO(book.data)).sheetnames == ["按支部", "按社区", "党员", "课程", "签到", "随堂测验",
+                                                               "易错题"]
     table = client.post(f"/console/reports/export?org={site.east}&{NOVEMBER}&format=csv&table=members",
                         headers=csrf)
     assert table.status_code == 200 and "张一" in table.data.decode("utf-8-sig")

@@ -70,7 +70,7 @@ def test_an_administrator_reads_downloads_and_prints_the_month_s_report(console_
     downloading.value.save_as(saved)
     assert saved.name == "report-all-2025-03.xlsx"
     book = load_workbook(saved)
-    assert book.sheetnames == ["按支部", "按社区", "党员", "课程"]
+    assert book.sheetnames == ["按支部", "按社区", "党员", "课程", "签到", "随堂测验", "易错题"]
     rows = list(book["按支部"].iter_rows(min_row=3, values_only=True))
     body, totals = rows[:-1], rows[-1]
     assert [row[1] for row in body] == ["第一支部", "第二支部"] and totals[0] == "合计"
