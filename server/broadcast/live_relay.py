@@ -26,6 +26,7 @@ import shutil
 import socket
 import subprocess
 import tempfile
+import threading
 from dataclasses import dataclass
 from datetime import datetime
 from pathlib import Path
@@ -112,20 +113,27 @@ class LiveRelays:
         self.media_root = media_root
         self.logs = originals_dir / "live-logs"  # never served: input URLs may hold stream keys
         self.relays: dict[int, _Relay] = {}
+        self.closed = False  # stop_all ran: a tick still running when the server stops starts nothing more
+        self._lock = threading.Lock()  # stop_all (the server's thread) against a tick (the scheduler's)
         self.failures: dict[int, int] = {}
         self.retry_at: dict[int, int] = {}
         self.worker = f"{socket.gethostname()}:{os.getpid()}"
 
     def stop_all(self) -> None:
-        """Terminate every relay of this server, killing any that has not ended after 10 s."""
-        for relay in self.relays.values():
+        """Terminate every relay of this server, killing any that has not ended after 10 s. A tick may still be
+        running in the scheduler's thread (it is shut down without waiting): it starts no relay after this."""
+        with self._lock:
+            self.closed = True
+            relays = list(self.relays.values())
+        for relay in relays:
             relay.process.terminate()
-        for relay in self.relays.values():
+        for relay in relays:
             try:
                 relay.process.wait(timeout=10)
             except subprocess.TimeoutExpired:
                 relay.process.kill()
-        self.relays.clear()
+        with self._lock:
+            self.relays.clear()
 
     def _start(self, db: Database, lineup: Lineup, entry, now_ms: int, config) -> bool:
         """Start a relay run; False (and the event failed) when its input is no longer allowed."""
@@ -156,12 +164,20 @@ class LiveRelays:
         db.execute("""INSERT INTO live_runs (entry_id, run, start_number, worker, started_at_ms)
                       VALUES (?, ?, ?, ?, ?)""", [entry["id"], run, start_number, self.worker, now_ms])
         _set_state(db, entry["id"], LiveState.STARTING, keep_error=True)
-        self.relays[entry["id"]] = _Relay(process, run, folder, log_path)
+        with self._lock:
+            if self.closed:  # the server stopped while this relay started: it must not outlive it
+                process.terminate()
+                process.wait(timeout=10)
+                return False
+            self.relays[entry["id"]] = _Relay(process, run, folder, log_path)
         log.info("live event %s: relay run %s started", entry["id"], run)
 
     def _stop(self, entry_id: int) -> None:
         """End one relay's ffmpeg (killed if it has not ended after 10 s)."""
-        process = self.relays[entry_id].process
+        relay = self.relays.get(entry_id)
+        if relay is None:  # stop_all ended it already
+            return
+        process = relay.process
         process.terminate()
         try:
             process.wait(timeout=10)
@@ -170,7 +186,10 @@ class LiveRelays:
             process.wait(timeout=10)
 
     def _end_run(self, db: Database, entry_id: int, now_ms: int, error: str | None) -> None:
-        relay = self.relays.pop(entry_id)
+        with self._lock:
+            relay = self.relays.pop(entry_id, None)
+        if relay is None:  # stop_all took it (the server is stopping)
+            return
         db.execute("UPDATE live_runs SET ended_at_ms = ?, error = ? WHERE entry_id = ? AND run = ?",
                    [now_ms, error, entry_id, relay.run])
 
@@ -189,7 +208,7 @@ class LiveRelays:
                                AND start_at <= ? AND COALESCE(live_state, 'waiting') NOT IN ('done', 'failed')""",
                             [format_utc(lead)]).fetchall()
         wanted = {entry["id"] for entry in events}
-        for entry_id in [entry_id for entry_id in self.relays if entry_id not in wanted]:
+        for entry_id in [entry_id for entry_id in list(self.relays) if entry_id not in wanted]:
             # Deleted (or pre-empted) while its relay ran: stop it, or ffmpeg would write on for nobody.
             self._stop(entry_id)
             self._end_run(db, entry_id, now_ms, None)
