@@ -7,7 +7,7 @@ query parameter such as ?org_id=abc is refused, not read as "none".
 from __future__ import annotations
 
 from collections.abc import Callable, Mapping
-from datetime import date, datetime
+from datetime import date, datetime, timedelta
 from functools import wraps
 
 from flask import request
@@ -55,6 +55,16 @@ def date_field(source: Mapping, name: str) -> date | None:
         return date.fromisoformat(str(raw))
     except ValueError:
         raise UserError("schedule.bad_date", field=name, value=raw) from None
+
+
+def time_range(default_start: datetime, default_span: timedelta, max_days: int) -> tuple[datetime, datetime]:
+    """?from and ?to of a listing (defaults: `default_start`, and `default_span` after the start); a range that
+    ends before it starts or is longer than `max_days` is a 400 saying so."""
+    start = time_field(request.args, "from", required=False) or default_start
+    end = time_field(request.args, "to", required=False) or start + default_span
+    if end <= start or end - start > timedelta(days=max_days):
+        raise UserError("schedule.bad_range", days=max_days)
+    return start, end
 
 
 def time_field(source: Mapping, name: str, required: bool = True) -> datetime | None:

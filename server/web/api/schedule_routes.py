@@ -5,18 +5,17 @@ from __future__ import annotations
 from datetime import timedelta
 from zoneinfo import ZoneInfo
 
-from flask import current_app, jsonify, request
+from flask import current_app, jsonify
 
 from server.broadcast import schedule
 from server.broadcast.live_input import allowed_hosts
 from server.broadcast.recurrence import cron_from_request
 from server.broadcast.schedule import Entry, Outcome
-from server.core.errors import UserError
 from server.core.timestamps import format_utc
 from server.web.api import bp
 from server.web.api.editor_auth import current_user, require_admin, require_site_admin
 from server.web.context import clock, current_lineup, get_db, station
-from server.web.params import bool_field, date_field, flag_arg, int_arg, int_field, json_body, time_field
+from server.web.params import bool_field, date_field, flag_arg, int_arg, int_field, json_body, time_field, time_range
 
 MAX_LIST_DAYS = 62
 
@@ -62,11 +61,7 @@ def _rebuild_after_change() -> None:
 @require_admin
 def list_schedule():
     """Entries overlapping [from, to) (default: the coming 7 days), optionally of one channel."""
-    now = clock()
-    start = time_field(request.args, "from", required=False) or now - timedelta(hours=1)
-    end = time_field(request.args, "to", required=False) or start + timedelta(days=7)
-    if end <= start or end - start > timedelta(days=MAX_LIST_DAYS):
-        raise UserError("schedule.bad_range", days=MAX_LIST_DAYS)
+    start, end = time_range(clock() - timedelta(hours=1), timedelta(days=7), MAX_LIST_DAYS)
     entries = schedule.list_entries(get_db(), start, end, int_arg("channel"))
     return jsonify({"entries": [entry_json(e) for e in entries], "timezone": _zone()})
 

@@ -4,20 +4,13 @@ from __future__ import annotations
 
 from datetime import timedelta
 
-from flask import current_app
-
 from server.records import attendance
-from server.records.study_settings import checkin_watched_share
+from server.web.api.checkin_routes import watched_share
 from server.web.console import bp
 from server.web.console.access import admin_required
 from server.web.console.member_pages import admin_scope
 from server.web.console.views import page
 from server.web.context import clock, get_db
-
-
-def watched_share() -> float:
-    """The site's CHECKIN_WATCHED_PERCENT as a share."""
-    return checkin_watched_share(current_app.config)
 
 LIST_PAST_DAYS = 92
 LIST_NEXT_DAYS = 14
