@@ -18,7 +18,9 @@ about 3,500 a week) and about 80 % of their members check in on the box, and a f
 by an administrator: about 40 % of the members check in, and the rest of the watchers are "watched, not checked
 in". Quizzes of 3 questions on 20 videos, and about 2 attempts per member over the year with their answers.
 Printed: the programmes, attendance rows, channel intervals and quiz attempts loaded.
-Then, 21 times each (medians and p95, after one warm-up), on a fresh connection:
+Then the year's check-in programmes are kept (checkin_watch.settle, as the runner's reconcile does after each
+programme ends; its time is printed as settle_ms), and, 21 times each (medians and p95, after one warm-up), on a
+fresh connection:
   member_year     study.seconds_between for a random member over the year (and study.summary,
                   study.months_of_year)                 reference: SELECT count(*) FROM watch_pieces
                                                         WHERE member_id = ? (member_year_vs_scan)
@@ -30,6 +32,8 @@ Then, 21 times each (medians and p95, after one warm-up), on a fresh connection:
                   lectures, weeks, months, the 52 check-in programmes with their attendance and "watched, not
                   checked in", the quizzes and the questions most missed)   reference: the full scan
                                                         SELECT sum(seconds) FROM study_credit (vs_scan)
+  report_year_unkept  the same with no programme kept (each worked out from its intervals, as a report finds one
+                  that is still on air or was just changed), 7 times
   watch checkpoint  watch_log.record_batch of one growing interval of a video the member watched before, as
                   POST /watch runs it (HTTP aside)      reference: the box's other 30-second write, a position
                                                         and what it plays, in one transaction (checkpoint_vs_position)
@@ -50,7 +54,8 @@ is the mean of the two). The boxes benchmark's goal: p99 < 100 ms and no error. 
 printed: on a shared machine other work takes CPU from the server and the boxes alike.
 
 Ends with one line:
-  RESULT members= intervals= member_year_ms= branch_month_ms= report_year_ms= load_s= checkins= quiz_attempts=
+  RESULT members= intervals= member_year_ms= branch_month_ms= report_year_ms= report_year_unkept_ms= settle_ms=
+         load_s= checkins= quiz_attempts=
          watch_p99_ms= errors=
          vs_scan= boxes_p99_ms= watch_p99_vs_without= watch_cpu_ms=   (the HTTP fields only with the server;
          boxes_p99_ms: every request of phase 2, the reports included; vs_scan: report_year over the full scan;
@@ -95,7 +100,7 @@ from server.accounts.organisations import add_organisation  # noqa: E402
 from server.catalogue.positions import save_position  # noqa: E402
 from server.core.db import connect, write_transaction  # noqa: E402
 from server.core.timestamps import format_utc  # noqa: E402
-from server.records import reports, study, watch_log  # noqa: E402
+from server.records import checkin_watch, reports, study, watch_log  # noqa: E402
 from server.records.members import Scope  # noqa: E402
 from server.records.study_settings import rules_from  # noqa: E402
 from server.web.context import current_lineup  # noqa: E402
@@ -106,6 +111,7 @@ COMMUNITIES, BRANCHES = 10, 50
 LADDER_SECONDS = (600, 900, 1200, 1500, 1800, 2400, 3000, 3600)  # the videos' lengths (each a shared ladder)
 SEGMENT_BYTES = 300_000  # about a 2 s segment of the 720p rung
 REPEATS = 21
+UNKEPT_REPEATS = 7  # the year report with nothing kept (each run deletes and restores 50,000 kept rows)
 FLUSH_ROWS = 100_000
 MEMBER_GOAL_MS, BRANCH_GOAL_MS, ORG_YEAR_GOAL_MS = 200.0, 200.0, 500.0
 PROGRAMME_MINUTES, CHECKIN_MINUTES = 60, 15  # the weekly check-in programme (主题党日)
@@ -452,6 +458,11 @@ def measure(folder: Path, site: dict, year: int, seed: int, programmes: int) -> 
         "SELECT count(*) FROM watch_pieces WHERE member_id = ?", [sample[n]]).fetchone()[0])
     rules, top = site["rules"], Scope(site["top"])
     context = reports.Context(ZoneInfo("Asia/Shanghai"), 0.8, datetime(year + 1, 1, 2, tzinfo=UTC))
+    began = time.perf_counter()
+    kept = checkin_watch.settle(db, context.now)
+    r["settle"] = (time.perf_counter() - began) * 1000
+    print(f"  settle                 {r['settle']:8.2f} ms   (the year's {kept} check-in programmes kept, once, as the "
+          "runner's reconcile does after each ends)")
     r["branch_month"] = timed("branch_month", lambda n: reports.build(
         db, Scope(branches[n]), reports.Period("month", *month(n)), rules, None, context),
         lambda report: len(report.members) == per_branch)
@@ -463,6 +474,23 @@ def measure(folder: Path, site: dict, year: int, seed: int, programmes: int) -> 
     r["report_year"] = timed("report_year (org)", lambda n: reports.build(db, top, whole_year, rules, None, context),
                              lambda report: len(report.members) == len(members) and len(report.checkins) == programmes
                              and len(report.quizzes) > 0)
+    def unkept(n: int) -> reports.Report:
+        db.execute("BEGIN")  # as a report finds them when nothing is kept: every programme worked out
+        try:
+            db.execute("DELETE FROM checkin_settled")
+            began = time.perf_counter()
+            report = reports.build(db, top, whole_year, rules, None, context)
+            unkept_ms.append((time.perf_counter() - began) * 1000)
+            return report
+        finally:
+            db.execute("ROLLBACK")
+
+    unkept_ms: list[float] = []
+    for n in range(UNKEPT_REPEATS + 1):
+        unkept(n)
+    r["report_year_unkept"] = statistics.median(unkept_ms[1:])
+    print(f"  report_year_unkept     median {r['report_year_unkept']:8.2f} ms   ({UNKEPT_REPEATS} times: no check-in "
+          "programme kept)")
     r["full_scan"] = timed("ref full scan", lambda n: db.execute(
         "SELECT sum(seconds) FROM study_credit").fetchone()[0])
     r.update(intake_costs(db, site, rng))
@@ -799,6 +827,7 @@ def main() -> None:
         http = None if args.no_server else serve_and_run(folder, site, args)
     line = (f"RESULT members={members} intervals={loaded['watch_intervals']} member_year_ms={reads['member_year']:.2f} "
             f"branch_month_ms={reads['branch_month']:.2f} report_year_ms={reads['report_year']:.2f} "
+            f"report_year_unkept_ms={reads['report_year_unkept']:.2f} settle_ms={reads['settle']:.1f} "
             f"load_s={load_s:.1f} checkins={events['attendance']} quiz_attempts={events['quiz_attempts']}")
     if http is not None:
         line += f" watch_p99_ms={http['watch_p99']:.1f} errors={http['errors']:g}"

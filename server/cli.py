@@ -79,6 +79,7 @@ def serve(host: str | None, port: int | None) -> None:
     gunicorn behind it, the runners in its workers."""
     from server.broadcast.runner import BroadcastRunner
     from server.ingest.job_runner import JobRunner
+    from server.records import checkin_watch
     from server.web.http_server import KetingServer
     from server.web.request_log import configure
 
@@ -95,7 +96,7 @@ def serve(host: str | None, port: int | None) -> None:
         jobs = JobRunner(this_site)
         app.extensions["keting"]["job_runner"] = jobs
         jobs.start()
-        channels = BroadcastRunner(this_site, this_station, jobs.wake)
+        channels = BroadcastRunner(this_site, this_station, jobs.wake, checkin_watch.settle)
         channels.start()
         return [jobs, channels]
 

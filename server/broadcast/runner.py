@@ -2,7 +2,8 @@
 
 Three jobs, all derived from the database (nothing lives only in memory):
 - reconcile (every RECONCILE_INTERVAL s): draw missing slates and logos,
-  expand recurring rules, rebuild timelines whose inputs changed;
+  expand recurring rules, rebuild timelines whose inputs changed, then the
+  upkeep the server wires in (what was watched of ended check-in programmes);
 - playlists: write every channel's playlists under media/live/ and schedule
   itself again at the next segment boundary, so a static server (nginx)
   always has the current window;
@@ -23,6 +24,7 @@ from urllib.parse import urljoin
 
 from apscheduler.executors.pool import ThreadPoolExecutor
 from apscheduler.schedulers.background import BackgroundScheduler
+from sqlite_utils import Database
 
 from server.broadcast import schedule
 from server.broadcast.guide_files import BASE_PLACEHOLDER, write_guide
@@ -46,8 +48,11 @@ GUIDE_EVERY_S = 3600
 class BroadcastRunner:
     """The channel jobs of one server process."""
 
-    def __init__(self, site: Site, station: Station, wake_jobs: Callable[[], None] = lambda: None):
-        self.site, self.station, self.wake_jobs = site, station, wake_jobs
+    def __init__(self, site: Site, station: Station, wake_jobs: Callable[[], None] = lambda: None,
+                 upkeep: Callable[[Database, datetime], object] = lambda db, now: None):
+        """`upkeep(db, now)` runs after each reconcile while this process holds the lease: other parts' work that
+        follows the schedule (the records keep what was watched of ended check-in programmes)."""
+        self.site, self.station, self.wake_jobs, self.upkeep = site, station, wake_jobs, upkeep
         self.scheduler = BackgroundScheduler(
             executors={"default": ThreadPoolExecutor(3)},
             job_defaults={"coalesce": True, "max_instances": 1, "misfire_grace_time": None}, timezone=UTC)
@@ -120,6 +125,10 @@ class BroadcastRunner:
                 log.info("channel timelines rebuilt: %s", rebuilt)
             if rebuilt or self._guide_written_at is None or time.monotonic() - self._guide_written_at > GUIDE_EVERY_S:
                 self._write_guide(db)
+            try:
+                self.upkeep(db, site.now())
+            except Exception:  # the channels go on; the next reconcile tries again
+                log.exception("upkeep after reconcile failed")
         if self.scheduler.get_job("broadcast-playlists") is None:
             self.scheduler.add_job(self.write_playlists, id="broadcast-playlists")
 

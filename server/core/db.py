@@ -83,3 +83,68 @@ def write_transaction(db: Database) -> Iterator[Database]:
         db.execute("ROLLBACK")
         raise
     db.execute("COMMIT")
+
+
+SNAPSHOT_TRIES = 5
+LOCK_WAIT_MS = 200  # read_together waits this long for the write lock, then reads on one connection
+
+
+def _begin_immediate_soon(db: Database) -> bool:
+    """BEGIN IMMEDIATE if the write lock comes within LOCK_WAIT_MS; False (no transaction) if it does not."""
+    db.execute(f"PRAGMA busy_timeout={LOCK_WAIT_MS}")
+    try:
+        db.execute("BEGIN IMMEDIATE")
+        return True
+    except sqlite3.OperationalError as error:
+        if "locked" not in str(error) and "busy" not in str(error):
+            raise
+        return False
+    finally:
+        db.execute(f"PRAGMA busy_timeout={BUSY_TIMEOUT_MS}")
+
+
+@contextlib.contextmanager
+def read_together(db: Database) -> Iterator[Database | None]:
+    """`db` and a second connection to its file, both reading one snapshot, so that a long read can run half in
+    another thread (sqlite3 lets go of the GIL while SQLite works) and still see one state of the database; None
+    instead of the second when there is no file to open again, or a writer kept committing in between. Both
+    transactions end (nothing is written) and the second connection is closed on the way out.
+
+    One snapshot for two connections: `db` takes the write lock (BEGIN IMMEDIATE waits for a writer like any
+    other), so nothing can commit while the second starts reading; `db` then lets go of the lock and starts
+    reading again, and `PRAGMA data_version` says whether another connection committed in that moment (then both
+    start over). Writers wait for the lock a few milliseconds at most, and a reader never waits long for it: when a
+    writer holds it beyond LOCK_WAIT_MS, `db` reads alone (a plain read transaction, as WAL allows beside a
+    writer)."""
+    files = [row[2] for row in db.execute("PRAGMA database_list") if row[1] == "main"]
+    other = connect(files[0]) if files and files[0] else None
+    try:
+        for _ in range(SNAPSHOT_TRIES if other is not None else 0):
+            if not _begin_immediate_soon(db):
+                break  # a writer holds the lock: read alone rather than wait behind it
+            try:
+                version = db.execute("PRAGMA data_version").fetchone()[0]
+                other.execute("BEGIN")
+                other.execute("SELECT 1 FROM sqlite_master LIMIT 1").fetchall()  # its snapshot starts here
+            finally:
+                db.execute("ROLLBACK")
+            db.execute("BEGIN")
+            db.execute("SELECT 1 FROM sqlite_master LIMIT 1").fetchall()
+            if db.execute("PRAGMA data_version").fetchone()[0] == version:
+                break
+            db.execute("ROLLBACK")
+            other.execute("ROLLBACK")
+        if not db.conn.in_transaction:  # no snapshot shared: `db` reads alone
+            db.execute("BEGIN")
+            if other is not None:
+                other.close()
+                other = None
+        try:
+            yield other
+        finally:
+            db.execute("ROLLBACK")
+            if other is not None:
+                other.execute("ROLLBACK")
+    finally:
+        if other is not None:
+            other.close()

@@ -773,6 +773,127 @@ def m025_quizzes(db: Database) -> None:
         ) WITHOUT ROWID""", "CREATE INDEX quiz_answers_question ON quiz_answers (question_id)")
 
 
+@migration
+def m026_checkin_watch(db: Database) -> None:
+    """What members watched of ended check-in programmes, kept so a report counts it in SQL (checkin_watch.py).
+    `checkin_settled`: a programme worked out, with its channel and times as they were and its check-ins counted
+    (all, and those marked); `checkin_watch`: the seconds of each member who watched it and had not checked in.
+    Triggers take a programme's rows back when what they came from changes: an interval on its channel
+    overlapping it written, changed or deleted, a check-in made or taken back, the programme itself changed or
+    deleted."""
+    _run(db, """
+        CREATE TABLE checkin_settled (
+            entry_id INTEGER PRIMARY KEY REFERENCES schedule_entries(id) ON DELETE CASCADE,
+            channel INTEGER NOT NULL,
+            start_s REAL NOT NULL,
+            end_s REAL NOT NULL,
+            duration_s REAL NOT NULL,
+            checked_in INTEGER NOT NULL,
+            manual INTEGER NOT NULL,
+            settled_at TEXT NOT NULL
+        )""", "CREATE INDEX checkin_settled_channel ON checkin_settled (channel, start_s)", """
+        CREATE TABLE checkin_watch (
+            entry_id INTEGER NOT NULL REFERENCES checkin_settled(entry_id) ON DELETE CASCADE,
+            member_id INTEGER NOT NULL,
+            seconds REAL NOT NULL,
+            PRIMARY KEY (entry_id, member_id)
+        ) WITHOUT ROWID""")
+    unsettle = ("DELETE FROM checkin_settled WHERE channel = {row}.channel AND start_s < {row}.ended_at"
+                " AND end_s > {row}.started_at;")
+    db.execute("CREATE TRIGGER watch_interval_insert_unsettles AFTER INSERT ON watch_intervals"
+               f" WHEN NEW.channel IS NOT NULL BEGIN {unsettle.format(row='NEW')} END")
+    # A box left on the channel after the programme keeps growing its interval: only a change to what falls
+    # inside the programme (its part of the interval, its members, its channel) takes the programme back.
+    overlaps = "(channel = {row}.channel AND start_s < {row}.ended_at AND end_s > {row}.started_at)"
+    db.execute("CREATE TRIGGER watch_interval_update_unsettles AFTER UPDATE OF channel, started_at, ended_at, members"
+               " ON watch_intervals WHEN OLD.channel IS NOT NULL OR NEW.channel IS NOT NULL BEGIN"
+               f" DELETE FROM checkin_settled WHERE ({overlaps.format(row='OLD')} OR {overlaps.format(row='NEW')})"
+               " AND NOT (OLD.channel IS NEW.channel AND OLD.members IS NEW.members"
+               # checkin_watch.LONGEST_SITTING: an interval begun a day before is not looked at
+               " AND (OLD.started_at > start_s - 86400) IS (NEW.started_at > start_s - 86400)"
+               " AND max(OLD.started_at, start_s) = max(NEW.started_at, start_s)"
+               " AND min(OLD.ended_at, end_s) = min(NEW.ended_at, end_s)); END")
+    db.execute("CREATE TRIGGER watch_interval_delete_unsettles AFTER DELETE ON watch_intervals"
+               f" WHEN OLD.channel IS NOT NULL BEGIN {unsettle.format(row='OLD')} END")
+    for event, row in (("INSERT", "NEW"), ("DELETE", "OLD")):
+        db.execute(f"CREATE TRIGGER attendance_{event.lower()}_unsettles AFTER {event} ON attendance"
+                   f" BEGIN DELETE FROM checkin_settled WHERE entry_id = {row}.entry_id; END")
+    db.execute("CREATE TRIGGER attendance_update_unsettles AFTER UPDATE ON attendance BEGIN"
+               " DELETE FROM checkin_settled WHERE entry_id IN (OLD.entry_id, NEW.entry_id); END")
+    db.execute("CREATE TRIGGER schedule_entry_update_unsettles AFTER UPDATE OF channel, start_at, end_at, state,"
+               " checkin_minutes ON schedule_entries BEGIN DELETE FROM checkin_settled WHERE entry_id = OLD.id; END")
+
+
+@migration
+def m027_study_rollups(db: Database) -> None:
+    """Two rollups of `study_months`, so a year's report of a whole organisation reads hundreds of rows where it
+    read a hundred thousand: `study_branch_months`, a branch's active (or inactive) members in a month (how many
+    studied, their seconds, and those of each week, as in study_months), for the chart of the months and weeks;
+    `study_years`, a member's seconds in a year, for a calendar year's report. Triggers on `study_months` keep
+    them in the writer's transaction. A member's year is worked out again from their months (never by adding
+    differences, as m024: "studied" is seconds > 0). A branch's month is added to and taken from, a row of
+    study_months at a time: it is a sum of up to hundreds of members, and working it out again on every write
+    would cost each box's report that many rows; its count of members is exact (an integer: the row goes when
+    it reaches 0), its seconds carry at most rounding (1e-12 of them) for the chart, and a sum left below a
+    millisecond by taking members away is 0. A deleted member's year
+    goes with them. Filled from the months already there."""
+    weeks = [f"week{n}" for n in range(1, 7)]
+    _run(db, f"""
+        CREATE TABLE study_branch_months (
+            month TEXT NOT NULL,
+            branch_id INTEGER NOT NULL,
+            active INTEGER NOT NULL,
+            members INTEGER NOT NULL CHECK (members > 0),
+            seconds REAL NOT NULL,
+            {", ".join(f"{week} REAL NOT NULL" for week in weeks)},
+            PRIMARY KEY (month, branch_id, active)
+        ) WITHOUT ROWID""", """
+        CREATE TABLE study_years (
+            member_id INTEGER NOT NULL REFERENCES members(id) ON DELETE CASCADE,
+            year TEXT NOT NULL,
+            seconds REAL NOT NULL,
+            PRIMARY KEY (member_id, year)
+        ) WITHOUT ROWID""")
+    sums = ["seconds", *weeks]
+
+    def add(row: str) -> str:
+        return f"""INSERT INTO study_branch_months (month, branch_id, active, members, {", ".join(sums)})
+            VALUES ({row}.month, {row}.branch_id, {row}.active, 1, {", ".join(f"{row}.{c}" for c in sums)})
+            ON CONFLICT (month, branch_id, active) DO UPDATE SET members = members + 1,
+                {", ".join(f"{c} = {c} + excluded.{c}" for c in sums)};"""
+
+    def take(row: str) -> str:
+        key = f"month = {row}.month AND branch_id = {row}.branch_id AND active = {row}.active"
+        # What is left after taking a member away is 0 when it should be: rounding below a millisecond is dropped.
+        left = "CASE WHEN abs({c} - {row}.{c}) < 0.001 THEN 0.0 ELSE {c} - {row}.{c} END"
+        return f"""DELETE FROM study_branch_months WHERE {key} AND members = 1;
+            UPDATE study_branch_months SET members = members - 1,
+                {", ".join(f"{c} = {left.format(c=c, row=row)}" for c in sums)} WHERE {key};"""
+
+    def year(row: str) -> str:
+        key = f"member_id = {row}.member_id AND year = substr({row}.month, 1, 4)"
+        return f"""DELETE FROM study_years WHERE {key};
+            INSERT INTO study_years (member_id, year, seconds)
+            SELECT {row}.member_id, substr({row}.month, 1, 4), sum(seconds) FROM study_months
+            WHERE member_id = {row}.member_id AND month BETWEEN substr({row}.month, 1, 4) || '-01'
+                                                  AND substr({row}.month, 1, 4) || '-12'
+            HAVING count(*) > 0;"""
+
+    # A deleted member's year goes with them (ON DELETE CASCADE): not worked out again.
+    alive = "EXISTS (SELECT 1 FROM members WHERE id = OLD.member_id)"
+    _run(db, f"CREATE TRIGGER study_months_insert_rollups AFTER INSERT ON study_months BEGIN {add('NEW')}"
+             f" {year('NEW')} END",
+         f"CREATE TRIGGER study_months_delete_rollups AFTER DELETE ON study_months BEGIN {take('OLD')} END",
+         f"CREATE TRIGGER study_months_delete_year AFTER DELETE ON study_months WHEN {alive} BEGIN {year('OLD')} END",
+         f"CREATE TRIGGER study_months_update_rollups AFTER UPDATE ON study_months BEGIN {take('OLD')} {add('NEW')}"
+         f" {year('OLD')} {year('NEW')} END", f"""
+        INSERT INTO study_branch_months (month, branch_id, active, members, {", ".join(sums)})
+        SELECT month, branch_id, active, count(*), {", ".join(f"sum({c})" for c in sums)} FROM study_months
+        GROUP BY month, branch_id, active""", """
+        INSERT INTO study_years (member_id, year, seconds)
+        SELECT member_id, substr(month, 1, 4), sum(seconds) FROM study_months
+        GROUP BY member_id, substr(month, 1, 4)""")
+
 def applied_migrations(db: Database) -> list[str]:
     """Names of the migrations already applied, in the order they ran."""
     if not db["_migrations"].exists():

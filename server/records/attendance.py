@@ -13,7 +13,7 @@ Who is a member, which branch and whether active are today's state (members.py),
 from __future__ import annotations
 
 import json
-from collections.abc import Container, Iterable
+from collections.abc import Iterable
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 from enum import StrEnum
@@ -25,14 +25,13 @@ from server.broadcast.schedule import Entry, EntryState, get_entry, local_label
 from server.core.db import write_transaction
 from server.core.errors import UserError
 from server.core.timestamps import format_utc, parse_time
+from server.records import checkin_watch
 from server.records.households import MAX_MEMBERS, viewers
 from server.records.members import Scope, get_member, is_row_id
 
 # A check-in this long after the window still counts (it was pressed in time and came late over the network, or
 # the box's clock is slow). None counts before the start: the programme may still be moved until then.
 GRACE = timedelta(seconds=60)
-# Watch intervals are looked for from this long before a programme's start (one interval is one sitting).
-LONGEST_SITTING = timedelta(hours=24)
 
 
 class Presence(StrEnum):
@@ -191,41 +190,7 @@ def unmark(db: Database, scope: Scope, entry_id: object, member_id: int) -> None
 
 def watched_seconds(db: Database, entry: Entry) -> dict[int, float]:
     """Seconds of the programme each member watched on a box tuned to its channel (overlaps counted once)."""
-    return _watched(db, entry, unchecked_only=False)
-
-
-def _watched(db: Database, entry: Entry, unchecked_only: bool, among: Container[int] | None = None
-             ) -> dict[int, float]:
-    """watched_seconds, for the members in `among` (None: all), and with `unchecked_only` for those who did not
-    check in at the programme. The intervals are split into their members in SQL and the check-ins left out
-    there: a site's year holds hundreds of thousands of both, and most who watch check in."""
-    start, end = entry.start.timestamp(), entry.end.timestamp()
-    unchecked = (" AND j.value NOT IN (SELECT member_id FROM attendance WHERE entry_id = :entry)"
-                 if unchecked_only else "")
-    spans: dict[int, list[tuple[float, float]]] = {}
-    cursor = db.conn.cursor()
-    cursor.row_factory = None  # plain tuples: a programme can have thousands of intervals
-    # `members` is always written as ids joined by commas (watch_log), so it reads as a JSON array. The covering
-    # index (m023) answers the interval part alone.
-    for member, a, b in cursor.execute(
-            f"""SELECT j.value, max(w.started_at, :start), min(w.ended_at, :end)
-                FROM watch_intervals w, json_each('[' || w.members || ']') j
-                WHERE w.channel = :channel AND w.started_at < :end AND w.started_at > :earliest
-                AND w.ended_at > :start{unchecked}""",
-            {"channel": entry.channel, "start": start, "end": end, "entry": entry.id,
-             "earliest": start - LONGEST_SITTING.total_seconds()}):
-        if among is None or member in among:
-            spans.setdefault(member, []).append((a, b))
-    return {member: _union_length(pieces) for member, pieces in spans.items()}
-
-
-def _union_length(spans: Iterable[tuple[float, float]]) -> float:
-    total, reach = 0.0, float("-inf")
-    for a, b in sorted(spans):
-        if b > reach:
-            total += b - max(a, reach)
-            reach = b
-    return total
+    return checkin_watch.watched(db, entry)
 
 
 def event_attendance(db: Database, scope: Scope, entry_id: object, watched_share: float) -> EventAttendance:
@@ -299,46 +264,62 @@ def report_lines(db: Database, scope: Scope, first: datetime, last: datetime, wa
                  zone: ZoneInfo) -> tuple[CheckinLine, ...]:
     """The check-in programmes starting in [first, last), broadcast, with their attendance among the active
     members of `scope` (who is in it and active is today's state, as in the rest of the report). A site's year
-    holds hundreds of thousands of check-ins and of channel intervals, so the check-ins are counted in SQL, and
-    each programme's intervals are split into their members in SQL with the members who checked in left out:
-    only the spans of those who did not (most who watch check in) reach Python to be joined."""
+    holds hundreds of thousands of check-ins and of channel intervals, so the check-ins are counted in SQL, and so
+    are those who watched without checking in, from what is kept of ended programmes (checkin_watch.py); only a
+    programme not kept is worked out here."""
     entries = checkin_entries(db, first, last)
     if not entries:
         return ()
-    mine = {row[0] for row in db.execute(
-        f"WITH RECURSIVE {scope.cte()} SELECT m.id FROM members m JOIN scope s ON s.id = m.branch_id "
-        "WHERE m.active = 1", scope.params())}
-    # Every check-in is of a member (they go with the member), so the check-ins of `mine` are read through the
-    # smaller side: those members' own, or all of the programmes' less those of the members left out.
-    others = [row[0] for row in db.execute("SELECT id FROM members") if row[0] not in mine]
+    mine_sql = (f"WITH RECURSIVE {scope.cte()}, mine AS (SELECT m.id FROM members m JOIN scope s ON s.id = m.branch_id"
+                " WHERE m.active = 1)")
+    cursor = db.conn.cursor()
+    cursor.row_factory = None  # plain tuples: a site's ten thousand members
+    # Every check-in is of a member (they go with the member), so the check-ins of the active members in scope are
+    # read through the smaller side: those members' own, or all of the programmes' (kept with an ended programme)
+    # less those of the members left out.
+    others = [row[0] for row in cursor.execute(f"{mine_sql} SELECT id FROM members WHERE id NOT IN mine",
+                                               scope.params())]
+    members = db.execute(f"{mine_sql} SELECT count(*) FROM mine", scope.params()).fetchone()[0]
     ids = [e.id for e in entries]
-    if len(mine) <= len(others):
+    kept = checkin_watch.kept(db, scope, ids, watched_share)
+    mine: set[int] = set()
+    if members <= len(others) or len(kept) < len(ids):
+        mine = {row[0] for row in cursor.execute(f"{mine_sql} SELECT id FROM mine", scope.params())}
+    if members <= len(others):
         counts = _checkins(db, ids, mine)
     else:
-        counts, out = _checkins(db, ids, None), _checkins(db, ids, others)
+        totals = {entry: (k.checked_in, k.manual) for entry, k in kept.items()}
+        totals.update(_checkins(db, [entry for entry in ids if entry not in kept], None))
+        out = _checkins(db, ids, others)
         counts = {entry: (n - out.get(entry, (0, 0))[0], manual - out.get(entry, (0, 0))[1])
-                  for entry, (n, manual) in counts.items()}
+                  for entry, (n, manual) in totals.items()}
     lines = []
     for entry in entries:
         checked_in, manual = counts.get(entry.id, (0, 0))
         needed = watched_share * (entry.end - entry.start).total_seconds()
-        watched = sum(1 for seconds in _watched(db, entry, True, mine).values() if seconds >= needed)
+        if entry.id in kept:
+            watchers = kept[entry.id].watched
+        else:
+            watchers = sum(1 for seconds in checkin_watch.watched(db, entry, True, mine).values()
+                           if seconds >= needed)
         lines.append(CheckinLine(entry.id, entry.title, entry.start, f"{entry.start.astimezone(zone):%Y-%m-%d %H:%M}",
-                                 entry.channel, len(mine), checked_in, manual, watched))
+                                 entry.channel, members, checked_in, manual, watchers))
     return tuple(lines)
 
 
 def _checkins(db: Database, entry_ids: list[int], members: Iterable[int] | None) -> dict[int, tuple[int, int]]:
-    """Per entry: its check-ins (of `members`, None: of anyone) and how many of them were marked."""
+    """Per entry: its check-ins (of `members`, None: of anyone) and how many of them were marked. With members,
+    through each member's own (`+entry_id`: the entries are a list to test, not ranges to scan)."""
     counts: dict[int, tuple[int, int]] = {}
     among = "" if members is None else " AND member_id IN (SELECT value FROM json_each(:members))"
+    column = "entry_id" if members is None else "+entry_id"
     for start in range(0, len(entry_ids), 500):
         chunk = entry_ids[start:start + 500]
         params = {"manual": AttendanceHow.MANUAL.value, "members": json.dumps(list(members or ())),
                   **{f"e{n}": entry_id for n, entry_id in enumerate(chunk)}}
         for entry_id, checked_in, manual in db.execute(
                 f"""SELECT entry_id, count(*), sum(how = :manual) FROM attendance
-                    WHERE entry_id IN ({", ".join(f":e{n}" for n in range(len(chunk)))}){among}
+                    WHERE {column} IN ({", ".join(f":e{n}" for n in range(len(chunk)))}){among}
                     GROUP BY entry_id""", params):
             counts[entry_id] = (checked_in, manual)
     return counts

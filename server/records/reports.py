@@ -4,7 +4,7 @@ Read with a few aggregate queries: the members' seconds in the period and in
 its last year so far, the seconds per week (for the chart), the members who
 studied per month, and each lecture's viewers and how many finished it. A period
 of whole months (a month, a quarter, a year) reads the summaries kept on write
-(`study_summaries.py`: a member's months), any other period the day rows of
+(`study_summaries.py`: a member's months and years, a branch's months), any other period the day rows of
 `study_credit` (one per member, local day and subject); lectures always come
 from the members' lessons (`study_summaries.lectures`). Only active members
 count, in every figure and chart; an inactive member who studied in the period
@@ -14,32 +14,39 @@ in December leaves November's figures too, and one who moved branch takes their
 whole history along.
 
 Check-in programmes (签到) that began in the period are listed with their attendance among the active members
-(`attendance.report_lines`), and the quizzes taken in it with their average best scores and the questions most
+(`attendance.report_lines`; what was watched of ended programmes is kept by the broadcast runner,
+`checkin_watch.py`), and the quizzes taken in it with their average best scores and the questions most
 often missed (`quizzes.quiz_summary`).
 
 The annual target is pro-rated over the period up to today (a quarter's target
 is a quarter of the year's; in its middle, half that), so "below target" means
 behind the pace that reaches the annual target by the end of the year. Every
-figure is read in one transaction: one snapshot while boxes keep reporting.
+figure is read in one snapshot while boxes keep reporting: one transaction, or
+two on the same snapshot (`db.read_together`) when the lectures and quizzes are
+read in another thread, half the work of a site's year on a second core.
 """
 
 from __future__ import annotations
 
 import calendar
 import re
+from collections.abc import Callable
+from concurrent.futures import ThreadPoolExecutor, wait
 from dataclasses import dataclass
 from datetime import UTC, date, datetime, time, timedelta
 from enum import StrEnum
+from typing import NamedTuple
 from zoneinfo import ZoneInfo
 
 from sqlite_utils import Database
 
+from server.core.db import read_together
 from server.core.errors import UserError
 from server.records import study_summaries
 from server.records.attendance import CheckinLine, report_lines
 from server.records.credit import Rules
 from server.records.members import Scope, branches_in
-from server.records.quizzes import LectureQuiz, MissedQuestion, quiz_summary
+from server.records.quizzes import LectureQuiz, MissedQuestion, QuizSummary, quiz_summary
 
 LONGEST_CUSTOM_DAYS = 5 * 366
 FIRST_YEAR, LAST_YEAR = 1970, 2199  # a report's years (date arithmetic at 9999-12-31 would overflow)
@@ -146,9 +153,8 @@ def target_seconds(rules: Rules, period: Period, today: date | None = None) -> f
     return total * rules.annual_target_lessons * rules.lesson_s
 
 
-@dataclass(frozen=True)
-class MemberLine:
-    """One member in the report."""
+class MemberLine(NamedTuple):
+    """One member in the report (a named tuple: a year's report makes ten thousand of them)."""
 
     member_id: int
     name: str
@@ -249,18 +255,35 @@ def build(db: Database, scope: Scope, period: Period, rules: Rules, today: date 
           context: Context = Context()) -> Report:
     """The report for the organisations in `scope` (None: the whole site) over `period`, its target pro-rated up
     to `today` (None: the whole period). Read in one transaction, so every figure sees the same credit while
-    boxes keep reporting."""
+    boxes keep reporting. Nothing is written: what is kept of ended check-in programmes is kept by the broadcast
+    runner (checkin_watch.settle), and a programme not kept yet is worked out here."""
     if db.conn.in_transaction:
-        return _build(db, scope, period, rules, today, context)
-    db.execute("BEGIN")
-    try:
-        return _build(db, scope, period, rules, today, context)
-    finally:
-        db.execute("ROLLBACK")
+        return _build(db, scope, period, rules, today, context, None)
+    with read_together(db) as helper:
+        return _build(db, scope, period, rules, today, context, helper)
 
 
-def _build(db: Database, scope: Scope, period: Period, rules: Rules, today: date | None,
-           context: Context) -> Report:
+def _build(db: Database, scope: Scope, period: Period, rules: Rules, today: date | None, context: Context,
+           helper: Database | None) -> Report:
+    """The report from `db`; the lectures and the quizzes from `helper` in another thread when there is one (a
+    second connection on the same snapshot: on a site's year they are half the work)."""
+    def lectures_and_quizzes(source: Database) -> tuple[tuple[LectureLine, ...], QuizSummary]:
+        return (tuple(LectureLine(*row) for row in study_summaries.lectures(source, scope, period.first, period.last)),
+                quiz_summary(source, scope, period.first, period.last, context.zone))
+
+    if helper is None:
+        return _build_with(db, scope, period, rules, today, context, lambda: lectures_and_quizzes(db))
+    with ThreadPoolExecutor(1, thread_name_prefix="report") as aside:
+        later = aside.submit(lectures_and_quizzes, helper)
+        try:
+            return _build_with(db, scope, period, rules, today, context, later.result)
+        finally:
+            later.cancel()
+            wait([later])  # the helper's connection is closed after this: its thread must be done with it
+
+
+def _build_with(db: Database, scope: Scope, period: Period, rules: Rules, today: date | None, context: Context,
+                lectures_and_quizzes: Callable[[], tuple[tuple[LectureLine, ...], QuizSummary]]) -> Report:
     names, community = _communities(db)
     year_first = date(period.last.year, 1, 1)
     params = {**scope.params(), "first": period.first.isoformat(), "last": period.last.isoformat(),
@@ -285,7 +308,6 @@ def _build(db: Database, scope: Scope, period: Period, rules: Rules, today: date
     communities = _groups(members, target, lambda m: (m.community_id, m.community, m.community),
                           [(c[0], c[1], c[1]) for _, _, c in every_branch])
     total = _group(scope.org_id, names.get(scope.org_id, ""), "", members, target)  # active members only
-    lectures = tuple(LectureLine(*row) for row in study_summaries.lectures(db, scope, period.first, period.last))
     if whole_months:
         days, counts = _from_months(study_summaries.months(db, scope, period.first, period.last))
     else:
@@ -300,11 +322,10 @@ def _build(db: Database, scope: Scope, period: Period, rules: Rules, today: date
     end = datetime.combine(period.last + timedelta(days=1), time(), context.zone)
     if context.now is not None:
         end = max(start, min(end, context.now.astimezone(UTC) + timedelta(microseconds=1)))
-    quizzes = quiz_summary(db, scope, period.first, period.last, context.zone)
+    checkins = report_lines(db, scope, start, end, context.watched_share, context.zone)
+    lectures, quizzes = lectures_and_quizzes()
     return Report(names.get(scope.org_id, ""), period, target, tuple(members), branches, communities, total,
-                  lectures, _weeks(period, days), _months(period, counts),
-                  report_lines(db, scope, start, end, context.watched_share, context.zone), quizzes.lectures,
-                  quizzes.missed)
+                  lectures, _weeks(period, days), _months(period, counts), checkins, quizzes.lectures, quizzes.missed)
 
 
 def _members_from_days(db: Database, everyone: str, params: dict) -> list[tuple]:
@@ -340,20 +361,45 @@ def _members_cte(scope: Scope, active_only: bool) -> str:
 
 
 def _group(org_id: int | None, name: str, community_name: str, lines: list[MemberLine], target: float) -> GroupLine:
-    active = [m for m in lines if m.active]
-    return GroupLine(org_id, name, community_name, len(active), sum(1 for m in active if m.period_s > 0),
-                     sum(m.period_s for m in active), sum(1 for m in active if m.period_s < target))
+    totals = _Totals()
+    for member in lines:
+        if member.active:
+            totals.add(member.period_s, target)
+    return totals.line(org_id, name, community_name)
+
+
+class _Totals:
+    """A group's active members counted as they come (one pass over a year's ten thousand members)."""
+
+    __slots__ = ("members", "participants", "period_s", "below")
+
+    def __init__(self) -> None:
+        self.members = self.participants = self.below = 0
+        self.period_s = 0.0
+
+    def add(self, period_s: float, target: float) -> None:
+        self.members += 1
+        self.participants += period_s > 0
+        self.period_s += period_s
+        self.below += period_s < target
+
+    def line(self, org_id: int | None, name: str, community_name: str) -> GroupLine:
+        return GroupLine(org_id, name, community_name, self.members, self.participants, self.period_s, self.below)
 
 
 def _groups(members: list[MemberLine], target: float, key, empty: list[tuple]) -> tuple[GroupLine, ...]:
     """Active members grouped by key(member) -> (org id, name, community); the keys in `empty` listed even
     without members (a branch whose members all left still shows, with zeros)."""
-    grouped: dict[tuple, list[MemberLine]] = {group: [] for group in empty}
+    grouped: dict[tuple, _Totals] = {group: _Totals() for group in empty}
     for member in members:
         if member.active:
-            grouped.setdefault(key(member), []).append(member)
-    return tuple(_group(org_id, name, community_name, lines, target)
-                 for (org_id, name, community_name), lines in sorted(grouped.items(), key=lambda g: (g[0][2], g[0][1])))
+            group = key(member)
+            totals = grouped.get(group)
+            if totals is None:
+                totals = grouped[group] = _Totals()
+            totals.add(member.period_s, target)
+    ordered = sorted(grouped.items(), key=lambda g: (g[0][2], g[0][1]))
+    return tuple(totals.line(org_id, name, community_name) for (org_id, name, community_name), totals in ordered)
 
 
 def _weeks(period: Period, days: dict[str, float]) -> tuple[tuple[date, float], ...]:

@@ -7,10 +7,14 @@ work both out again from the credit whenever a row of it is written, in the same
 behind it. Each row carries the member's branch and whether they are active (today's, as the report counts
 them) in front of its key: a report seeks the active members of its branches instead of testing every member.
 
-A period of whole months (a month, a quarter, a year) is read from `study_months`; any other period from the
-day rows (`reports.py`). Lectures are read from `study_lessons` for every period: whether a member watched in
-the period comes from the lesson's first and last day (the day rows only when the period falls between them),
-whether they finished it by the period's end from its finished day.
+Two rollups of `study_months` are kept the same way (migration m027): `study_branch_months`, a branch's month
+(its members who studied, their seconds and weeks), and `study_years`, a member's year.
+
+A period of whole months (a month, a quarter, a year) is read from these: the members from `study_months`
+(`study_years` for whole calendar years), the chart of months and weeks from `study_branch_months`; any other
+period from the day rows (`reports.py`). Lectures are read from `study_lessons` for every period: whether a
+member watched in the period comes from the lesson's first and last day (the day rows only when the period
+falls between them), whether they finished it by the period's end from its finished day.
 """
 
 from __future__ import annotations
@@ -50,35 +54,40 @@ def _month(day: date) -> str:
 def members(db: Database, scope: Scope, first: date, last: date, year_first: date) -> list[tuple]:
     """Every member in scope, active or not: (id, name, branch_id, active, seconds from `first`, seconds from
     `year_first`), both sums over the months from min(first, year_first) to `last` (whole months), 0.0 without
-    credit there."""
-    months = {"first": _month(first), "year_first": _month(year_first), "from": _month(min(first, year_first)),
-              "last": _month(last)}
-    both = "sum(CASE WHEN s.month >= :{} THEN s.seconds ELSE 0 END)"
-    span = "FROM study_months s WHERE s.member_id = m.id AND s.month BETWEEN :from AND :last"
-    period = f"(SELECT {both.format('first')} {span})"
-    # A period from January is its year so far: one sum for both.
-    year = "NULL" if first == year_first else f"(SELECT {both.format('year_first')} {span})"
-    rows = db.execute(f"""WITH RECURSIVE {scope.cte()} SELECT m.id, m.name, m.branch_id, m.active, {period}, {year}
-                          FROM scope b JOIN members m ON m.branch_id = b.id""", {**scope.params(), **months})
+    credit there. Whole calendar years read `study_years`, a row a member and year."""
+    if (first.month, first.day, last.month, last.day) == (1, 1, 12, 31):
+        params = {"first_year": f"{first.year:04d}", "last_year": f"{last.year:04d}"}
+        period = ("(SELECT sum(y.seconds) FROM study_years y WHERE y.member_id = m.id"
+                  " AND y.year BETWEEN :first_year AND :last_year)")
+        year = ("NULL" if first.year == last.year else
+                "coalesce((SELECT y.seconds FROM study_years y WHERE y.member_id = m.id AND y.year = :last_year), 0.0)")
+    else:
+        params = {"first": _month(first), "year_first": _month(year_first), "from": _month(min(first, year_first)),
+                  "last": _month(last)}
+        both = "sum(CASE WHEN s.month >= :{} THEN s.seconds ELSE 0 END)"
+        span = "FROM study_months s WHERE s.member_id = m.id AND s.month BETWEEN :from AND :last"
+        period = f"(SELECT {both.format('first')} {span})"
+        # A period from January is its year so far: one sum for both.
+        year = "NULL" if first == year_first else f"(SELECT {both.format('year_first')} {span})"
+    cursor = db.conn.cursor()
+    cursor.row_factory = None  # plain tuples: a site's ten thousand members
+    rows = cursor.execute(f"""WITH RECURSIVE {scope.cte()} SELECT m.id, m.name, m.branch_id, m.active, {period}, {year}
+                              FROM scope b JOIN members m ON m.branch_id = b.id""", {**scope.params(), **params})
     return [(*row[:4], 0.0, 0.0) if row[4] is None else (*row[:4], row[4], row[4] if row[5] is None else row[5])
             for row in rows]
 
 
 def months(db: Database, scope: Scope, first: date, last: date) -> dict[str, tuple[int, tuple[float, ...]]]:
     """Each month of first..last (whole months) in which active members in scope studied: how many of them, and
-    their seconds in each of the month's weeks (`month_weeks`). A query per month, each one seek per branch."""
+    their seconds in each of the month's weeks (`month_weeks`). From the branches' months (`study_branch_months`),
+    a row per branch and month."""
     sums = ", ".join(f"sum(s.{week})" for week in WEEKS)
-    found, year, month = {}, first.year, first.month
-    while (year, month) <= (last.year, last.month):
-        name = f"{year:04d}-{month:02d}"
-        row = db.execute(
-            f"""WITH RECURSIVE {scope.cte()} SELECT count(*), {sums}
-                FROM scope b CROSS JOIN study_months s ON s.month = :month AND s.branch_id = b.id AND s.active = 1""",
-            {**scope.params(), "month": name}).fetchone()
-        if row[0]:
-            found[name] = (row[0], tuple(row[1:]))
-        year, month = (year + 1, 1) if month == 12 else (year, month + 1)
-    return found
+    rows = db.execute(
+        f"""WITH RECURSIVE {scope.cte()} SELECT s.month, sum(s.members), {sums}
+            FROM scope b CROSS JOIN study_branch_months s ON s.branch_id = b.id AND s.active = 1
+            WHERE s.month BETWEEN :first AND :last GROUP BY s.month""",
+        {**scope.params(), "first": _month(first), "last": _month(last)})
+    return {row[0]: (row[1], tuple(row[2:])) for row in rows if row[1]}
 
 
 def lectures(db: Database, scope: Scope, first: date, last: date) -> list:

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from server.broadcast.runner import BroadcastRunner
 from server.ingest.job_runner import JobRunner
+from server.records import checkin_watch
 from server.web.context import site, station
 
 
@@ -14,6 +15,7 @@ def job_runner(app) -> JobRunner:
 
 
 def broadcast_runner(app, jobs: JobRunner | None = None) -> BroadcastRunner:
-    """The channel runner of `app` (not started), waking `jobs` when a recording is queued."""
+    """The channel runner of `app` (not started), waking `jobs` when a recording is queued, keeping what was
+    watched of ended check-in programmes after each reconcile."""
     with app.app_context():
-        return BroadcastRunner(site(), station(), jobs.wake if jobs else lambda: None)
+        return BroadcastRunner(site(), station(), jobs.wake if jobs else lambda: None, checkin_watch.settle)

@@ -2,11 +2,13 @@
 
 from __future__ import annotations
 
-from datetime import UTC, datetime
+from datetime import UTC, datetime, timedelta
 
 import pytest
 
 from server import create_app
+from server.core.db import write_transaction
+from server.core.timestamps import format_utc
 from server.web.context import current_lineup, get_db
 from tests.support.fake_vod import add_video
 from tests.support.media_probe import newest_segment
@@ -21,12 +23,21 @@ def test_runner_draws_slates_builds_and_writes_playlists_at_each_boundary(tmp_pa
     app = create_app({"DATABASE": str(tmp_path / "k.db"), "MEDIA_ROOT": str(media), "SLATE_SECONDS": 2,
                       "RECONCILE_INTERVAL": 3600}, clock=lambda: datetime.now(UTC))
     with app.app_context():
-        add_video(get_db(), current_lineup(), media, board_id="dangke", title="党课", seconds=30)
+        db = get_db()
+        item = add_video(db, current_lineup(), media, board_id="dangke", title="党课", seconds=30)
+        with write_transaction(db):  # a check-in programme that ended yesterday: its watchers are kept
+            db.execute("""INSERT INTO schedule_entries (channel, item_id, title, start_at, end_at, created_at,
+                          updated_at, checkin_minutes) VALUES (1, ?, '主题党日', ?, ?, '', '', 15)""",
+                       [item, format_utc(datetime.now(UTC) - timedelta(days=1)),
+                        format_utc(datetime.now(UTC) - timedelta(days=1) + timedelta(hours=1))])
     runner = broadcast_runner(app)
     runner.start()
     try:
         playlist = media / "live" / "1" / "720p.m3u8"
         first = wait_for(lambda: newest_segment(playlist), deadline_s=120, what="channel 1 playlist written")
+        with app.app_context():
+            wait_for(lambda: get_db().execute("SELECT count(*) FROM checkin_settled").fetchone()[0] == 1,
+                     deadline_s=30, what="the ended check-in programme kept by the reconcile")
         # The next boundary is at most one segment away: the file moves on by itself.
         second = wait_for(lambda: (n := newest_segment(playlist)) is not None and n > first and n, deadline_s=5,
                           what="playlist rewritten at the next segment boundary")

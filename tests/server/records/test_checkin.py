@@ -12,7 +12,7 @@ import pytest
 from server.accounts.organisations import add_organisation
 from server.accounts.users import set_organisation
 from server.core.timestamps import format_utc
-from server.records.attendance import _union_length
+from server.records.checkin_watch import union_length as _union_length
 from server.web.context import current_lineup, get_db
 from tests.conftest import editor_token, pair_device
 from tests.support.fake_vod import add_video, write_slates

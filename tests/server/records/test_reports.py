@@ -12,7 +12,7 @@ import pytest
 from server.accounts.organisations import add_organisation
 from server.core.db import write_transaction
 from server.core.errors import UserError
-from server.records import reports
+from server.records import checkin_watch, reports
 from server.records.credit import Rules
 from server.records.members import EVERYTHING, Scope, add_member
 from server.records.reports import parse_period
@@ -194,6 +194,7 @@ def test_check_ins_and_quizzes_in_the_report_match_the_hand_computed_figures(org
             db.conn.executemany("INSERT INTO quiz_answers (attempt_id, question_id, choice, correct) "
                                 "VALUES (?, ?, 0, ?)", [(attempt_id, q, right) for q, right in answers])
     context = reports.Context(zone, 0.8, datetime(2026, 12, 20, tzinfo=UTC))
+    assert checkin_watch.settle(db, context.now) == 3  # as the runner keeps them
     report = reports.build(db, Scope(org.top), NOVEMBER, RULES, context=context)
     assert [(c.title, c.start_local, c.members, c.checked_in, c.manual, c.watched, c.absent) for c in report.checkins
             ] == [("主题党日1", "2026-11-10 19:30", 4, 2, 1, 1, 1), ("主题党日2", "2026-11-24 19:30", 4, 1, 0, 0, 3)]
@@ -206,3 +207,9 @@ def test_check_ins_and_quizzes_in_the_report_match_the_hand_computed_figures(org
     before = reports.build(db, Scope(org.top), NOVEMBER, RULES,
                            context=reports.Context(zone, 0.8, datetime(2026, 11, 20, tzinfo=UTC)))
     assert [c.title for c in before.checkins] == ["主题党日1"]  # the second had not begun
+    db.execute("BEGIN")  # in the caller's transaction: one connection, nothing kept, the same report
+    try:
+        db.execute("DELETE FROM checkin_settled")
+        assert reports.build(db, Scope(org.top), NOVEMBER, RULES, context=context) == report
+    finally:
+        db.execute("ROLLBACK")

@@ -1,4 +1,5 @@
-"""The summaries the report reads (study_months, study_lessons) against a direct computation from study_credit,
+"""The summaries the report reads (study_months, study_lessons, and the rollups study_branch_months and
+study_years) against a direct computation from study_credit,
 whatever writes the credit (the recount, plain SQL, a member moved, made inactive or deleted, a lesson's new
 length, the migration's backfill), and the report they give against one worked out from the day rows."""
 
@@ -63,6 +64,23 @@ def assert_summaries_match(db) -> None:
     for key, row in stored.items():
         assert row[:2] == months[key][:2], key
         assert row[2:] == tuple(approx(v) for v in months[key][2:]), key
+    branch_months: dict[tuple, list] = {}
+    years: dict[tuple, float] = {}
+    for (member, month), (branch, active, *sums) in months.items():
+        found = branch_months.setdefault((month, branch, active), [0] + [0.0] * 7)
+        found[0] += 1
+        for n, value in enumerate(sums):
+            found[1 + n] += value
+        years[(member, month[:4])] = years.get((member, month[:4]), 0.0) + sums[0]
+    stored = {tuple(r[:3]): tuple(r[3:]) for r in db.execute(
+        """SELECT month, branch_id, active, members, seconds, week1, week2, week3, week4, week5, week6
+           FROM study_branch_months""")}
+    assert stored.keys() == branch_months.keys()
+    for key, row in stored.items():
+        assert row[0] == branch_months[key][0], key
+        assert row[1:] == tuple(approx(v) for v in branch_months[key][1:]), key
+    stored = {(r[0], r[1]): r[2] for r in db.execute("SELECT member_id, year, seconds FROM study_years")}
+    assert stored == {key: approx(value) for key, value in years.items()}
     stored = {(r[0], r[1]): tuple(r[2:]) for r in db.execute(
         """SELECT member_id, subject, branch_id, active, first_day, last_day, finished_day, seconds
            FROM study_lessons""")}
@@ -140,11 +158,31 @@ def test_the_summaries_follow_every_kind_of_write(ctx, clock, seed):
         db.execute("DELETE FROM members WHERE id = ?", [members[2]])
     assert db.execute("SELECT count(*) FROM study_months WHERE member_id = ?", [members[2]]).fetchone()[0] == 0
     assert db.execute("SELECT count(*) FROM study_lessons WHERE member_id = ?", [members[2]]).fetchone()[0] == 0
+    assert db.execute("SELECT count(*) FROM study_years WHERE member_id = ?", [members[2]]).fetchone()[0] == 0
     assert_summaries_match(db)
     with write_transaction(db):
         db.execute("DELETE FROM study_credit")
-    assert db.execute("SELECT count(*) FROM study_months").fetchone()[0] == 0
-    assert db.execute("SELECT count(*) FROM study_lessons").fetchone()[0] == 0
+    for table in ("study_months", "study_lessons", "study_branch_months", "study_years"):
+        assert db.execute(f"SELECT count(*) FROM {table}").fetchone()[0] == 0, table
+
+
+def test_a_branch_week_left_empty_is_zero_not_rounding(ctx, clock):
+    """Two members' 0.3 s and 0.9 s in one week of a branch's month, a third's 60 s in another week; the first two
+    taken away one after the other: the week is 0, exactly (0.3 + 0.9 - 0.3 - 0.9 is -1.1e-16 in floats)."""
+    db, _ = ctx
+    _, branches, members = a_site(db, clock.now)
+    one, two = members[0], members[4]  # the same branch
+    three = add_member(db, EVERYTHING, name="党员九", branch_id=branches[0], now=clock.now).id
+    with write_transaction(db):
+        db.conn.executemany("INSERT INTO study_credit (member_id, day, subject, seconds) VALUES (?, ?, 'item:1', ?)",
+                            [(one, "2026-01-05", 0.3), (two, "2026-01-06", 0.9), (three, "2026-01-20", 60.0)])
+    for member, day in ((one, "2026-01-05"), (two, "2026-01-06")):
+        with write_transaction(db):
+            db.execute("DELETE FROM study_credit WHERE member_id = ? AND day = ?", [member, day])
+    row = db.execute("SELECT members, seconds, week2, week4 FROM study_branch_months WHERE month = ?",
+                     ["2026-01"]).fetchone()
+    assert tuple(row) == (1, approx(60.0), 0.0, approx(60.0))  # a sum that is not 0 may keep its rounding
+    assert_summaries_match(db)
 
 
 def test_the_recount_keeps_the_summaries(ctx, clock):
@@ -264,10 +302,12 @@ def test_every_kind_of_period_reads_what_the_day_rows_say(ctx, clock):
     periods = [reports.parse_period("month", m, date(2026, 3, 1)) for m in ("2025-11", "2025-12", "2026-01", "2026-02")]
     periods += [reports.parse_period("quarter", "2026-Q1", date(2026, 3, 1)),
                 reports.parse_period("year", "2025", date(2026, 3, 1)),
+                reports.parse_period("year", "2026", date(2026, 3, 1)),
+                reports.parse_period("custom", "2025-01-01..2026-12-31", date(2026, 3, 1)),  # whole years: study_years
                 reports.parse_period("custom", "2025-12-01..2026-02-28", date(2026, 3, 1)),  # whole months, two years
                 reports.parse_period("custom", "2025-12-10..2026-01-20", date(2026, 3, 1)),  # from the day rows
                 reports.parse_period("custom", "2026-01-01..2026-01-30", date(2026, 3, 1))]
-    assert [whole_months(p.first, p.last) for p in periods] == [True] * 7 + [False] * 2
+    assert [whole_months(p.first, p.last) for p in periods] == [True] * 9 + [False] * 2
     everything = set(branches)
     for period in periods:
         assert_report_matches(db, Scope(top), everything, period)
