@@ -342,6 +342,7 @@ MESSAGES: dict[str, str] = {
     # channels.yaml
     "config.header": "频道配置文件有 {count} 处错误，服务器未启动：",
     "config.yaml_syntax": "YAML 格式错误：{detail}。请检查这一行的缩进、冒号和引号。",
+    "config.board_name_length": "看板名称“{value}”有 {length} 个字，应为 1 到 {most} 个字（电视首页的格子里放两行）。请改短。",
     "config.empty": "文件是空的。请从项目自带的 channels.yaml 复制一份再修改。",
     "config.file_missing": "找不到频道配置文件 {path}。请检查设置 KETING_CHANNELS_FILE 给出的路径。",
     "config.file_unreadable": "无法读取频道配置文件 {path}（{detail}）。请确认文件存在、可读，并以 UTF-8 编码保存。",
@@ -654,6 +655,9 @@ MESSAGES: dict[str, str] = {
     "stb.title": "客厅党建",
     "stb.pairing_ask": "请把下面的配对码告诉街道管理员：",
     "stb.pairing_wait": "管理员批准后，本机会自动进入首页，不用按任何键。",
+    "stb.idle_on_air": "正在直播：{channel} 频道《{title}》",
+    "stb.idle_next": "{start} 重要直播：{channel} 频道《{title}》",
+    "stb.idle_hint": "按遥控器任意键返回",
     "stb.live_tile": "直播频道",
     "stb.live_tile_hint": "正在播出：{now}　按“确定”收看",
     "stb.live_tile_keys": "按“确定”或“频道+”收看",

@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import logging
 import queue
+import sqlite3
 import threading
 import time
 from collections.abc import Callable
@@ -44,6 +45,23 @@ log = logging.getLogger(__name__)
 TICK_SECONDS = 0.1
 
 
+# What the box remembers across restarts (State fields, kept in the cache as they change).
+PREFERENCES = ("volume", "muted", "last_channel")
+
+
+def remembered(preferences: dict[str, object]) -> State:
+    """The state a box starts in: its kept preferences, each checked (a damaged value is left at its default)."""
+    volume, muted, channel = (preferences.get(name) for name in PREFERENCES)
+    found: dict[str, object] = {}
+    if isinstance(volume, int) and not isinstance(volume, bool) and 0 <= volume <= 100:
+        found["volume"] = volume
+    if isinstance(muted, bool):
+        found["muted"] = muted
+    if isinstance(channel, int) and not isinstance(channel, bool) and 1 <= channel <= 999:
+        found["last_channel"] = channel
+    return State(**found)
+
+
 def clock_text(zone: str) -> str:
     """Now as HH:MM in the server's zone (the guide's times), the box's own before it is known."""
     if zone:
@@ -71,7 +89,8 @@ class ScreenshotWanted:
 
 
 class ClientApp:
-    """The box: `screen` draws frames (None: render only), `player` plays, `api` talks to the server."""
+    """The box: `screen` draws frames (None: render only), `player` plays (None: nothing plays), `api` talks to
+    the server, `cache` keeps its answers and preferences."""
 
     def __init__(self, api: ServerApi, screen: Screen | None, player: Player | None,
                  save_token: Callable[[str], None] = lambda _t: None, remote_port: int | None = None,
@@ -80,7 +99,8 @@ class ClientApp:
         self.api, self.screen, self.player = api, screen, player
         self.save_token, self.serial, self.version = save_token, serial, version
         self.events: queue.Queue = queue.Queue()
-        self.state = State()
+        self.cache = cache
+        self.state = remembered(cache.preferences() if cache is not None else {})
         self.sync = ServerSync(api, self.events.put, cache)
         self.frame = None
         self.snapshot: dict = {}
@@ -150,6 +170,8 @@ class ClientApp:
         if self.sync.handles(effect):  # fetches and reports go to the server, off this thread
             self.sync.request(effect)
             return
+        if self.player is None:  # no player (the menus alone): nothing plays
+            return
         playing_live = self.state.playback is not None and self.state.playback.channel is not None
         match effect:
             case Play(url=url, start_s=start, subtitles_url=subtitles):
@@ -174,12 +196,31 @@ class ClientApp:
 
     def apply(self, event: object, now: float) -> None:
         """Reduce `event` into the state and carry out its effects; a failing effect is logged, not raised."""
+        before = self.state
         self.state, effects = reduce(self.state, event, now)
+        self._remember(before, self.state)
         for effect in effects:
             try:
                 self._carry_out(effect)
             except Exception:  # a player or network fault must never end the client
                 log.exception("effect %s failed", effect)
+
+    def restore_player(self) -> None:
+        """Give the player the volume and mute the box was left with (libVLC keeps them before anything plays,
+        with a real audio output)."""
+        if self.player is not None:
+            self._carry_out(SetVolume(self.state.volume, self.state.muted))
+
+    def _remember(self, before: State, after: State) -> None:
+        """Keep the preferences that changed (a volume key, a channel tuned) for the next start."""
+        if self.cache is None:
+            return
+        for name in PREFERENCES:
+            if getattr(after, name) != getattr(before, name):
+                try:
+                    self.cache.keep_preference(name, getattr(after, name))
+                except sqlite3.Error:  # a full or broken flash: the box goes on, it only forgets
+                    log.exception("preference %s not kept", name)
 
     # ---- the loop ----------------------------------------------------------------------
 
@@ -217,6 +258,7 @@ class ClientApp:
     def run(self) -> None:
         """Until stop(): read input, reduce, carry out, draw."""
         self.sync.start()
+        self.restore_player()
         if self.remote is not None:
             self.remote.start()
         if self.api.token is None:

@@ -21,6 +21,8 @@ COLOUR_RE = re.compile(r"#[0-9A-Fa-f]{6}")
 BITRATE_RE = re.compile(r"(\d+(?:\.\d+)?)([kKmM]?)")
 # Board tiles carry white text; WCAG AA for body text, which elderly viewers need.
 MIN_CONTRAST_WITH_WHITE = 4.5
+# A board's name on its Home tile: two lines of six characters at 40 px (the TV never cuts it).
+BOARD_NAME_CHARS = 12
 
 
 def contrast_with_white(colour: str) -> float:
@@ -276,6 +278,10 @@ def _read_boards(check: _Checker, items: _List) -> tuple[list[Board], dict[str, 
                 declared[board_id] = kind
         key = check.unique_int(entry, "key", path, (0, 9), board_id, seen_keys,
                                "config.bad_key", "config.duplicate_board_key")
+        if name is not None and not 1 <= len(name.strip()) <= BOARD_NAME_CHARS:
+            check.problem(entry.key_lines["name"], f"{path}.name", "config.board_name_length", value=name.strip(),
+                          length=len(name.strip()), most=BOARD_NAME_CHARS)
+            name = None
         if kind is not None and kind not in BOARD_KINDS:
             check.problem(entry.key_lines["kind"], f"{path}.kind", "config.bad_kind", value=kind)
         if colour is not None and not COLOUR_RE.fullmatch(colour):

@@ -12,6 +12,7 @@ import io
 import os
 import threading
 import urllib.request
+from collections.abc import Callable
 from pathlib import Path
 
 from stb_client.ui.layout import HEIGHT, NO_LINE_START, WIDTH
@@ -21,6 +22,31 @@ os.environ.setdefault("PYGAME_HIDE_SUPPORT_PROMPT", "1")
 
 import pygame  # noqa: E402
 import pygame.freetype  # noqa: E402
+
+
+def fit_lines(width_of: Callable[[str], float], text: str, max_width: float | None, wrap: bool) -> list[str]:
+    """A label's lines within `max_width` (`width_of` measures a text in the font): wrapped at characters (Chinese
+    has no spaces; closing punctuation stays with its line), or, without `wrap`, a line too long cut with an
+    ellipsis. A line that fits is never cut."""
+    if max_width is None:
+        return text.split("\n")
+    lines = []
+    for paragraph in text.split("\n"):
+        if width_of(paragraph) <= max_width:
+            lines.append(paragraph)
+            continue
+        line = ""
+        for char in paragraph:
+            too_wide = width_of(line + char + ("" if wrap else "…")) > max_width
+            if line and too_wide and not (wrap and char in NO_LINE_START):
+                if not wrap:
+                    line += "…"
+                    break
+                lines.append(line)
+                line = ""
+            line += char
+        lines.append(line)
+    return lines
 
 
 def _rgb(colour: str) -> tuple[int, int, int]:
@@ -106,30 +132,12 @@ class Screen:
         self.dirty = False
         pygame.display.flip()
 
-    def _fit(self, label: Label, size: int, max_width: int | None) -> list[str]:
-        """The label's lines: wrapped at characters (Chinese has no spaces) or cut with an ellipsis."""
-        if max_width is None:
-            return label.text.split("\n")
-        lines = []
-        for paragraph in label.text.split("\n"):
-            line = ""
-            for char in paragraph:
-                too_wide = self.font.get_rect(line + char + ("" if label.wrap else "…"), size=size).width > max_width
-                if line and too_wide and not (label.wrap and char in NO_LINE_START):
-                    if not label.wrap:
-                        line += "…"
-                        break
-                    lines.append(line)
-                    line = ""
-                line += char
-            lines.append(line)
-        return lines
-
     def _label(self, label: Label) -> None:
         size = self._s(label.size)
         max_width = self._s(label.max_width) if label.max_width else None
         y = self._s(label.y)
-        for line in self._fit(label, size, max_width):
+        for line in fit_lines(lambda text: self.font.get_rect(text, size=size).width, label.text, max_width,
+                              label.wrap):
             surface, rect = self.font.render(line, _rgb(label.colour), size=size)
             x = self._s(label.x) - rect.width if label.align == "right" else self._s(label.x)
             self.surface.blit(surface, (x, y))

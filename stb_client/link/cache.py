@@ -1,9 +1,11 @@
-"""The box's memory of the server's last answers (SQLite), so menus work while the network is down.
+"""The box's memory (SQLite): the server's last answers, so menus work while the network is down, and the
+viewer's preferences.
 
 Answers are kept as the JSON the server sent, keyed by what was asked; a
 start-up shows the cached Home at once, before the network answers.
 Positions and watch intervals reported while offline wait here until the server is back
-(intervals with their real times, for up to a week).
+(intervals with their real times, for up to a week). The volume, mute and the last channel watched are kept
+as they change, so a box switched off at the wall comes back as it was left.
 """
 
 from __future__ import annotations
@@ -29,8 +31,13 @@ def _v2_pending_watch(db: sqlite3.Connection) -> None:
                "ended_at REAL NOT NULL)")
 
 
+def _v3_preferences(db: sqlite3.Connection) -> None:
+    db.execute("CREATE TABLE IF NOT EXISTS preferences (name TEXT PRIMARY KEY, value TEXT NOT NULL)")
+
+
 # The cache's schema, in order: the file's PRAGMA user_version counts those applied. Add, never edit.
-MIGRATIONS: tuple[Callable[[sqlite3.Connection], None], ...] = (_v1_answers_and_positions, _v2_pending_watch)
+MIGRATIONS: tuple[Callable[[sqlite3.Connection], None], ...] = (_v1_answers_and_positions, _v2_pending_watch,
+                                                                _v3_preferences)
 WATCH_KEEP_SECONDS = 7 * 24 * 3600  # the server takes reports up to a week old
 
 
@@ -90,6 +97,17 @@ class AnswerCache:
         with self.lock:
             row = self.db.execute("SELECT body FROM answers WHERE key = ?", [key]).fetchone()
         return json.loads(row[0]) if row else None
+
+    def keep_preference(self, name: str, value: object) -> None:
+        """Keep one of the viewer's preferences (JSON), replacing the one before."""
+        with self.lock:
+            self.db.execute("INSERT OR REPLACE INTO preferences (name, value) VALUES (?, ?)",
+                            [name, json.dumps(value)])
+
+    def preferences(self) -> dict[str, object]:
+        """The viewer's preferences kept, by name."""
+        with self.lock:
+            return {name: json.loads(value) for name, value in self.db.execute("SELECT name, value FROM preferences")}
 
     def keep_position(self, item_id: int, position_s: float) -> None:
         """Keep a position the server has not taken yet, replacing one kept for the same item."""

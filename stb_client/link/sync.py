@@ -86,7 +86,10 @@ def channels_from(answer: dict) -> tuple[Channel, ...]:
     zone = ZoneInfo(answer.get("timezone") or "Asia/Shanghai")
 
     def programme(raw: dict | None) -> Programme | None:
-        return Programme(raw["title"], _local(raw.get("start"), zone), _local(raw.get("end"), zone)) if raw else None
+        if not raw:
+            return None
+        return Programme(raw["title"], _local(raw.get("start"), zone), _local(raw.get("end"), zone),
+                         raw.get("important") is True)
     return tuple(Channel(c["number"], c["name"], c["stream_url"], programme(c.get("now")), programme(c.get("next")))
                  for c in answer["channels"])
 

@@ -80,6 +80,7 @@ class Programme:
     title: str
     start: str = ""  # HH:MM, local
     end: str = ""
+    important: bool = False  # an important broadcast (the idle screen names it)
 
 
 @dataclass(frozen=True)
@@ -327,6 +328,8 @@ class State:
     checked_in: frozenset[tuple[int, int]] = frozenset()  # (programme, member) checked in from this box
     checkin_sending: tuple[int, float] | None = None  # (programme, when sent): the check-in on its way
     checkin_note: Message | None = None  # its outcome, shown in the prompt's place
+    awake_at: float | None = None  # the last key (or the start): menus dim IDLE_DIM_SECONDS after it
+    dimmed: bool = False  # the idle screen is on (idle_nav.py)
 
     @property
     def screen(self) -> Screen:

@@ -17,7 +17,7 @@ from __future__ import annotations
 
 from dataclasses import replace
 
-from stb_client.ui import checkin_nav, guide_nav, playback_nav, quiz_nav, study_nav, watch
+from stb_client.ui import checkin_nav, guide_nav, idle_nav, playback_nav, quiz_nav, study_nav, watch
 from stb_client.ui.keys import Key
 from stb_client.ui.layout import article_pages, home_tiles
 from stb_client.ui.model import (
@@ -108,7 +108,10 @@ def open_item(state: State, board_id: str, index: int, now: float) -> tuple[Stat
 def _key(state: State, key: Key, now: float) -> tuple[State, Effects]:
     if state.screen.view is View.PAIRING:
         return state, ()  # nothing to do until an administrator approves the box
+    state, only_woke = idle_nav.on_key(state, now)
     state, answered = watch.on_key(state, now)
+    if only_woke:
+        return state, ()  # the idle screen: the key wakes it and does nothing else
     if answered and key not in (Key.HOME, Key.BACK_LONG):
         return state, ()  # the key said "still here" to 还在看吗 and does nothing else
     if key in (Key.HOME, Key.BACK_LONG):
@@ -296,6 +299,7 @@ def _tick(state: State, event: Tick, now: float) -> tuple[State, Effects]:
         state, effects = open_item(replace(state, digits="", digits_deadline=None), board_id, int(digits) - 1,
                                    now)
     state, more = playback_nav.on_tick(state, now)
+    state = idle_nav.on_tick(state, now, visible_notice(state) is not None)
     return state, effects + more
 
 

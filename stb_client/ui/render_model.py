@@ -14,7 +14,7 @@ from datetime import datetime
 from zoneinfo import ZoneInfo
 
 from keting_i18n import text as catalogue_text
-from stb_client.ui import guide_grid, render_checkin, render_quiz, render_study
+from stb_client.ui import guide_grid, render_checkin, render_idle, render_quiz, render_study
 from stb_client.ui.canvas import (  # noqa: F401 (Box, Frame, Label, Picture: the drawing vocabulary, here too)
     BACKGROUND,
     FOCUS,
@@ -60,6 +60,10 @@ def render(state: State, now: float, clock: str, text: Text | None = None) -> Fr
     """The frame for `state` at `now`; `clock` is the local time to show (HH:MM)."""
     t = text or (lambda message_id, **params: catalogue_text(message_id, **params))
     screen = state.screen
+    if state.dimmed:  # the idle screen alone: any key brings the menu back
+        canvas = Canvas()
+        render_idle.idle_screen(canvas, state, clock, t)
+        return canvas.frame()
     canvas = Canvas(video=screen.view in (View.PLAYER, View.LIVE))
     if not canvas.video:
         canvas.box(0, 0, WIDTH, HEIGHT, BACKGROUND)
@@ -102,7 +106,8 @@ def _home(canvas: Canvas, state: State, screen: Screen, now: float, t: Text) -> 
             x, y, w, h = left + column * (width + gap), top + row * (height + gap), width, height
             canvas.box(x, y, w, h, board.colour)
             canvas.label(x + 24, y + 16, str(board.key), 72, behind=board.colour)
-            canvas.label(x + 24, y + 124, board.name, 40, behind=board.colour, max_width=w - 40)
+            # Up to two lines of 40 px (channels.yaml allows BOARD_NAME_CHARS): never cut.
+            canvas.label(x + 24, y + 104, board.name, 40, behind=board.colour, max_width=w - 40, wrap=True)
         if index == focus:
             canvas.ring = Ring(x, y, w, h, scale=FOCUS_SCALE if board is not None else WIDE_SCALE)
     canvas.label(SAFE_X, HEIGHT - SAFE_Y - HINT_PX, t("stb.home_hint"), HINT_PX, SOFT)

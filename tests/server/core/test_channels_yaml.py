@@ -47,6 +47,8 @@ def test_default_file_has_the_ten_boards_of_the_design():
     ('colour: "#4A148C"', 'colour: "#E65100"', ('colour: "#E65100"', 1), "boards[2].colour", "3.8:1"),
     ("    name: 道德讲堂\n", "", ("id: daode", 1), "boards[2].name", "name"),
     ("    name: 道德讲堂\n", "    name: 道德讲堂\n    nmae: x\n", ("nmae", 1), "boards[2].nmae", "拼写"),
+    ("    name: 道德讲堂\n", "    name: 社区道德讲堂与新时代文明实践站\n", ("name: 社区道德", 1), "boards[2].name",
+     "1 到 12 个字"),
     ("filler: [kepu, wenyu]", "filler: [kepu, nosuch]", ("filler: [kepu, nosuch]", 1),
      "channels[1].filler", "nosuch"),
     ("filler: [kepu, wenyu]", "filler: [kepu, banshi]", ("filler: [kepu, banshi]", 1),

@@ -20,6 +20,7 @@ from stb_client.ui.model import (
     NoticesLoaded,
     PairingStarted,
     PlaybackFailed,
+    Programme,
     StudyCard,
     StudyLoaded,
     View,
@@ -82,6 +83,11 @@ def screens() -> dict[str, Remote]:
     found["checkin_refused"] = tuned().press(Key.OK).send(CheckinFailed(
         42, "节目“主题党日：学习二十届三中全会精神”的签到已于 11月24日 19:45 结束。"
             "如确实参加了学习，请联系支部由管理员补记。"))
+    from tests.stb_client.ui.test_idle_nav import idle
+    from tests.stb_client.ui.test_navigation import CHANNELS
+    important = replace(CHANNELS[0], now=Programme("主题党日：学习二十届三中全会精神（第一讲）", "19:00", "20:00",
+                                                   important=True))
+    found["idle"] = idle(Remote(replace(Remote().state, channels=(important, *CHANNELS[1:]))), 700)
     found["credit_paused"] = watching(family().press("5", "2", "1").send(ItemLoaded(DETAIL)),
                                       FAMILY.still_watching_s + 70, step=10)
     return found

@@ -1,0 +1,48 @@
+"""The idle screen: menus left alone for IDLE_DIM_SECONDS dim to a large clock with the next important broadcast.
+
+TVs in living rooms are left on for hours on a menu, and its static tiles burn into the panel. The reducer's
+part: when to dim (a menu, nothing playing, no notice on screen), and that any key only wakes it (the key does
+nothing else: a viewer reaching for the remote should not open a board by surprise), as does a notice arriving.
+"""
+
+from __future__ import annotations
+
+from dataclasses import replace
+
+from stb_client.ui.model import Channel, Programme, State, View
+
+IDLE_DIM_SECONDS = 600.0
+# The menus that dim (the picture never does; the pairing code must stay readable for the installer).
+DIMMABLE = frozenset({View.HOME, View.BOARD, View.ARTICLE, View.GUIDE, View.VIEWERS, View.STUDY, View.QUIZ})
+
+
+def dimmable(state: State) -> bool:
+    """A menu with nothing playing."""
+    return state.screen.view in DIMMABLE and state.playback is None
+
+
+def on_tick(state: State, now: float, notice_shown: bool) -> State:
+    """Dim after IDLE_DIM_SECONDS without a key on a menu; wake when a notice arrives or the screen changes."""
+    if state.awake_at is None:  # the box just started: idle from now
+        return replace(state, awake_at=now)
+    if state.dimmed:
+        return replace(state, dimmed=False, awake_at=now) if notice_shown or not dimmable(state) else state
+    if not notice_shown and dimmable(state) and now - state.awake_at >= IDLE_DIM_SECONDS:
+        return replace(state, dimmed=True)
+    return state
+
+
+def on_key(state: State, now: float) -> tuple[State, bool]:
+    """A key: awake from now on. True when it only woke the screen (it does nothing else)."""
+    return replace(state, dimmed=False, awake_at=now), state.dimmed
+
+
+def next_important(state: State) -> tuple[bool, Channel, Programme] | None:
+    """The important broadcast to show on the idle screen: one on air now (True), else the first one next (False),
+    from the channels' now/next."""
+    for on_air in (True, False):
+        for channel in state.channels:
+            programme = channel.now if on_air else channel.next
+            if programme is not None and programme.important:
+                return on_air, channel, programme
+    return None
