@@ -188,15 +188,10 @@ def unmark(db: Database, scope: Scope, entry_id: object, member_id: int) -> None
         db.execute("DELETE FROM attendance WHERE entry_id = ? AND member_id = ?", [entry.id, member.id])
 
 
-def watched_seconds(db: Database, entry: Entry) -> dict[int, float]:
-    """Seconds of the programme each member watched on a box tuned to its channel (overlaps counted once)."""
-    return checkin_watch.watched(db, entry)
-
-
 def event_attendance(db: Database, scope: Scope, entry_id: object, watched_share: float) -> EventAttendance:
     """Who attended a check-in programme, by branch: the active members in scope, and others who checked in."""
     entry = _checkin_entry(db, entry_id)
-    watched = watched_seconds(db, entry)
+    watched = checkin_watch.watched(db, entry)
     needed = watched_share * (entry.end - entry.start).total_seconds()
     rows = db.execute(
         f"""WITH RECURSIVE {scope.cte()}

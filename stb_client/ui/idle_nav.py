@@ -22,19 +22,20 @@ def dimmable(state: State) -> bool:
 
 
 def on_tick(state: State, now: float, notice_shown: bool) -> State:
-    """Dim after IDLE_DIM_SECONDS without a key on a menu; wake when a notice arrives or the screen changes."""
-    if state.awake_at is None:  # the box just started: idle from now
-        return replace(state, awake_at=now)
+    """Dim after IDLE_DIM_SECONDS without a key (`last_key_at`, kept by watch.on_key) on a menu; wake when a
+    notice arrives or the screen changes."""
+    if not state.last_key_at:  # the box just started: idle from now
+        return replace(state, last_key_at=now)
     if state.dimmed:
-        return replace(state, dimmed=False, awake_at=now) if notice_shown or not dimmable(state) else state
-    if not notice_shown and dimmable(state) and now - state.awake_at >= IDLE_DIM_SECONDS:
+        return replace(state, dimmed=False) if notice_shown or not dimmable(state) else state
+    if not notice_shown and dimmable(state) and now - state.last_key_at >= IDLE_DIM_SECONDS:
         return replace(state, dimmed=True)
     return state
 
 
-def on_key(state: State, now: float) -> tuple[State, bool]:
-    """A key: awake from now on. True when it only woke the screen (it does nothing else)."""
-    return replace(state, dimmed=False, awake_at=now), state.dimmed
+def on_key(state: State) -> tuple[State, bool]:
+    """A key wakes the screen (watch.on_key notes its time). True when that is all it does."""
+    return replace(state, dimmed=False), state.dimmed
 
 
 def next_important(state: State) -> tuple[bool, Channel, Programme] | None:

@@ -316,7 +316,7 @@ class State:
     failures: int = 0
     household: Household = Household()
     viewers: tuple[int, ...] | None = None  # who watches (chosen in "谁在看"); None: not asked yet
-    last_key_at: float = 0.0
+    last_key_at: float = 0.0  # the last key (the box's start until one is pressed: idle_nav.py)
     still_asked_at: float | None = None  # "还在看吗？" on screen since
     held: Watch | None = None  # the interval paused by that question, resumed from there when answered
     credit_paused: bool = False  # nobody answered: no study time until a key is pressed
@@ -328,8 +328,7 @@ class State:
     checked_in: frozenset[tuple[int, int]] = frozenset()  # (programme, member) checked in from this box
     checkin_sending: tuple[int, float] | None = None  # (programme, when sent): the check-in on its way
     checkin_note: Message | None = None  # its outcome, shown in the prompt's place
-    awake_at: float | None = None  # the last key (or the start): menus dim IDLE_DIM_SECONDS after it
-    dimmed: bool = False  # the idle screen is on (idle_nav.py)
+    dimmed: bool = False  # the idle screen is on: IDLE_DIM_SECONDS after the last key (idle_nav.py)
 
     @property
     def screen(self) -> Screen:

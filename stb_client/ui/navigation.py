@@ -108,7 +108,7 @@ def open_item(state: State, board_id: str, index: int, now: float) -> tuple[Stat
 def _key(state: State, key: Key, now: float) -> tuple[State, Effects]:
     if state.screen.view is View.PAIRING:
         return state, ()  # nothing to do until an administrator approves the box
-    state, only_woke = idle_nav.on_key(state, now)
+    state, only_woke = idle_nav.on_key(state)
     state, answered = watch.on_key(state, now)
     if only_woke:
         return state, ()  # the idle screen: the key wakes it and does nothing else
