@@ -45,11 +45,3 @@ def save_position(db: Database, device_id: int, item_id: int, position_s: float,
         [device_id, item_id, position_s, int(completed), format_utc(now)])
     return completed
 
-
-def resume_position(db: Database, device_id: int, item_id: int) -> float:
-    """Where playback should start: the saved position, or 0 if none or watched to the end."""
-    row = db.execute("SELECT position_s, completed FROM positions WHERE device_id = ? AND item_id = ?",
-                     [device_id, item_id]).fetchone()
-    if row is None or row["completed"]:
-        return 0.0
-    return row["position_s"]

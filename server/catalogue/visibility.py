@@ -94,6 +94,17 @@ def visible_item(db: Database, lineup: Lineup, viewer: Viewer, item_id: int):
     return row
 
 
+def visible_items(db: Database, lineup: Lineup, viewer: Viewer, item_ids: list[int]) -> dict[int, object]:
+    """The rows of those of `item_ids` this viewer may see now, by id (the others are left out)."""
+    if not item_ids:
+        return {}
+    ids = {f"id{n}": item_id for n, item_id in enumerate(item_ids)}
+    rows = db.execute(f"WITH RECURSIVE {ANCESTORS_CTE} SELECT i.* FROM items i "
+                      f"WHERE i.id IN ({', '.join(':' + name for name in ids)}) AND {_VISIBLE}",
+                      {**viewer.params(), **ids}).fetchall()
+    return {row["id"]: row for row in rows if row["board_id"] in lineup.boards_by_id}
+
+
 def subtitles_of(db: Database, item_id: int) -> list:
     """An item's subtitle tracks (lang, label, path), by language."""
     return db.execute("SELECT lang, label, path FROM item_subtitles WHERE item_id = ? ORDER BY lang",

@@ -894,6 +894,25 @@ def m027_study_rollups(db: Database) -> None:
         SELECT member_id, substr(month, 1, 4), sum(seconds) FROM study_months
         GROUP BY member_id, substr(month, 1, 4)""")
 
+
+@migration
+def m028_favourites(db: Database) -> None:
+    """Favourites (收藏) on the TV's Home: items a member keeps to find again, or a box's own when nobody of a
+    household is known. Exactly one owner per row; an item, member or box deleted takes its rows along."""
+    _run(db, """
+        CREATE TABLE favourites (
+            id INTEGER PRIMARY KEY,
+            member_id INTEGER REFERENCES members(id) ON DELETE CASCADE,
+            device_id INTEGER REFERENCES devices(id) ON DELETE CASCADE,
+            item_id INTEGER NOT NULL REFERENCES items(id) ON DELETE CASCADE,
+            added_at TEXT NOT NULL,
+            CHECK ((member_id IS NULL) != (device_id IS NULL))
+        )""",
+        "CREATE UNIQUE INDEX favourites_member ON favourites (member_id, item_id) WHERE member_id IS NOT NULL",
+        "CREATE UNIQUE INDEX favourites_device ON favourites (device_id, item_id) WHERE device_id IS NOT NULL",
+        "CREATE INDEX favourites_item ON favourites (item_id)")
+
+
 def applied_migrations(db: Database) -> list[str]:
     """Names of the migrations already applied, in the order they ran."""
     if not db["_migrations"].exists():

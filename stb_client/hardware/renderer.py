@@ -108,29 +108,33 @@ class Screen:
         """Draw one frame and show it."""
         self.surface.fill((0, 0, 0))
         ring = frame.ring
-        for box in frame.boxes:
-            if ring is not None and (box.x, box.y, box.w, box.h) == (ring.x, ring.y, ring.w, ring.h):
-                continue  # the focused target is drawn larger, with the ring, below
-            pygame.draw.rect(self.surface, _rgb(box.colour), (self._s(box.x), self._s(box.y), self._s(box.w),
-                                                              self._s(box.h)))
-        if ring is not None:
-            target = next((b for b in frame.boxes if (b.x, b.y, b.w, b.h) == (ring.x, ring.y, ring.w, ring.h)), None)
-            grown_w, grown_h = ring.w * ring.scale, ring.h * ring.scale
-            left, top = ring.x - (grown_w - ring.w) / 2, ring.y - (grown_h - ring.h) / 2
-            rect = pygame.Rect(self._s(left), self._s(top), self._s(grown_w), self._s(grown_h))
-            if target is not None:
-                pygame.draw.rect(self.surface, _rgb(target.colour), rect)
-            pygame.draw.rect(self.surface, _rgb(FOCUS), rect.inflate(self._s(2 * ring.width), self._s(2 * ring.width)),
-                             width=max(1, self._s(ring.width)))
-        for picture in frame.pictures:
-            image = self._image(picture.url)
-            if image is not None:
-                fitted = pygame.transform.smoothscale(image, (self._s(picture.w), self._s(picture.h)))
-                self.surface.blit(fitted, (self._s(picture.x), self._s(picture.y)))
-        for label in frame.labels:
-            self._label(label)
+        layers = sorted({0} | {part.layer for part in (*frame.boxes, *frame.labels, *frame.pictures)})
+        for layer in layers:  # each layer covers the ones below it, their texts too
+            for box in (b for b in frame.boxes if b.layer == layer):
+                if layer == 0 and ring is not None and (box.x, box.y, box.w, box.h) == (ring.x, ring.y, ring.w, ring.h):
+                    pygame.draw.rect(self.surface, _rgb(box.colour), self._grown(ring))  # the focused target
+                else:
+                    pygame.draw.rect(self.surface, _rgb(box.colour), (self._s(box.x), self._s(box.y),
+                                                                      self._s(box.w), self._s(box.h)))
+            if layer == 0 and ring is not None:
+                pygame.draw.rect(self.surface, _rgb(FOCUS),
+                                 self._grown(ring).inflate(self._s(2 * ring.width), self._s(2 * ring.width)),
+                                 width=max(1, self._s(ring.width)))
+            for picture in (p for p in frame.pictures if p.layer == layer):
+                image = self._image(picture.url)
+                if image is not None:
+                    fitted = pygame.transform.smoothscale(image, (self._s(picture.w), self._s(picture.h)))
+                    self.surface.blit(fitted, (self._s(picture.x), self._s(picture.y)))
+            for label in (label for label in frame.labels if label.layer == layer):
+                self._label(label)
         self.dirty = False
         pygame.display.flip()
+
+    def _grown(self, ring) -> pygame.Rect:
+        """The focused target's rectangle, drawn `ring.scale` times larger about its centre."""
+        grown_w, grown_h = ring.w * ring.scale, ring.h * ring.scale
+        left, top = ring.x - (grown_w - ring.w) / 2, ring.y - (grown_h - ring.h) / 2
+        return pygame.Rect(self._s(left), self._s(top), self._s(grown_w), self._s(grown_h))
 
     def _label(self, label: Label) -> None:
         size = self._s(label.size)

@@ -151,6 +151,15 @@ class ServerApi:
         """我的学习 of one member of the box's household."""
         return self._request("GET", f"/api/v1/study/{int(member_id)}")[1]
 
+    def home(self, members: tuple[int, ...]) -> dict:
+        """Home's rows (最近看过, 收藏) of the members watching (none: the box's own)."""
+        return self._request("GET", f"/api/v1/home{_members_query(members)}")[1]
+
+    def set_favourite(self, item_id: int, on: bool, members: tuple[int, ...]) -> dict:
+        """Keep an item as a favourite of the members watching (none: of the box), or take it away."""
+        path = f"/api/v1/favourites/{int(item_id)}{_members_query(members)}"
+        return self._request("PUT" if on else "DELETE", path)[1]
+
     def quiz(self, item_id: int) -> dict:
         """A video's quiz (随堂测验): its questions with the right answers and explanations."""
         return self._request("GET", f"/api/v1/items/{int(item_id)}/quiz")[1]
@@ -170,3 +179,8 @@ class ServerApi:
         if position is not None:
             body["position"] = {"item_id": position[0], "position_s": round(position[1], 1)}
         return self._request("POST", "/api/v1/watch", body)[1]
+
+
+def _members_query(members: tuple[int, ...]) -> str:
+    """?members=1,2 (nothing for none)."""
+    return "?members=" + ",".join(str(int(m)) for m in members) if members else ""

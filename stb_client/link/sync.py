@@ -31,9 +31,12 @@ from stb_client.ui.model import (
     CheckinFailed,
     CheckinWindow,
     ConnectionChanged,
+    FavouriteFailed,
+    FavouriteSaved,
     FetchBoards,
     FetchChannels,
     FetchGuide,
+    FetchHomeRows,
     FetchHousehold,
     FetchItem,
     FetchItems,
@@ -43,6 +46,8 @@ from stb_client.ui.model import (
     Guide,
     GuideLoaded,
     GuideSlot,
+    HomeEntry,
+    HomeRowsLoaded,
     Household,
     HouseholdLoaded,
     ItemDetail,
@@ -63,6 +68,7 @@ from stb_client.ui.model import (
     ReportWatch,
     SendCheckin,
     SendQuizAttempt,
+    SetFavourite,
     StudyCard,
     StudyLoaded,
 )
@@ -199,7 +205,7 @@ class ServerSync:
     def handles(effect: object) -> bool:
         """Whether `effect` is a request for the server (a fetch or a report)."""
         return type(effect) in FETCHES or isinstance(effect, (ReportPosition, ReportPlaying, ReportWatch,
-                                                             SendCheckin, SendQuizAttempt))
+                                                             SendCheckin, SendQuizAttempt, SetFavourite))
 
     def request(self, effect: object) -> None:
         """Queue one fetch or report effect; its answer comes back as an event."""
@@ -257,6 +263,8 @@ class ServerSync:
             self._check_in(task)
         elif isinstance(task, SendQuizAttempt):
             self._send_quiz(task)
+        elif isinstance(task, SetFavourite):
+            self._set_favourite(task)
         else:
             self._fetch(task)
 
@@ -314,6 +322,24 @@ class ServerSync:
             return
         self._set_online(True)
         self.emit(QuizSaved(attempt.item_id, True))
+
+    def _set_favourite(self, task: SetFavourite) -> None:
+        """Keep or take away a favourite now (never queued: the viewer is told it did not work, and presses again),
+        then fetch Home's rows, so the box shows what the server keeps."""
+        try:
+            self.api.set_favourite(task.item_id, task.on, task.members)
+        except Unreachable as error:
+            log.info("favourite: %s", error)
+            self._set_online(False)
+            self.emit(FavouriteFailed(task.item_id))
+        except ApiError as error:
+            log.warning("favourite refused: %s", error)
+            self._set_online(True)
+            self.emit(FavouriteFailed(task.item_id, error.message or error.code))
+        else:
+            self._set_online(True)
+            self.emit(FavouriteSaved(task.item_id))
+        self._fetch(FetchHomeRows(task.members))
 
     def _report_playing(self, report: ReportPlaying) -> None:
         try:
@@ -427,6 +453,24 @@ def quiz_from(raw: dict) -> Quiz:
     return Quiz(int(raw["item_id"]), questions)
 
 
+def home_rows_from(raw: dict, members: tuple[int, ...]) -> HomeRowsLoaded:
+    """Home's rows as the client's cards (an entry not understood is left out)."""
+    def entries(key: str) -> tuple[HomeEntry, ...]:
+        found = []
+        for entry in raw.get(key) or ():
+            try:
+                found.append(HomeEntry(int(entry["id"]), str(entry["kind"]), str(entry["title"]),
+                                       str(entry.get("board_id") or ""), entry.get("duration_s"),
+                                       float(entry.get("resume_s") or 0)))
+            except (KeyError, TypeError, ValueError):
+                log.warning("home rows: an entry not understood: %r", entry)
+        return tuple(found)
+    ids = raw.get("favourite_ids")
+    kept = frozenset(i for i in ids if isinstance(i, int) and not isinstance(i, bool)) if isinstance(ids, list) \
+        else frozenset(entry.id for entry in entries("favourites"))
+    return HomeRowsLoaded(entries("recent"), entries("favourites"), members, kept)
+
+
 def _boards(raw) -> BoardsLoaded:
     return BoardsLoaded(tuple(Board(b["id"], b["key"], b["name"], b["colour"], b["kind"], b.get("item_count", 0))
                               for b in raw))
@@ -506,6 +550,8 @@ FETCHES: dict[type, Request] = {
                             lambda _: "household"),
     FetchStudy: Request(lambda api, e: api.study(e.member_id), lambda raw, _: StudyLoaded(study_from(raw)),
                         lambda e: f"study:{e.member_id}"),
+    FetchHomeRows: Request(lambda api, e: api.home(e.members), lambda raw, e: home_rows_from(raw, e.members),
+                           lambda e: "home:" + ",".join(map(str, e.members))),
     FetchQuiz: Request(lambda api, e: api.quiz(e.item_id), lambda raw, _: QuizLoaded(quiz_from(raw)),
                        lambda e: f"quiz:{e.item_id}"),
 }

@@ -33,6 +33,7 @@ class Box:
     w: int
     h: int
     colour: str
+    layer: int = 0  # drawn over everything of lower layers (Canvas.overlay)
 
 
 @dataclass(frozen=True)
@@ -48,6 +49,7 @@ class Label:
     align: str = "left"
     max_width: int | None = None
     wrap: bool = False  # beyond max_width: next line (notices) or cut with an ellipsis (titles)
+    layer: int = 0
 
 
 @dataclass(frozen=True)
@@ -71,6 +73,7 @@ class Picture:
     w: int
     h: int
     url: str
+    layer: int = 0
 
 
 @dataclass(frozen=True)
@@ -85,7 +88,8 @@ class Frame:
 
 
 class Canvas:
-    """A Frame being drawn: boxes, labels and pictures in order, and at most one focus ring."""
+    """A Frame being drawn: boxes, labels and pictures in order, and at most one focus ring (on the screen's own
+    layer). What is drawn after overlay() covers all that was drawn before, texts included."""
 
     def __init__(self, video: bool = False):
         self.video = video
@@ -93,21 +97,27 @@ class Canvas:
         self.labels: list[Label] = []
         self.pictures: list[Picture] = []
         self.ring: Ring | None = None
+        self.layer = 0
+
+    def overlay(self) -> None:
+        """Start a layer over what is drawn so far (a notice, a message, a prompt: their panels hide the menu's
+        texts beneath)."""
+        self.layer += 1
 
     def box(self, x: int, y: int, w: int, h: int, colour: str) -> None:
         """A filled rectangle."""
-        self.boxes.append(Box(x, y, w, h, colour))
+        self.boxes.append(Box(x, y, w, h, colour, self.layer))
 
     def label(self, x: int, y: int, content: str, size: int, colour: str = WHITE, behind: str = BACKGROUND,
               align: str = "left", max_width: int | None = None, wrap: bool = False) -> None:
         """A text (nothing for an empty one)."""
         if content:
-            self.labels.append(Label(x, y, content, size, colour, behind, align, max_width, wrap))
+            self.labels.append(Label(x, y, content, size, colour, behind, align, max_width, wrap, self.layer))
 
     def picture(self, x: int, y: int, w: int, h: int, url: str | None) -> None:
         """An image from a URL (nothing without one)."""
         if url:
-            self.pictures.append(Picture(x, y, w, h, url))
+            self.pictures.append(Picture(x, y, w, h, url, self.layer))
 
     def frame(self) -> Frame:
         """What was drawn, as a Frame."""

@@ -74,6 +74,18 @@ class ItemDetail:
 
 
 @dataclass(frozen=True)
+class HomeEntry:
+    """A card of Home's rows (最近看过, 收藏): a video to resume at `resume_s`, or an article."""
+
+    id: int
+    kind: str  # video or article
+    title: str
+    board_id: str = ""
+    duration_s: float | None = None
+    resume_s: float = 0.0
+
+
+@dataclass(frozen=True)
 class Programme:
     """A programme of a channel's now/next, its times as local HH:MM."""
 
@@ -329,6 +341,10 @@ class State:
     checkin_sending: tuple[int, float] | None = None  # (programme, when sent): the check-in on its way
     checkin_note: Message | None = None  # its outcome, shown in the prompt's place
     dimmed: bool = False  # the idle screen is on: IDLE_DIM_SECONDS after the last key (idle_nav.py)
+    recent: tuple[HomeEntry, ...] = ()  # Home's 最近看过 for the members watching (home_nav.py)
+    favourites: tuple[HomeEntry, ...] = ()  # Home's 收藏
+    favourite_ids: frozenset[int] = frozenset()  # every item kept (more than the row shows): marks, the red key
+    favourites_sending: int = 0  # red presses not answered yet: rows fetched before them would undo them
 
     @property
     def screen(self) -> Screen:
@@ -461,6 +477,31 @@ class CheckinFailed:
 
 
 @dataclass(frozen=True)
+class HomeRowsLoaded:
+    """Home's rows arrived, for `members` (empty: the box's own)."""
+
+    recent: tuple[HomeEntry, ...]
+    favourites: tuple[HomeEntry, ...]
+    members: tuple[int, ...] = ()
+    favourite_ids: frozenset[int] = frozenset()  # every item kept, the row's and those beyond it
+
+
+@dataclass(frozen=True)
+class FavouriteSaved:
+    """The server kept (or took away) a favourite as the red key asked."""
+
+    item_id: int
+
+
+@dataclass(frozen=True)
+class FavouriteFailed:
+    """A favourite was not kept or not taken away: `reason` is the server's words, empty when offline."""
+
+    item_id: int
+    reason: str = ""
+
+
+@dataclass(frozen=True)
 class QuizLoaded:
     """A video's quiz arrived."""
 
@@ -516,6 +557,22 @@ class FetchStudy:
     """Ask the server for one member's 我的学习."""
 
     member_id: int
+
+
+@dataclass(frozen=True)
+class FetchHomeRows:
+    """Ask the server for Home's rows of `members` (empty: the box's own)."""
+
+    members: tuple[int, ...] = ()
+
+
+@dataclass(frozen=True)
+class SetFavourite:
+    """Add an item to the favourites of `members` (or the box's), or take it away; the rows are fetched after."""
+
+    item_id: int
+    on: bool
+    members: tuple[int, ...] = ()
 
 
 @dataclass(frozen=True)

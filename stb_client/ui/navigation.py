@@ -17,7 +17,7 @@ from __future__ import annotations
 
 from dataclasses import replace
 
-from stb_client.ui import checkin_nav, guide_nav, idle_nav, playback_nav, quiz_nav, study_nav, watch
+from stb_client.ui import checkin_nav, guide_nav, home_nav, idle_nav, playback_nav, quiz_nav, study_nav, watch
 from stb_client.ui.keys import Key
 from stb_client.ui.layout import article_pages, home_tiles
 from stb_client.ui.model import (
@@ -30,12 +30,17 @@ from stb_client.ui.model import (
     CheckinDone,
     CheckinFailed,
     ConnectionChanged,
+    FavouriteFailed,
+    FavouriteSaved,
     FetchBoards,
     FetchChannels,
+    FetchHomeRows,
     FetchHousehold,
     FetchItem,
     FetchItems,
     GuideLoaded,
+    HomeEntry,
+    HomeRowsLoaded,
     HouseholdLoaded,
     ItemLoaded,
     ItemsLoaded,
@@ -60,11 +65,14 @@ Effects = tuple
 def reduce(state: State, event: object, now: float) -> tuple[State, Effects]:
     """The next state and the effects to carry out, for one key or event at time `now` (seconds)."""
     if isinstance(event, Key):
-        return _key(state, event, now)
-    handler = _EVENTS.get(type(event))
-    if handler is None:
-        return playback_nav.on_event(state, event, now)
-    return handler(state, event, now)
+        after, effects = _key(state, event, now)
+    else:
+        handler = _EVENTS.get(type(event))
+        after, effects = (handler or playback_nav.on_event)(state, event, now)
+    if after.screen.view is View.HOME and state.screen.view is not View.HOME \
+            and not any(isinstance(effect, FetchHomeRows) for effect in effects):
+        effects = (*effects, *home_nav.fetch(after))  # Home is back: what was just watched joins 最近看过
+    return after, effects
 
 
 def visible_notice(state: State) -> Notice | None:
@@ -171,6 +179,11 @@ def _home_key(state: State, key: Key, now: float) -> tuple[State, Effects]:
     if key.digit is not None:
         board = next((b for b in state.boards if b.key == key.digit), None)
         return open_board(state, board.id) if board else (state, ())
+    card = home_nav.entry_at(state, screen.focus)
+    if card is not None and key in (Key.UP, Key.DOWN, Key.LEFT, Key.RIGHT, Key.OK, Key.RED):
+        return _card_key(state, card, key, now)
+    if key is Key.DOWN and screen.focus == len(tiles) - 1:  # the live tile: Home's rows are below
+        return home_nav.down_from_tiles(state) or state, ()
     if key in (Key.UP, Key.DOWN, Key.LEFT, Key.RIGHT):
         focus = _grid_move(screen.focus, key, len(tiles), 5)
         return replace(state, stack=(replace(screen, focus=focus),)), ()
@@ -186,6 +199,18 @@ def _home_key(state: State, key: Key, now: float) -> tuple[State, Effects]:
     if key is Key.BLUE:
         return study_nav.open_study(state)
     return state, ()  # Back on Home: already home
+
+
+def _card_key(state: State, card: HomeEntry, key: Key, now: float) -> tuple[State, Effects]:
+    """A key on a card of Home's rows: the arrows move, OK opens it (a video from where it stopped), red keeps or
+    takes away the favourite."""
+    if key is Key.OK:
+        if card.kind == "article":
+            return push(state, Screen(View.ARTICLE, item_id=card.id, board_id=card.board_id)), (FetchItem(card.id),)
+        return study_nav.play_item(state, card.id, now)
+    if key is Key.RED:
+        return home_nav.toggle(state, card, now)
+    return home_nav.move(state, key), ()
 
 
 def _board_key(state: State, key: Key, now: float) -> tuple[State, Effects]:
@@ -209,6 +234,10 @@ def _board_key(state: State, key: Key, now: float) -> tuple[State, Effects]:
         focus = next_page if next_page < len(items) else focus
     elif key is Key.OK:
         return open_item(state, screen.board_id, focus, now)
+    elif key is Key.RED and focus < len(items):  # 收藏 (or taken away)
+        item = items[focus]
+        return home_nav.toggle(state, HomeEntry(item.id, item.kind, item.title, screen.board_id or "",
+                                                item.duration_s), now)
     elif key is Key.GREEN and focus < len(items) and items[focus].kind == "video":
         return study_nav.take_quiz(state, items[focus].id, now)  # 随堂测验 without watching again
     elif key is Key.BACK:
@@ -230,6 +259,8 @@ def _article_key(state: State, key: Key, now: float) -> tuple[State, Effects]:
         return replace(state, stack=(*state.stack[:-1], replace(screen, page=max(0, screen.page - 1)))), ()
     if key is Key.BACK:
         return pop(state), ()
+    if key is Key.RED and detail is not None:  # 收藏 (or taken away)
+        return home_nav.toggle(state, HomeEntry(detail.id, detail.kind, detail.title, screen.board_id or ""), now)
     return state, ()
 
 
@@ -273,7 +304,7 @@ def _notices_loaded(state: State, event: NoticesLoaded, now: float) -> tuple[Sta
 
 def _connection(state: State, event: ConnectionChanged, now: float) -> tuple[State, Effects]:
     if event.online and state.offline:  # back: refresh what is on screen
-        effects = [FetchBoards(), FetchChannels(), FetchHousehold()]
+        effects = [FetchBoards(), FetchChannels(), FetchHousehold(), *home_nav.fetch(state)]
         if state.screen.board_id:
             effects.append(FetchItems(state.screen.board_id))
         return replace(state, offline=False), tuple(effects)
@@ -285,8 +316,8 @@ def _pairing(state: State, event: PairingStarted, now: float) -> tuple[State, Ef
 
 
 def _paired(state: State, event: Paired, now: float) -> tuple[State, Effects]:
-    return replace(state, stack=(Screen(View.HOME),), pairing_code=""), (FetchBoards(), FetchChannels(),
-                                                                          FetchHousehold())
+    state = replace(state, stack=(Screen(View.HOME),), pairing_code="")
+    return state, (FetchBoards(), FetchChannels(), FetchHousehold(), *home_nav.fetch(state))
 
 
 def _tick(state: State, event: Tick, now: float) -> tuple[State, Effects]:
@@ -308,7 +339,11 @@ def _household_loaded(state: State, event: HouseholdLoaded, now: float) -> tuple
     viewers = state.viewers
     if viewers is not None:  # a member who left the household no longer watches
         viewers = tuple(v for v in viewers if v in ids) or None
-    return replace(state, household=event.household, viewers=viewers), ()
+    before = home_nav.rows_members(state)
+    state = replace(state, household=event.household, viewers=viewers)
+    if state.screen.view is View.HOME and home_nav.rows_members(state) != before:
+        return state, home_nav.fetch(state)  # other members watch: their rows
+    return state, ()
 
 
 def _study_loaded(state: State, event: StudyLoaded, now: float) -> tuple[State, Effects]:
@@ -322,4 +357,5 @@ _EVENTS = {
     HouseholdLoaded: _household_loaded, StudyLoaded: _study_loaded,
     QuizLoaded: quiz_nav.on_loaded, QuizSaved: quiz_nav.on_saved,
     CheckinDone: checkin_nav.on_done, CheckinFailed: checkin_nav.on_failed,
+    HomeRowsLoaded: home_nav.on_loaded, FavouriteSaved: home_nav.on_saved, FavouriteFailed: home_nav.on_failed,
 }

@@ -9,7 +9,7 @@ from __future__ import annotations
 from collections.abc import Callable, Sequence
 from dataclasses import replace
 
-from stb_client.ui import checkin_nav, quiz_nav, watch
+from stb_client.ui import checkin_nav, home_nav, quiz_nav, watch
 from stb_client.ui.keys import Key
 from stb_client.ui.model import (
     MESSAGE_SECONDS,
@@ -20,6 +20,7 @@ from stb_client.ui.model import (
     FetchChannels,
     FetchItem,
     FetchQuiz,
+    HomeEntry,
     ItemDetail,
     Play,
     Playback,
@@ -112,6 +113,11 @@ def _player_key(state: State, key: Key, now: float) -> tuple[State, Effects]:
         state, effects = stop_playback(state, now)
         state, more = quiz_nav.start(pop(state), playback.item_id)
         return state, effects + more
+    if key is Key.RED and playback.item_id in state.details:  # 收藏 the video playing (or taken away)
+        detail = state.details[playback.item_id]
+        entry = HomeEntry(detail.id, detail.kind, detail.title, duration_s=detail.duration_s)
+        state, effects = home_nav.toggle(state, entry, now)
+        return replace(state, playback=replace(state.playback, controls_until=shown)), effects
     if key is Key.YELLOW:
         on = not playback.subtitles
         return replace(state, playback=replace(playback, subtitles=on, controls_until=shown)), (ShowSubtitles(on),)

@@ -14,7 +14,7 @@ from datetime import datetime
 from zoneinfo import ZoneInfo
 
 from keting_i18n import text as catalogue_text
-from stb_client.ui import guide_grid, render_checkin, render_idle, render_quiz, render_study
+from stb_client.ui import guide_grid, render_checkin, render_home, render_idle, render_quiz, render_study
 from stb_client.ui.canvas import (  # noqa: F401 (Box, Frame, Label, Picture: the drawing vocabulary, here too)
     BACKGROUND,
     FOCUS,
@@ -38,6 +38,7 @@ from stb_client.ui.canvas import (  # noqa: F401 (Box, Frame, Label, Picture: th
     Picture,
     Ring,
 )
+from stb_client.ui.home_nav import is_favourite
 from stb_client.ui.layout import (
     ARTICLE_TOP,
     BODY_PX,
@@ -48,10 +49,10 @@ from stb_client.ui.layout import (
     TITLE_PX,
     WIDTH,
     article_pages,
-    home_tiles,
 )
 from stb_client.ui.model import ITEMS_PER_PAGE, Screen, State, View
 from stb_client.ui.navigation import visible_notice
+from stb_client.ui.render_home import duration_words, media_time
 
 Text = Callable[..., str]
 
@@ -67,7 +68,7 @@ def render(state: State, now: float, clock: str, text: Text | None = None) -> Fr
     canvas = Canvas(video=screen.view in (View.PLAYER, View.LIVE))
     if not canvas.video:
         canvas.box(0, 0, WIDTH, HEIGHT, BACKGROUND)
-    draw = {View.PAIRING: _pairing, View.HOME: _home, View.BOARD: _board, View.ARTICLE: _article,
+    draw = {View.PAIRING: _pairing, View.HOME: render_home.home_screen, View.BOARD: _board, View.ARTICLE: _article,
             View.PLAYER: _player, View.LIVE: _live, View.GUIDE: _guide, View.VIEWERS: render_study.viewers_screen,
             View.STUDY: render_study.study_screen, View.QUIZ: render_quiz.quiz_screen}[screen.view]
     draw(canvas, state, screen, now, t)
@@ -82,35 +83,6 @@ def _pairing(canvas: Canvas, state: State, screen: Screen, now: float, t: Text) 
     canvas.label(SAFE_X, 300, t("stb.pairing_ask"), 48)
     canvas.label(SAFE_X, 420, " ".join(state.pairing_code), 160, FOCUS)
     canvas.label(SAFE_X, 680, t("stb.pairing_wait"), 40, SOFT)
-
-
-def _home(canvas: Canvas, state: State, screen: Screen, now: float, t: Text) -> None:
-    canvas.label(SAFE_X, SAFE_Y, t("stb.title"), TITLE_PX)
-    render_study.home_viewers(canvas, state, t)
-    tiles = home_tiles(state.boards)
-    # Inset from the safe area by enough that the focused tile, drawn larger, stays inside it.
-    width, height, gap, top = 300, 220, 40, 180
-    left = (WIDTH - 5 * width - 4 * gap) // 2
-    focus = min(screen.focus, len(tiles) - 1)
-    for index, board in enumerate(tiles):
-        if board is None:  # the live TV tile, across the row below the boards
-            row = (len(tiles) - 2) // 5 + 1
-            x, y, w, h = left, top + row * (height + gap), 5 * width + 4 * gap, 160
-            canvas.box(x, y, w, h, "#B71C1C")
-            on_air = state.channels[0].now.title if state.channels and state.channels[0].now else ""
-            canvas.label(x + 40, y + 30, t("stb.live_tile"), 56, behind="#B71C1C")
-            canvas.label(x + 40, y + 100, t("stb.live_tile_hint", now=on_air) if on_air else t("stb.live_tile_keys"),
-                         40, behind="#B71C1C", max_width=w - 80)
-        else:
-            row, column = divmod(index, 5)
-            x, y, w, h = left + column * (width + gap), top + row * (height + gap), width, height
-            canvas.box(x, y, w, h, board.colour)
-            canvas.label(x + 24, y + 16, str(board.key), 72, behind=board.colour)
-            # Up to two lines of 40 px (channels.yaml allows BOARD_NAME_CHARS): never cut.
-            canvas.label(x + 24, y + 104, board.name, 40, behind=board.colour, max_width=w - 40, wrap=True)
-        if index == focus:
-            canvas.ring = Ring(x, y, w, h, scale=FOCUS_SCALE if board is not None else WIDE_SCALE)
-    canvas.label(SAFE_X, HEIGHT - SAFE_Y - HINT_PX, t("stb.home_hint"), HINT_PX, SOFT)
 
 
 def _board(canvas: Canvas, state: State, screen: Screen, now: float, t: Text) -> None:
@@ -135,19 +107,13 @@ def _board(canvas: Canvas, state: State, screen: Screen, now: float, t: Text) ->
         canvas.picture(x + 120, y + 13, THUMB_W, THUMB_H, item.thumbnail_url)
         text_x = x + 120 + THUMB_W + 30
         canvas.label(text_x, y + 14, item.title, 48, behind=PANEL, max_width=x + w - 24 - text_x)
-        kind = t("stb.kind_article") if item.kind == "article" else _duration(item.duration_s, t)
-        canvas.label(text_x, y + 76, " · ".join(p for p in (kind, item.date) if p), HINT_PX, SOFT, PANEL)
+        kind = t("stb.kind_article") if item.kind == "article" else duration_words(item.duration_s, t)
+        kept = t("stb.favourite_mark") if is_favourite(state, item.id) else ""
+        canvas.label(text_x, y + 76, " · ".join(p for p in (kind, item.date, kept) if p), HINT_PX, SOFT, PANEL)
         if index == screen.focus:
             canvas.ring = Ring(x, y, w, h, scale=WIDE_SCALE)
     if state.digits:
         canvas.label(WIDTH - SAFE_X, SAFE_Y + 70, state.digits, 96, FOCUS, align="right")
-
-
-def _duration(seconds: float | None, t: Text) -> str:
-    if not seconds:
-        return ""
-    minutes = max(1, round(seconds / 60))
-    return t("stb.minutes", minutes=minutes)
 
 
 def _article(canvas: Canvas, state: State, screen: Screen, now: float, t: Text) -> None:
@@ -162,12 +128,6 @@ def _article(canvas: Canvas, state: State, screen: Screen, now: float, t: Text) 
         canvas.label(SAFE_X, ARTICLE_TOP + round(number * BODY_PX * LINE_SPACING), line, BODY_PX)
     canvas.label(SAFE_X, HEIGHT - SAFE_Y - HINT_PX, t("stb.article_hint", page=page + 1, pages=len(pages)),
                  HINT_PX, SOFT)
-
-
-def _clock_text(seconds: float) -> str:
-    seconds = int(max(0, seconds))
-    hours, rest = divmod(seconds, 3600)
-    return f"{hours}:{rest // 60:02d}:{rest % 60:02d}" if hours else f"{rest // 60}:{rest % 60:02d}"
 
 
 def _player(canvas: Canvas, state: State, screen: Screen, now: float, t: Text) -> None:
@@ -188,7 +148,7 @@ def _player(canvas: Canvas, state: State, screen: Screen, now: float, t: Text) -
     if duration:
         canvas.box(SAFE_X, y + 90, round(bar * min(1.0, playback.position_s / duration)), 16, FOCUS)
     status = t("stb.paused") if playback.paused else ""
-    canvas.label(SAFE_X, y + 130, f"{_clock_text(playback.position_s)} / {_clock_text(duration)}  {status}".strip(),
+    canvas.label(SAFE_X, y + 130, f"{media_time(playback.position_s)} / {media_time(duration)}  {status}".strip(),
                  44, behind=PANEL)
     render_quiz.quiz_key_hint(canvas, state, screen, y + 130, t)
     canvas.label(SAFE_X, y + 192, t("stb.player_hint"), HINT_PX, SOFT, PANEL)
@@ -271,6 +231,7 @@ def _guide_rows(canvas: Canvas, state: State, screen: Screen, t: Text) -> None:
 
 
 def _overlays(canvas: Canvas, state: State, now: float, t: Text) -> None:
+    canvas.overlay()  # over the screen: its texts do not show through the panels
     render_checkin.checkin_band(canvas, state, now, t)
     render_study.still_watching(canvas, state, now, t)
     if state.offline:
@@ -282,6 +243,7 @@ def _overlays(canvas: Canvas, state: State, now: float, t: Text) -> None:
         canvas.label(WIDTH - SAFE_X - 30, SAFE_Y + 114, words, 48, behind=PANEL, align="right")
     notice = visible_notice(state)
     message = state.message if state.message and state.message.until > now else None
+    canvas.overlay()  # a notice or a message over the other panels too
     if notice is not None:
         x, y, w, h = 260, 250, WIDTH - 520, 520
         canvas.box(x, y, w, h, "#4A148C")

@@ -40,7 +40,7 @@ def channel_art(tmp_path_factory):
 def tv_client(app, token: str, state: Path, screenshots: Path) -> Iterator[str]:
     """`app` on a loopback server and the real TV client (`keting-stb run --headless`, libVLC with dummy output)
     paired to it with `token`; yields the client's HTTP remote URL, and stops both afterwards."""
-    state.mkdir()
+    state.mkdir(exist_ok=True)  # a second client on the same folder: the box restarted
     (state / "token").write_text(token + "\n")
     with serve_in_thread(app) as url:
         process = subprocess.Popen([sys.executable, "-m", "stb_client.main", "--server", url, "run", "--headless",
@@ -52,3 +52,26 @@ def tv_client(app, token: str, state: Path, screenshots: Path) -> Iterator[str]:
         finally:
             process.terminate()
             process.wait(timeout=20)
+
+
+def real_clock_app(tmp_path: Path, **config):
+    """The server over a fresh database and media folder in `tmp_path`, on the real clock (the TV client runs in
+    real time), with `config` on top."""
+    from datetime import UTC, datetime
+
+    from server import create_app
+
+    return create_app({"DATABASE": str(tmp_path / "k.db"), "MEDIA_ROOT": str(tmp_path / "media"), **config},
+                      clock=lambda: datetime.now(UTC))
+
+
+def publish_lecture(db, lineup, media: Path, encoded: Path, title: str, board_id: str = "dangke",
+                    duration_s: float = 40.0) -> int:
+    """A published video item playing the encoded lecture `encoded` (installed under `media`); its id."""
+    from server.catalogue.items import create_item
+    from tests.support.channel_media import install
+
+    item = create_item(db, lineup, kind="video", board_id=board_id, title=title, duration_s=duration_s)
+    db.execute("UPDATE items SET hls_path = ?, state = 'published' WHERE id = ?",
+               [install(encoded, media, f"vod/{item}"), item])
+    return item

@@ -10,11 +10,9 @@ from datetime import UTC, datetime, timedelta
 
 import pytest
 
-from server import create_app
 from server.accounts.organisations import add_organisation
 from server.accounts.users import add_user
 from server.broadcast import schedule
-from server.catalogue.items import create_item
 from server.records.households import assign_members
 from server.records.members import EVERYTHING, add_member
 from server.web.context import current_lineup, get_db, station
@@ -22,10 +20,9 @@ from stb_client.ui.render_checkin import BAND
 from tests.conftest import pair_device
 from tests.server.web.console.conftest import CHROMIUM, log_in, open_menu, ready
 from tests.server.web.console.conftest import screenshot as page_screenshot
-from tests.stb_client.conftest import tv_client
+from tests.stb_client.conftest import publish_lecture, real_clock_app, tv_client
 from tests.stb_client.test_client_headless import ARTIFACTS, press, screenshot, status, until
 from tests.stb_client.test_client_study import shows
-from tests.support.channel_media import install
 from tests.support.http_server import serve_in_thread
 from tests.support.processes import wait_for
 
@@ -41,13 +38,10 @@ def site(tmp_path, lecture_40s, channel_art):
     media = tmp_path / "media"
     shutil.copytree(channel_art / "channels", media / "channels")
     now = datetime.now(UTC)
-    app = create_app({"DATABASE": str(tmp_path / "k.db"), "MEDIA_ROOT": str(media), "SECRET_KEY": "checkin-test"},
-                     clock=lambda: datetime.now(UTC))
+    app = real_clock_app(tmp_path, SECRET_KEY="checkin-test")
     with app.app_context():
         db, lineup = get_db(), current_lineup()
-        item = create_item(db, lineup, kind="video", board_id="dangjian", title="主题党日学习会", duration_s=40.0)
-        db.execute("UPDATE items SET hls_path = ?, state = 'published' WHERE id = ?",
-                   [install(lecture_40s, media, f"vod/{item}"), item])
+        item = publish_lecture(db, lineup, media, lecture_40s, "主题党日学习会", board_id="dangjian")
         add_user(db, lineup, "admin", "password123", "admin", now, display_name="李管理员")
         top = add_organisation(db, "太平街道", "subdistrict")
         branch = add_organisation(db, "第一党支部", "branch", add_organisation(db, "东风社区", "community", top.id).id)

@@ -8,15 +8,12 @@ from datetime import UTC, datetime, timedelta
 
 import pytest
 
-from server import create_app
-from server.catalogue.items import create_item
 from server.catalogue.positions import save_position
 from server.ingest.subtitles import save_subtitles
 from server.web.context import current_lineup, get_db, station
 from tests.conftest import pair_device
-from tests.stb_client.conftest import tv_client
+from tests.stb_client.conftest import publish_lecture, real_clock_app, tv_client
 from tests.stb_client.test_client_headless import ARTIFACTS, press, screenshot, until
-from tests.support.channel_media import install
 from tests.support.processes import wait_for
 
 pytestmark = pytest.mark.slow
@@ -33,13 +30,10 @@ def client(tmp_path, encoded):
     media = tmp_path / "media"
     shutil.copytree(art / "channels", media / "channels")
     now = datetime.now(UTC)
-    app = create_app({"DATABASE": str(tmp_path / "k.db"), "MEDIA_ROOT": str(media)},
-                     clock=lambda: datetime.now(UTC))
+    app = real_clock_app(tmp_path)
     with app.app_context():
         db, lineup = get_db(), current_lineup()
-        item = create_item(db, lineup, kind="video", board_id="dangke", title="支部党课", duration_s=40.0)
-        db.execute("UPDATE items SET hls_path = ?, state = 'published' WHERE id = ?",
-                   [install(lesson_dir, media, f"vod/{item}"), item])
+        item = publish_lecture(db, lineup, media, lesson_dir, "支部党课")
         save_subtitles(db, media, item, "zh", "中文", "1\n00:00:19,000 --> 00:00:40,000\n同志们好\n".encode())
         device, token = pair_device(db, now)
         save_position(db, device, item, 20.0, 40.0, now)

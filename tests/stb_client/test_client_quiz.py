@@ -8,18 +8,15 @@ from datetime import UTC, datetime
 
 import pytest
 
-from server import create_app
 from server.accounts.organisations import add_organisation
 from server.accounts.users import add_user
-from server.catalogue.items import create_item
 from server.records.households import assign_members
 from server.records.members import EVERYTHING, add_member
 from server.web.context import current_lineup, get_db
 from tests.conftest import pair_device
 from tests.server.web.console.conftest import CHROMIUM, log_in, ready
-from tests.stb_client.conftest import tv_client
+from tests.stb_client.conftest import publish_lecture, real_clock_app, tv_client
 from tests.stb_client.test_client_headless import ARTIFACTS, press, screenshot, status, until
-from tests.support.channel_media import install
 from tests.support.http_server import serve_in_thread
 from tests.support.processes import wait_for
 
@@ -71,12 +68,10 @@ def quiz_box(tmp_path, lecture_40s, page):
     is 张三."""
     media = tmp_path / "media"
     now = datetime.now(UTC)
-    app = create_app({"DATABASE": str(tmp_path / "k.db"), "MEDIA_ROOT": str(media)}, clock=lambda: datetime.now(UTC))
+    app = real_clock_app(tmp_path)
     with app.app_context():
         db, lineup = get_db(), current_lineup()
-        item = create_item(db, lineup, kind="video", board_id="dangke", title="支部党课", duration_s=40.0)
-        db.execute("UPDATE items SET hls_path = ?, state = 'published' WHERE id = ?",
-                   [install(lecture_40s, media, f"vod/{item}"), item])
+        item = publish_lecture(db, lineup, media, lecture_40s, "支部党课")
         add_user(db, lineup, "editor", "password123", "editor", now, boards=("dangke",))
         add_user(db, lineup, "admin", "password123", "admin", now)
         top = add_organisation(db, "太平街道", "subdistrict")

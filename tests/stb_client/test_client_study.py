@@ -8,17 +8,14 @@ from datetime import UTC, datetime
 import pygame
 import pytest
 
-from server import create_app
 from server.accounts.organisations import add_organisation
-from server.catalogue.items import create_item
 from server.records.households import assign_members
 from server.records.members import EVERYTHING, add_member
 from server.web.context import current_lineup, get_db
 from stb_client.ui.render_study import PROMPT
 from tests.conftest import pair_device
-from tests.stb_client.conftest import tv_client
+from tests.stb_client.conftest import publish_lecture, real_clock_app, tv_client
 from tests.stb_client.test_client_headless import ARTIFACTS, press, screenshot, status, until
-from tests.support.channel_media import install
 from tests.support.processes import wait_for
 
 pytestmark = pytest.mark.slow
@@ -30,14 +27,10 @@ def household_box(tmp_path, lecture_40s):
     """A server on the real clock, a 40 s lecture, and a box whose household is 张三 and 李四."""
     media = tmp_path / "media"
     now = datetime.now(UTC)
-    app = create_app({"DATABASE": str(tmp_path / "k.db"), "MEDIA_ROOT": str(media),
-                      "STILL_WATCHING_SECONDS": STILL_WATCHING_S, "STUDY_MIN_SITTING_SECONDS": 5},
-                     clock=lambda: datetime.now(UTC))
+    app = real_clock_app(tmp_path, STILL_WATCHING_SECONDS=STILL_WATCHING_S, STUDY_MIN_SITTING_SECONDS=5)
     with app.app_context():
         db, lineup = get_db(), current_lineup()
-        item = create_item(db, lineup, kind="video", board_id="dangke", title="支部党课", duration_s=40.0)
-        db.execute("UPDATE items SET hls_path = ?, state = 'published' WHERE id = ?",
-                   [install(lecture_40s, media, f"vod/{item}"), item])
+        publish_lecture(db, lineup, media, lecture_40s, "支部党课")
         top = add_organisation(db, "太平街道", "subdistrict")
         branch = add_organisation(db, "第一党支部", "branch", add_organisation(db, "东风社区", "community", top.id).id)
         device, token = pair_device(db, now, top.id)

@@ -12,6 +12,7 @@ from server.web.api import (  # noqa: E402,F401
     checkin_routes,
     device_routes,
     editor_routes,
+    home_routes,
     member_routes,
     notice_routes,
     openapi_routes,

@@ -19,6 +19,7 @@ from server.catalogue.visibility import (
 )
 from server.core.channels_yaml import Board
 from server.core.errors import NotFound, UserError
+from server.records import recents
 from server.web.api import bp
 from server.web.api.auth import current_device, require_device
 from server.web.api.responses import conditional_json
@@ -36,7 +37,8 @@ def _board_json(board: Board, count: int) -> dict:
             "colour": board.colour, "description": board.description, "item_count": count}
 
 
-def _item_summary(row) -> dict:
+def item_summary(row) -> dict:
+    """An item as the lists show it (boards, Home's rows)."""
     return {
         "id": row["id"], "kind": row["kind"], "board_id": row["board_id"], "title": row["title"],
         "speaker": row["speaker"], "duration_s": row["duration_s"],
@@ -45,9 +47,9 @@ def _item_summary(row) -> dict:
     }
 
 
-def _visible_item_or_404(raw_id: str):
+def visible_item_or_404(raw_id: str):
     """The item this box may see, from the id in the URL; 400 for a bad id, 404 if hidden or absent."""
-    if not raw_id.isdigit() or len(raw_id) > 18:
+    if not (raw_id.isascii() and raw_id.isdigit()) or len(raw_id) > 18:
         raise UserError("api.bad_item_id", value=raw_id)
     row = visible_item(get_db(), current_lineup(), _viewer(), int(raw_id))
     if row is None:
@@ -94,7 +96,7 @@ def list_board_items(board_id: str):
     def build():
         result = board_page(get_db(), board, viewer, page, per_page)
         return {"board": _board_json(board, result.total),
-                "items": [_item_summary(row) for row in result.rows],
+                "items": [item_summary(row) for row in result.rows],
                 "page": result.page, "per_page": result.per_page,
                 "total": result.total, "pages": result.pages}
     return conditional_json(etag, build)
@@ -104,14 +106,14 @@ def list_board_items(board_id: str):
 @require_device
 def item_detail(item_id: str):
     """An item the box may see, in full: a video's stream, subtitles and resume point, or an article's text."""
-    db, row = get_db(), _visible_item_or_404(item_id)
-    detail = {**_item_summary(row), "description": row["description"]}
+    db, row = get_db(), visible_item_or_404(item_id)
+    detail = {**item_summary(row), "description": row["description"]}
     if row["kind"] == "video":
         detail.update({
             "hls_url": media_url(row["hls_path"]),
             "subtitles": [{"lang": s["lang"], "label": s["label"], "url": media_url(s["path"])}
                           for s in subtitles_of(db, row["id"])],
-            "resume_position_s": positions.resume_position(db, current_device().id, row["id"]),
+            "resume_position_s": recents.resume_point(db, current_device().id, row["id"], row["duration_s"]),
         })
     else:
         detail.update({"html": row["body_html"], "text": row["body_text"],
@@ -125,7 +127,7 @@ def item_detail(item_id: str):
 @require_device
 def put_position(item_id: str):
     """Save the box's resume point in a video from {"position_s"}; answers it and whether the video is watched."""
-    db, row = get_db(), _visible_item_or_404(item_id)
+    db, row = get_db(), visible_item_or_404(item_id)
     if row["kind"] != "video":
         raise UserError("api.position_not_video", status=409, value=item_id)
     value = positions.checked_position(json_body().get("position_s"))

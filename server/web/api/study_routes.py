@@ -8,11 +8,11 @@ from flask import current_app, jsonify
 
 from keting_i18n import text
 from server.accounts.devices import report_playing
-from server.catalogue.positions import checked_position, resume_position, save_position
+from server.catalogue.positions import checked_position, save_position
 from server.catalogue.visibility import Viewer, visible_item
 from server.core.db import write_transaction
 from server.core.errors import NotFound, UserError
-from server.records import study, watch_log
+from server.records import recents, study, watch_log
 from server.records.households import viewers
 from server.records.members import is_row_id
 from server.records.study_settings import box_timings, rules_from
@@ -105,7 +105,7 @@ def my_study(member_id: int):
     unfinished = []
     for lesson in found.unfinished:
         entry = _lesson_json(lesson, rules.lesson_s)
-        entry["resume_s"] = resume_position(db, device.id, lesson.ref_id)
+        entry["resume_s"] = recents.resume_point(db, device.id, lesson.ref_id, lesson.duration_s)
         unfinished.append(entry)
     return jsonify({"member": {"id": member.id, "name": member.name},
                     "year": today.year, "month": today.month,

@@ -114,6 +114,9 @@ def table(ids: dict) -> dict[str, Call]:
                                       json={"entry_id": ids["checkin"], "members": [ids["member"]]}),
         # the member is in the box's household
         "GET /api/v1/study/<int:member_id>": Call(f"/api/v1/study/{ids['member']}", SET_TOP),
+        "GET /api/v1/home": Call(f"/api/v1/home?members={ids['member']}", SET_TOP),
+        "PUT /api/v1/favourites/<item_id>": Call(f"/api/v1/favourites/{ids['published']}", SET_TOP),
+        "DELETE /api/v1/favourites/<item_id>": Call(f"/api/v1/favourites/{ids['published']}", SET_TOP),
         "GET /api/v1/items/<int:item_id>/quiz": Call(f"/api/v1/items/{ids['published']}/quiz", SET_TOP),
         "POST /api/v1/quiz/attempts": Call("/api/v1/quiz/attempts", statuses(401, 201, 401, 401, 401), json={
             "item_id": ids["published"], "member_ids": [ids["member"]],

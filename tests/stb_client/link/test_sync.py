@@ -15,14 +15,17 @@ from stb_client.ui.model import (
     ChannelsLoaded,
     CheckinFailed,
     ConnectionChanged,
+    FavouriteFailed,
     FetchBoards,
     FetchChannels,
     FetchItems,
     FetchNotices,
+    HomeRowsLoaded,
     ItemsLoaded,
     NoticesLoaded,
     ReportPosition,
     SendCheckin,
+    SetFavourite,
 )
 
 DEADLINE_S = 10
@@ -138,3 +141,27 @@ def test_a_check_in_window_is_judged_by_the_server_s_clock(live_server, device_t
     ahead = _checkin_window({**raw, "server_offset_s": 600.0}, "主题党日")  # the server is 10 minutes ahead
     assert on_time.closes - on_time.opens == 900 and round(on_time.opens - ahead.opens) == 600
     assert _checkin_window({**raw, "from": "2026-12-01T11:30:00"}, "t") is None  # no zone: not guessed
+
+
+def test_a_favourite_is_kept_then_the_rows_come_back_and_a_refusal_is_said(app, live_server, device_token, sync_for,
+                                                                            tmp_path):
+    from server.catalogue.items import create_item
+    from server.web.context import current_lineup, get_db
+
+    with app.app_context():
+        article = create_item(get_db(), current_lineup(), kind="article", board_id="banshi", title="办事指南",
+                              state="published", body_markdown="正文")
+    cache = AnswerCache(tmp_path / "cache.sqlite3")
+    sync, events = sync_for(ServerApi(live_server, device_token), cache)
+    sync.request(SetFavourite(article, True))
+    rows = next_event(events, HomeRowsLoaded)
+    assert [entry.title for entry in rows.favourites] == ["办事指南"] and rows.members == ()
+    assert cache.get("home:")["favourites"][0]["id"] == article  # kept for an offline Home
+    sync.request(SetFavourite(article + 1, True))  # no such item: the server's words, then the rows again
+    refused = next_event(events, FavouriteFailed)
+    assert refused.item_id == article + 1 and str(article + 1) in refused.reason
+    assert [entry.id for entry in next_event(events, HomeRowsLoaded).favourites] == [article]
+    offline, offline_events = sync_for(ServerApi(closed_port(), "kt_token"), cache)
+    offline.request(SetFavourite(article, False))
+    assert next_event(offline_events, FavouriteFailed) == FavouriteFailed(article, "")
+    assert [entry.id for entry in next_event(offline_events, HomeRowsLoaded).favourites] == [article]  # as kept

@@ -14,6 +14,7 @@ from stb_client.ui.model import (
     Channel,
     ChannelsLoaded,
     FetchChannels,
+    FetchHomeRows,
     FetchItem,
     FetchItems,
     ItemDetail,
@@ -238,7 +239,7 @@ def test_home_or_a_long_back_leaves_playback_from_anywhere():
         remote = playing().send(PlaybackPosition(200.0)).press(key)
         assert remote.view is View.HOME and len(remote.state.stack) == 1
         reported = [e for e in remote.effects if not isinstance(e, ReportWatch)]
-        assert reported[-2:] == [Stop(), ReportPosition(101, 200.0)]
+        assert reported[-3:] == [Stop(), ReportPosition(101, 200.0), FetchHomeRows()]  # and Home's rows again
 
 
 # ---- articles ------------------------------------------------------------------------------------

@@ -13,6 +13,7 @@ from stb_client.ui.model import (
     CheckinDone,
     CheckinFailed,
     ConnectionChanged,
+    HomeEntry,
     ItemDetail,
     ItemLoaded,
     Lesson,
@@ -28,6 +29,7 @@ from stb_client.ui.model import (
 from stb_client.ui.render_model import Frame, render
 from tests.stb_client.ui.test_navigation import Remote
 
+FAVOURITES_ONE = (HomeEntry(104, "article", "关于开展主题党日活动的通知（第十二期）", "b2"),)
 LONG_TEXT = "\n\n".join(f"第{n}段：" + "社区党员学习新思想，做好邻里服务。" * 8 for n in range(12))
 
 
@@ -90,6 +92,12 @@ def screens() -> dict[str, Remote]:
     found["idle"] = idle(Remote(replace(Remote().state, channels=(important, *CHANNELS[1:]))), 700)
     found["credit_paused"] = watching(family().press("5", "2", "1").send(ItemLoaded(DETAIL)),
                                       FAMILY.still_watching_s + 70, step=10)
+    from tests.stb_client.ui.test_home_nav import on_rows, with_rows
+    found["home_rows_cue"] = with_rows()
+    found["home_recent"] = on_rows(with_rows()).press(Key.DOWN, *[Key.RIGHT] * 6)
+    found["home_favourites"] = on_rows(with_rows()).press(Key.DOWN, Key.DOWN, Key.RIGHT)
+    found["home_rows_empty"] = on_rows(with_rows((), FAVOURITES_ONE)).press(Key.DOWN)
+    found["favourite_added"] = with_rows().press("5", Key.DOWN, Key.RED)
     return found
 
 
@@ -125,7 +133,8 @@ def test_menu_screens_have_a_title_of_at_least_60_px(name):
     assert max(label.size for label in frame_of(name).labels) >= TITLE_PX >= 60
 
 
-@pytest.mark.parametrize("name", ["home", "board", "guide", "guide_grid", "viewers", "study"])
+@pytest.mark.parametrize("name", ["home", "board", "guide", "guide_grid", "viewers", "study", "home_recent",
+                                  "home_favourites", "home_rows_empty"])
 def test_exactly_one_focus_ring_around_a_large_target_inside_the_safe_area(name):
     ring = frame_of(name).ring
     assert ring is not None and ring.width >= 6 and ring.scale > 1.0
