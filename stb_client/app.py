@@ -104,6 +104,7 @@ class ClientApp:
         self.sync = ServerSync(api, self.events.put, cache)
         self.frame = None
         self.snapshot: dict = {}
+        self._clock: tuple[int, str, str] = (-1, "", "")  # (minute, zone, HH:MM): the clock text once a minute
         self.key_latencies: list[float] = []
         self.zap_latencies: list[float] = []  # key to the first picture of what it started
         self._awaiting_picture: float | None = None
@@ -224,8 +225,15 @@ class ClientApp:
 
     # ---- the loop ----------------------------------------------------------------------
 
+    def _clock_text(self) -> str:
+        """The clock's HH:MM, worked out again only when the minute or the zone changes (the loop draws often)."""
+        minute, zone = int(time.time() // 60), self.state.zone
+        if self._clock[:2] != (minute, zone):
+            self._clock = (minute, zone, clock_text(zone))
+        return self._clock[2]
+
     def _draw(self, now: float) -> None:
-        frame = render(self.state, now, clock_text(self.state.zone))
+        frame = render(self.state, now, self._clock_text())
         if frame != self.frame or (self.screen is not None and self.screen.dirty):
             self.frame = frame
             if self.screen is not None:
@@ -235,13 +243,12 @@ class ClientApp:
         drawn = time.monotonic()
         self.key_latencies += [drawn - pressed for pressed in self._pending_keys]
         self._pending_keys.clear()
-        screen = self.state.screen
-        playback = self.state.playback
+        state, screen, playback = self.state, self.state.screen, self.state.playback
         self.snapshot = {
             "view": screen.view.value, "focus": screen.focus, "board_id": screen.board_id, "page": screen.page,
-            "item_id": screen.item_id, "channel": screen.channel, "digits": self.state.digits,
-            "offline": self.state.offline, "texts": [label.text for label in frame.labels],
-            "pairing_code": self.state.pairing_code,
+            "item_id": screen.item_id, "channel": screen.channel, "digits": state.digits,
+            "offline": state.offline, "texts": [label.text for label in frame.labels],
+            "pairing_code": state.pairing_code,
             "playback": None if playback is None else {"url": playback.url, "item_id": playback.item_id,
                                                        "channel": playback.channel,
                                                        "position_s": playback.position_s,
@@ -250,7 +257,7 @@ class ClientApp:
             "osd": self.player.osd if self.player else "",
             "osd_shown": self.player.osd_shown() if self.player else False,
             "subtitle_track": self.player.subtitle_track() if self.player else -1,
-            "ready": bool(self.state.boards) or screen.view.value == "pairing",
+            "ready": bool(state.boards) or screen.view.value == "pairing",
             "key_latency_ms": [round(latency * 1000, 2) for latency in self.key_latencies[-200:]],
             "zap_ms": [round(latency * 1000, 1) for latency in self.zap_latencies[-50:]],
         }
