@@ -173,7 +173,9 @@ def test_a_live_server_backed_up_while_it_serves_is_restored_on_a_fresh_site_and
         assert all(ok is True for _, ok in answers), [ok for _, ok in answers if ok is not True][:3]
         assert sum(started < at < ended for at, _ in answers) >= 5  # the server kept writing during the backup
         # What the transcode, the channels and the guide wrote is readable by the front's workers (www-data).
-        wait_for(lambda: (old.root / "media" / "guide" / "epg.xml").is_file(), 30, "the guide files")
+        # The first reconcile draws every channel's slate with ffmpeg before it writes the guide: on a machine
+        # busy with other tests (the slow phase runs two at a time) that can take well over 30 s.
+        wait_for(lambda: (old.root / "media" / "guide" / "epg.xml").is_file(), 120, "the guide files")
         assert unreadable_by_others(old.root / "media") == []
 
     manifest = json.loads((root / "backup" / "manifest.json").read_text("utf-8"))
