@@ -660,6 +660,8 @@ MESSAGES: dict[str, str] = {
     "stb.pairing_wait": "管理员批准后，本机会自动进入首页，不用按任何键。",
     "stb.idle_on_air": "正在直播：{channel} 频道《{title}》",
     "stb.idle_next": "{start} 重要直播：{channel} 频道《{title}》",
+    "stb.day_tomorrow": "明天",
+    "stb.day_date": "{month}月{day}日",
     "stb.idle_hint": "按遥控器任意键返回",
     "stb.live_tile": "直播频道",
     "stb.live_tile_hint": "正在播出：{now}　按“确定”收看",

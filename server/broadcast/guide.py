@@ -8,7 +8,7 @@ will reach them.
 from __future__ import annotations
 
 from dataclasses import dataclass
-from datetime import datetime
+from datetime import datetime, timedelta
 from xml.etree import ElementTree
 from zoneinfo import ZoneInfo
 
@@ -109,6 +109,20 @@ def now_and_next(db: Database, lineup: Lineup, channel: int, now: datetime) -> t
         return None, None
     found = programmes(db, lineup, channel, now, from_ms(row["end_ms"] + 1))
     return (found[0] if found else None), (found[1] if len(found) > 1 else None)
+
+
+def next_important(db: Database, lineup: Lineup, channel: int, now: datetime,
+                   horizon: timedelta = timedelta(days=7)) -> Programme | None:
+    """The channel's first important broadcast starting after `now` (within `horizon`, as far as its timeline
+    is built), or None: for the TV's idle screen, beyond the programme after the one on air."""
+    row = db.execute("""SELECT p.start_ms FROM playout p JOIN schedule_entries e ON e.id = p.entry_id
+                        WHERE p.channel = ? AND p.start_ms > ? AND p.start_ms <= ? AND e.important = 1
+                        ORDER BY p.start_ms LIMIT 1""", [channel, to_ms(now), to_ms(now + horizon)]).fetchone()
+    if row is None:
+        return None
+    start = from_ms(row["start_ms"])
+    found = [p for p in programmes(db, lineup, channel, start, from_ms(row["start_ms"] + 1)) if p.important]
+    return found[0] if found else None
 
 
 def _xmltv_time(moment: datetime, zone: str) -> str:

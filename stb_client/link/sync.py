@@ -17,9 +17,10 @@ import threading
 import time
 from collections.abc import Callable
 from dataclasses import dataclass
-from datetime import UTC, datetime
+from datetime import UTC, date, datetime
 from zoneinfo import ZoneInfo
 
+from keting_i18n import text
 from stb_client.link.cache import AnswerCache
 from stb_client.link.server_api import ApiError, ServerApi, Unreachable
 from stb_client.ui.model import (
@@ -87,17 +88,30 @@ def _local(text: str | None, zone: ZoneInfo) -> str:
     return datetime.fromisoformat(text.replace("Z", "+00:00")).astimezone(zone).strftime("%H:%M")
 
 
-def channels_from(answer: dict) -> tuple[Channel, ...]:
-    """The channels answer as the client's channels, with now/next times in the answer's zone."""
+def day_words(moment: datetime, today: date) -> str:
+    """A local day as the TV says it: "" for today, 明天 for tomorrow, else the month and day."""
+    if moment.date() == today:
+        return ""
+    if (moment.date() - today).days == 1:
+        return text("stb.day_tomorrow")
+    return text("stb.day_date", month=moment.month, day=moment.day)
+
+
+def channels_from(answer: dict, now: datetime | None = None) -> tuple[Channel, ...]:
+    """The channels answer as the client's channels, with now/next times in the answer's zone (and the day, for a
+    programme not today)."""
     zone = ZoneInfo(answer.get("timezone") or "Asia/Shanghai")
+    today = (now or datetime.now(UTC)).astimezone(zone).date()
 
     def programme(raw: dict | None) -> Programme | None:
         if not raw:
             return None
+        start = datetime.fromisoformat(raw["start"].replace("Z", "+00:00")) if raw.get("start") else None
         return Programme(raw["title"], _local(raw.get("start"), zone), _local(raw.get("end"), zone),
-                         raw.get("important") is True)
-    return tuple(Channel(c["number"], c["name"], c["stream_url"], programme(c.get("now")), programme(c.get("next")))
-                 for c in answer["channels"])
+                         raw.get("important") is True, day_words(start.astimezone(zone), today) if start else "",
+                         start.timestamp() if start else 0.0)
+    return tuple(Channel(c["number"], c["name"], c["stream_url"], programme(c.get("now")), programme(c.get("next")),
+                         programme(c.get("next_important"))) for c in answer["channels"])
 
 
 def guide_from(answer: dict, wall: float | None = None, mono: float | None = None) -> Guide:

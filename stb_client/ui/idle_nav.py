@@ -39,11 +39,14 @@ def on_key(state: State) -> tuple[State, bool]:
 
 
 def next_important(state: State) -> tuple[bool, Channel, Programme] | None:
-    """The important broadcast to show on the idle screen: one on air now (True), else the first one next (False),
-    from the channels' now/next."""
-    for on_air in (True, False):
-        for channel in state.channels:
-            programme = channel.now if on_air else channel.next
-            if programme is not None and programme.important:
-                return on_air, channel, programme
-    return None
+    """The important broadcast to show on the idle screen: one on air now (True), else the first to come on any
+    channel (False): the programme after the one on air, or the channel's next important one, however far."""
+    for channel in state.channels:
+        if channel.now is not None and channel.now.important:
+            return True, channel, channel.now
+    coming = [(programme.at, index, channel, programme) for index, channel in enumerate(state.channels)
+              for programme in (channel.next, channel.upcoming) if programme is not None and programme.important]
+    if not coming:
+        return None
+    _, _, channel, programme = min(coming, key=lambda found: found[:2])
+    return False, channel, programme

@@ -93,6 +93,8 @@ class Programme:
     start: str = ""  # HH:MM, local
     end: str = ""
     important: bool = False  # an important broadcast (the idle screen names it)
+    day: str = ""  # its local day in words when not today ("明天", "12月5日")
+    at: float = 0.0  # its start, seconds since the epoch (to tell which comes first)
 
 
 @dataclass(frozen=True)
@@ -104,6 +106,7 @@ class Channel:
     stream_url: str
     now: Programme | None = None
     next: Programme | None = None
+    upcoming: Programme | None = None  # the first important broadcast after now, however far (within a week)
 
 
 @dataclass(frozen=True)

@@ -27,6 +27,7 @@ def idle_screen(canvas: Canvas, state: State, clock: str, t: Text) -> None:
     if found is not None:
         on_air, channel, programme = found
         words = (t("stb.idle_on_air", channel=channel.number, title=programme.title) if on_air else
-                 t("stb.idle_next", start=programme.start, channel=channel.number, title=programme.title))
+                 t("stb.idle_next", start=f"{programme.day} {programme.start}".strip(), channel=channel.number,
+                   title=programme.title))
         canvas.label(x, y + CLOCK_PX + 60, words, LINE_PX, DIM, behind=DARK, max_width=WIDTH - SAFE_X - x)
     canvas.label(SAFE_X, HEIGHT - SAFE_Y - HINT_PX, t("stb.idle_hint"), HINT_PX, DIM, behind=DARK)

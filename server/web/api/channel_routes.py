@@ -52,7 +52,8 @@ def channels():
         for channel in lineup.channels:
             on_air, following = guide.now_and_next(db, lineup, channel.number, now)
             answer.append({**_channel_json(channel), "now": programme_json(on_air),
-                           "next": programme_json(following)})
+                           "next": programme_json(following),
+                           "next_important": programme_json(guide.next_important(db, lineup, channel.number, now))})
         return {"timezone": current_app.config["TIMEZONE"], "channels": answer}
     # now/next move with time: the tag changes with every rebuild and, at most, every minute.
     tag = poll_cache().remember(("channels", minute), now,

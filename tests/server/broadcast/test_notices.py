@@ -9,7 +9,7 @@ import pytest
 
 from server.accounts.organisations import add_organisation
 from server.broadcast import schedule
-from server.web.context import current_lineup, get_db
+from server.web.context import current_lineup, get_db, station
 from tests.conftest import editor_token, pair_device
 from tests.support.fake_vod import add_video, write_slates
 
@@ -93,3 +93,24 @@ def test_only_administrators_publish_and_bad_input_is_explained(client, world, a
     made = client.post("/api/v1/admin/notices", headers=world["admin"], json=body).json["id"]
     assert client.delete(f"/api/v1/admin/notices/{made}", headers=world["admin"]).status_code == 200
     assert client.delete(f"/api/v1/admin/notices/{made}", headers=world["admin"]).status_code == 404
+
+
+def test_the_channels_name_the_next_important_broadcast_however_far_after_now(client, world, clock, app):
+    start = clock.now + timedelta(hours=5)  # far beyond the programme after the one on air
+    with app.app_context():
+        db, lineup = get_db(), current_lineup()
+        schedule.add_entry(db, lineup, channel=1, item_id=world["lesson"], start=start, important=True,
+                           now=clock.now, zone="Asia/Shanghai")
+        schedule.add_entry(db, lineup, channel=2, item_id=world["lesson"], start=start, important=False,
+                           now=clock.now, zone="Asia/Shanghai")
+        station().keep_built(db, lineup, clock.now)
+    channels = {c["number"]: c for c in client.get("/api/v1/channels", headers=world["df"]).json["channels"]}
+    upcoming = channels[1]["next_important"]
+    assert (upcoming["title"], upcoming["important"]) == ("全体党员大会", True)
+    assert upcoming["start"] == start.strftime("%Y-%m-%dT%H:%M:%SZ")
+    assert channels[1]["next"]["start"] < upcoming["start"] and channels[2]["next_important"] is None
+    clock.advance(hours=5, minutes=1)  # on air now: the next important one is none
+    with app.app_context():
+        station().keep_built(get_db(), current_lineup(), clock.now)
+    channels = {c["number"]: c for c in client.get("/api/v1/channels", headers=world["df"]).json["channels"]}
+    assert channels[1]["now"]["title"] == "全体党员大会" and channels[1]["next_important"] is None

@@ -4,6 +4,7 @@ any key only wakes it; the picture, the pairing code and notices never dim."""
 from __future__ import annotations
 
 from dataclasses import replace
+from datetime import UTC, datetime
 
 from stb_client.link.sync import channels_from
 from stb_client.ui.idle_nav import IDLE_DIM_SECONDS
@@ -85,3 +86,22 @@ def test_the_channels_answer_says_which_programme_is_important():
                  "important": True}}]}
     channel, = channels_from(answer)
     assert (channel.now.important, channel.next.important, channel.next.start) == (False, True, "19:30")
+
+
+def test_an_important_broadcast_days_ahead_is_named_with_its_day_the_earliest_first():
+    now = datetime(2026, 12, 1, 11, 0, tzinfo=UTC)  # 19:00 in Shanghai
+    answer = {"timezone": "Asia/Shanghai", "channels": [
+        {"number": 1, "name": "党建频道", "stream_url": "http://127.0.0.1/live/1/master.m3u8", "now": None,
+         "next": None, "next_important": {"title": "全体党员大会", "start": "2026-12-02T11:30:00Z",
+                                          "end": "2026-12-02T12:30:00Z", "important": True}},
+        {"number": 2, "name": "生活频道", "stream_url": "http://127.0.0.1/live/2/master.m3u8", "now": None,
+         "next": None, "next_important": {"title": "季度党课", "start": "2026-12-05T01:00:00Z",
+                                          "end": "2026-12-05T02:00:00Z", "important": True}}]}
+    first, second = channels_from(answer, now)
+    assert (first.upcoming.day, first.upcoming.start) == ("明天", "19:30")
+    assert (second.upcoming.day, second.upcoming.start) == ("12月5日", "09:00")
+    remote = idle(Remote(replace(Remote().state, channels=(second, first))), 700)
+    assert "明天 19:30 重要直播：1 频道《全体党员大会》" in texts(remote)  # the earlier one, whatever the order
+    today = replace(first, next=Programme("支部党课", "19:30", "20:00", important=True, at=now.timestamp() + 1800))
+    remote.state = replace(remote.state, channels=(second, today))
+    assert "19:30 重要直播：1 频道《支部党课》" in texts(remote)  # the programme after the one on air, sooner still
