@@ -47,7 +47,7 @@ def add(db: Database, owners: Owners, item_id: int, now: datetime) -> None:
         count = db.execute(f"SELECT count(*) FROM favourites WHERE {column} = ?", [owner]).fetchone()[0]
         if count >= MAX_PER_OWNER:
             raise UserError("favourites.too_many", status=409, limit=MAX_PER_OWNER)
-        db.execute(f"INSERT OR IGNORE INTO favourites ({column}, item_id, added_at) VALUES (?, ?, ?)",
+        db.execute(f"INSERT INTO favourites ({column}, item_id, added_at) VALUES (?, ?, ?)",
                    [owner, item_id, format_utc(now)])
 
 

@@ -8,7 +8,7 @@ from sqlite_utils import Database
 
 from server.core.errors import UserError
 from server.core.json_numbers import finite_number
-from server.core.timestamps import format_utc
+from server.core.timestamps import format_utc, parse_time
 
 # Within this many seconds of the end (or past 95 %) a video counts as watched
 # to the end, and the next play starts from the beginning, not the credits.
@@ -45,3 +45,16 @@ def save_position(db: Database, device_id: int, item_id: int, position_s: float,
         [device_id, item_id, position_s, int(completed), format_utc(now)])
     return completed
 
+
+def saved_point(db: Database, device_id: int, item_id: int) -> tuple[float, float] | None:
+    """When (seconds since the epoch) and where the box last saved its position in a video; None if never."""
+    row = db.execute("SELECT updated_at, position_s FROM positions WHERE device_id = ? AND item_id = ?",
+                     [device_id, item_id]).fetchone()
+    return None if row is None else (parse_time(row["updated_at"]).timestamp(), row["position_s"])
+
+
+def saved_points(db: Database, device_id: int, limit: int) -> dict[int, tuple[float, float]]:
+    """The box's `limit` latest saved positions: item id -> (when, where), the latest first."""
+    return {row[0]: (parse_time(row[1]).timestamp(), row[2]) for row in db.execute(
+        "SELECT item_id, updated_at, position_s FROM positions WHERE device_id = ? ORDER BY updated_at DESC LIMIT ?",
+        [device_id, limit])}

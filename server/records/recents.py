@@ -14,8 +14,7 @@ from dataclasses import dataclass
 from sqlite_utils import Database
 
 from server.catalogue.favourites import Owners
-from server.catalogue.positions import is_completed
-from server.core.timestamps import parse_time
+from server.catalogue.positions import is_completed, saved_point, saved_points
 
 SCAN_LIMIT = 60  # rows read before hidden items are left out (Home shows far fewer)
 OWN_POINT_GRACE_S = 60.0  # the box's own point wins over a piece ending up to this much later (checkpoints lag)
@@ -42,9 +41,7 @@ def recent(db: Database, owners: Owners) -> list[Recent]:
         found = [Recent(row[0], row[1], row[2]) for row in rows]
     else:
         found = []
-    own = {row[0]: (parse_time(row[1]).timestamp(), row[2]) for row in db.execute(
-        "SELECT item_id, updated_at, position_s FROM positions WHERE device_id = ? ORDER BY updated_at DESC LIMIT ?",
-        [owners.device_id, SCAN_LIMIT])}
+    own = saved_points(db, owners.device_id, SCAN_LIMIT)
     if owners.member_ids:
         return [Recent(r.item_id, r.watched_at, later_stop(own.get(r.item_id), (r.watched_at, r.stopped_s)))
                 for r in found]
@@ -81,8 +78,5 @@ def resume_point(db: Database, device_id: int, item_id: int, duration_s: float |
     """Where this box starts a video: the later of its own saved point and where its household last stopped (on
     another box, or before this box was theirs: a new box picks up where the old one left off), as Home's
     最近看过 shows it; 0 when watched to the end or never begun."""
-    row = db.execute("SELECT updated_at, position_s FROM positions WHERE device_id = ? AND item_id = ?",
-                     [device_id, item_id]).fetchone()
-    own = None if row is None else (parse_time(row["updated_at"]).timestamp(), row["position_s"])
-    stopped = later_stop(own, household_stop(db, device_id, item_id))
+    stopped = later_stop(saved_point(db, device_id, item_id), household_stop(db, device_id, item_id))
     return 0.0 if stopped is None else resume_from(stopped, duration_s)

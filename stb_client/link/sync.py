@@ -481,8 +481,8 @@ def home_rows_from(raw: dict, members: tuple[int, ...]) -> HomeRowsLoaded:
         return tuple(found)
     ids = raw.get("favourite_ids")
     kept = frozenset(i for i in ids if isinstance(i, int) and not isinstance(i, bool)) if isinstance(ids, list) \
-        else frozenset(entry.id for entry in entries("favourites"))
-    return HomeRowsLoaded(entries("recent"), entries("favourites"), members, kept)
+        else frozenset()
+    return HomeRowsLoaded(entries("recent"), entries("favourites"), members, kept)  # the row's ids are added too
 
 
 def _boards(raw) -> BoardsLoaded:

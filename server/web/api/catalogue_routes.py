@@ -47,11 +47,16 @@ def item_summary(row) -> dict:
     }
 
 
-def visible_item_or_404(raw_id: str):
-    """The item this box may see, from the id in the URL; 400 for a bad id, 404 if hidden or absent."""
+def item_id_of(raw_id: str) -> int:
+    """An item id from a URL: ASCII digits only (400 naming the value otherwise)."""
     if not (raw_id.isascii() and raw_id.isdigit()) or len(raw_id) > 18:
         raise UserError("api.bad_item_id", value=raw_id)
-    row = visible_item(get_db(), current_lineup(), _viewer(), int(raw_id))
+    return int(raw_id)
+
+
+def visible_item_or_404(raw_id: str):
+    """The item this box may see, from the id in the URL; 400 for a bad id, 404 if hidden or absent."""
+    row = visible_item(get_db(), current_lineup(), _viewer(), item_id_of(raw_id))
     if row is None:
         raise NotFound("api.unknown_item", value=raw_id)
     return row

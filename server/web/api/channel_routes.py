@@ -55,10 +55,11 @@ def channels():
                            "next": programme_json(following),
                            "next_important": programme_json(guide.next_important(db, lineup, channel.number, now))})
         return {"timezone": current_app.config["TIMEZONE"], "channels": answer}
-    # now/next move with time: the tag changes with every rebuild and, at most, every minute.
+    # now/next move with time: the tag changes with every rebuild and, at most, every minute. The answer is the
+    # same for every box: built once a minute (and after a rebuild) in this process, not once per box.
     tag = poll_cache().remember(("channels", minute), now,
                                 lambda: (_tag("channels", builds_version(get_db()), format_utc(minute)), None))
-    return conditional_json(tag, build)
+    return conditional_json(tag, lambda: poll_cache().remember(("channels-body", minute), now, lambda: (build(), None)))
 
 
 def _tag(*parts: object) -> str:

@@ -15,7 +15,7 @@ from server.records import recents
 from server.records.households import MAX_MEMBERS, viewers
 from server.web.api import bp
 from server.web.api.auth import current_device, require_device
-from server.web.api.catalogue_routes import item_summary, visible_item_or_404
+from server.web.api.catalogue_routes import item_id_of, item_summary, visible_item_or_404
 from server.web.context import clock, current_lineup, get_db
 
 ROW_LIMIT = 30  # items in each row of Home
@@ -74,9 +74,7 @@ def add_favourite(item_id: str):
 def remove_favourite(item_id: str):
     """Take an item away from the favourites of the members watching (?members=), or of the box. An item that
     is gone or hidden can be taken away too."""
-    if not (item_id.isascii() and item_id.isdigit()) or len(item_id) > 18:
-        raise UserError("api.bad_item_id", value=item_id)
-    db, owners = get_db(), _owners(writing=True)
+    number, db, owners = item_id_of(item_id), get_db(), _owners(writing=True)
     with write_transaction(db):
-        favourites.remove(db, owners, int(item_id))
-    return jsonify({"item_id": int(item_id), "favourite": False, "members": list(owners.member_ids)})
+        favourites.remove(db, owners, number)
+    return jsonify({"item_id": number, "favourite": False, "members": list(owners.member_ids)})
