@@ -29,6 +29,7 @@ from stb_client.ui.model import (
     Paired,
     PairingStarted,
     Play,
+    ReadAloud,
     ReportPlaying,
     SeekTo,
     SetPaused,
@@ -36,6 +37,7 @@ from stb_client.ui.model import (
     ShowSubtitles,
     State,
     Stop,
+    StopReading,
     Tick,
 )
 from stb_client.ui.navigation import reduce
@@ -192,13 +194,21 @@ class ClientApp:
                 self.player.show_subtitles(on)
             case SetVolume(level=level, muted=muted):
                 self.player.set_volume(level, muted)
+            case ReadAloud(url=url, start_s=start):
+                self.player.read_aloud(url, start)
+            case StopReading():
+                self.player.stop_reading()
             case _:
                 log.warning("no one carries out %r", effect)
 
     def apply(self, event: object, now: float) -> None:
         """Reduce `event` into the state and carry out its effects; a failing effect is logged, not raised."""
         before = self.state
-        self.state, effects = reduce(self.state, event, now)
+        try:
+            self.state, effects = reduce(self.state, event, now)
+        except Exception:  # a reducer bug must not end the client: the event is dropped, the screen stays
+            log.exception("event %r could not be handled", event)
+            return
         self._remember(before, self.state)
         for effect in effects:
             try:
@@ -254,6 +264,7 @@ class ClientApp:
                                                        "position_s": playback.position_s,
                                                        "subtitles": playback.subtitles},
             "displayed_pictures": self.player.displayed_pictures() if self.player else 0,
+            "reading_s": self.player.reading_position() if self.player else None,
             "osd": self.player.osd if self.player else "",
             "osd_shown": self.player.osd_shown() if self.player else False,
             "subtitle_track": self.player.subtitle_track() if self.player else -1,

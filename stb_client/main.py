@@ -87,7 +87,8 @@ def run_tv(args, api: ServerApi) -> int:
         driver = os.environ.get("SDL_VIDEODRIVER") or "auto"
         print(text("stb.no_display", driver=driver, detail=error), file=sys.stderr)
         return 2
-    player = VlcPlayer(("--vout=dummy", "--aout=dummy") if args.headless else tuple(args.vlc_arg),
+    headless = ("--vout=dummy", "--aout=dummy") if args.headless else ()
+    player = VlcPlayer((*headless, *args.vlc_arg),  # a --vlc-arg after them wins (tests: --aout=afile)
                        fullscreen=not (args.windowed or args.headless))
     from stb_client.link.cache import AnswerCache
 

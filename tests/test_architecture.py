@@ -26,7 +26,7 @@ DOMAIN_ROOMS = {"core", "accounts", "catalogue", "ingest", "broadcast", "records
 STB_ROOMS = {"ui": set(), "link": {"ui"}, "hardware": {"ui"}}
 # The TV's pure core may use only these outside itself (an allow-list: no network, files, threads, clock).
 PURE_IMPORTS = {"__future__", "dataclasses", "enum", "collections", "typing", "math",
-                "datetime", "zoneinfo", "functools", "itertools", "bisect", "unicodedata", "keting_i18n"}
+                "datetime", "zoneinfo", "functools", "itertools", "bisect", "unicodedata", "re", "keting_i18n"}
 SKIP_DIRS = {".git", ".venv", "__pycache__", "node_modules", "media", "instance", "test-artifacts", "build", "dist",
              ".pytest_cache", ".ruff_cache"}
 

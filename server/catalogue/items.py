@@ -44,7 +44,8 @@ def _check_board(lineup: Lineup, board_id: str, kind: str) -> None:
     if board is None:
         raise UserError("item.unknown_board", value=board_id, known=", ".join(lineup.boards_by_id))
     if board.kind != "mixed" and board.kind != kind:
-        raise UserError("item.wrong_board_kind", board=board.name, board_kind=board.kind, kind=kind)
+        # The board's kind in words (a message per kind: "video" is not a word for a Chinese reader).
+        raise UserError(f"item.board_takes_{board.kind}", error_code="wrong_board_kind", board=board.name)
 
 
 def _stamp(now: datetime | None) -> str:

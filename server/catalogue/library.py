@@ -43,6 +43,7 @@ class LibraryItem:
     job_error: str | None
     targets: tuple[int, ...]
     subtitles: tuple[str, ...]
+    body_text: str | None = None  # an article's plain text (what its reading reads)
 
     @property
     def ready(self) -> bool:
@@ -65,7 +66,7 @@ def _library_item(row) -> LibraryItem:
         row["publish_at"], row["expire_at"], bool(row["pinned"]), row["sort_order"], row["duration_s"],
         row["thumbnail_path"], row["hls_path"], row["body_markdown"], row["updated_at"], row["job_id"],
         row["job_state"], row["job_progress"], row["job_eta_s"], row["job_error"],
-        tuple(json.loads(row["target_ids"])), tuple(json.loads(row["subtitle_langs"])))
+        tuple(json.loads(row["target_ids"])), tuple(json.loads(row["subtitle_langs"])), row["body_text"])
 
 
 def editable_boards(lineup: Lineup, user: User) -> list:

@@ -304,8 +304,10 @@ def _copy_lineup(channels_file: Path | None, copy: Path) -> dict | None:
 
 
 def needed_media(database: Path) -> set[str]:
-    """The media files a database names (items' master playlists and thumbnails, subtitles), relative."""
-    queries = ("SELECT hls_path FROM items", "SELECT thumbnail_path FROM items", "SELECT path FROM item_subtitles")
+    """The media files a database names (items' master playlists and thumbnails, subtitles, articles'
+    readings), relative."""
+    queries = ("SELECT hls_path FROM items", "SELECT thumbnail_path FROM items", "SELECT path FROM item_subtitles",
+               "SELECT path FROM readings", "SELECT recorded_path FROM readings")
     found: set[str] = set()
     with contextlib.closing(sqlite3.connect(database)) as conn:
         for query in queries:

@@ -6,8 +6,8 @@ API hands out URLs of the form
 
     <MEDIA_URL>s/<expires>/<signature>/<protected root>/<file…>
 
-where the protected root is the first two parts of the path (vod/<folder> or
-subtitles/<item>) and the signature is nginx's secure_link_md5 of
+where the protected root is the first two parts of the path (vod/<folder>,
+subtitles/<item> or readings/<item>) and the signature is nginx's secure_link_md5 of
 "<expires><root> <key>" (base64url, no padding). Every file under the root
 shares it, so a master playlist's relative URIs (720p/index.m3u8, its
 segments) resolve under the same signed prefix and need no signature of their
@@ -24,7 +24,7 @@ import hmac
 import math
 from dataclasses import dataclass
 
-PROTECTED_ROOTS = ("vod", "subtitles")
+PROTECTED_ROOTS = ("vod", "subtitles", "readings")
 SIGNED_PREFIX = "s"
 HOUR_S = 3600
 

@@ -913,6 +913,38 @@ def m028_favourites(db: Database) -> None:
         "CREATE INDEX favourites_item ON favourites (item_id)")
 
 
+@migration
+def m029_readings(db: Database) -> None:
+    """Articles read aloud (朗读): the synthetic reading made when an article is published, kept with the
+    hash of the text it reads (a changed text is read again; a reading of another text is never handed
+    out), the sentence marks the TV turns pages by, and who is making it now (one maker per site); an
+    editor's recorded reading (a ladder, like a lecture's), which boxes get instead."""
+    _run(db, """
+        CREATE TABLE readings (
+            item_id INTEGER PRIMARY KEY REFERENCES items(id) ON DELETE CASCADE,
+            text_hash TEXT,
+            path TEXT,
+            duration_s REAL,
+            marks TEXT,
+            made_at TEXT,
+            making_hash TEXT,
+            worker TEXT,
+            claimed_at TEXT,
+            failed_hash TEXT,
+            error TEXT,
+            recorded_path TEXT,
+            recorded_duration_s REAL,
+            recorded_at TEXT,
+            recorded_job INTEGER,
+            CHECK ((path IS NULL) = (text_hash IS NULL)),
+            CHECK ((recorded_path IS NULL) = (recorded_duration_s IS NULL))
+        )""",
+        # An editor's recorded reading comes through the upload pipeline: the upload names its article, and
+        # its transcode job writes the reading's ladder (audio with a card) instead of the item's.
+        "ALTER TABLE uploads ADD COLUMN reading_for INTEGER REFERENCES items(id) ON DELETE CASCADE",
+        "ALTER TABLE transcode_jobs ADD COLUMN reading INTEGER NOT NULL DEFAULT 0 CHECK (reading IN (0, 1))")
+
+
 def applied_migrations(db: Database) -> list[str]:
     """Names of the migrations already applied, in the order they ran."""
     if not db["_migrations"].exists():

@@ -180,6 +180,10 @@ SETTINGS: tuple[Setting, ...] = (
             "nginx. Login limits per address and Secure cookies need the client's real address and scheme."),
     Setting("FFMPEG", str, "ffmpeg", "The ffmpeg executable."),
     Setting("FFPROBE", str, "ffprobe", "The ffprobe executable."),
+    Setting("READ_ALOUD", bool, True,
+            "Make a synthetic Mandarin reading (朗读) of each published article for the TV's yellow key "
+            "(eSpeak NG, docs/tts.md); off: articles are not read aloud."),
+    Setting("ESPEAK", str, "espeak-ng", "The eSpeak NG executable that reads articles aloud."),
     Setting("CJK_FONT", str, "",
             "Font file for Chinese text drawn into video (demo clips, slates). "
             "Empty means ask fontconfig for Noto Sans CJK SC."),

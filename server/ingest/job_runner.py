@@ -2,7 +2,8 @@
 
 The job table is the truth (transcode_jobs.py); scheduler jobs are derived
 from it: at start, after every enqueue (wake()), and by a periodic reconcile
-that also requeues the work of dead workers. Nothing about a job lives only
+that also requeues the work of dead workers and makes the articles' wanted
+readings (readings.py, on a thread of their own). Nothing about a job lives only
 in memory, so a crash or restart loses nothing.
 """
 
@@ -27,6 +28,7 @@ from server.ingest import transcode_jobs as jobs
 from server.ingest.ffmpeg_errors import message_id, reason_for
 from server.ingest.hls_ladder import MASTER_PLAYLIST, EncodeError, ladder_folder, replace_dir
 from server.ingest.probe import probe_source
+from server.ingest.readings import keep_recorded, make_readings, recorded_folder
 from server.ingest.uploads import expire_uploads
 
 log = logging.getLogger(__name__)
@@ -68,14 +70,25 @@ def run_job(db: Database, site: Site, job_id: int, host_limit: int | None = None
         board = lineup.boards_by_id[item["board_id"]]
         transcode(Path(job.source_path), source, lineup, board, item["title"], item["speaker"],
                   staging, font, config["FFMPEG"], progress)
-        folder = ladder_folder(job.item_id, item["hls_path"])
-        replace_dir(staging, media_root / folder)
-        with write_transaction(db):
-            db.execute("""UPDATE items SET hls_path = ?, thumbnail_path = ?, duration_s = ?, updated_at = ?
-                          WHERE id = ?""",
-                       [f"{folder}/{MASTER_PLAYLIST}", f"{folder}/thumb.jpg",
-                        round(source.duration_s, 3), format_utc(clock()), job.item_id])
-            jobs.finish(db, job_id, worker, clock())
+        if job.reading:  # an article's recorded reading: its own folder, the article's row untouched
+            folder = recorded_folder(job.item_id)
+            replace_dir(staging, media_root / folder)
+            kept, replaced = False, None
+            with write_transaction(db):  # only a job still running here (not cancelled) is kept
+                if jobs.finish(db, job_id, worker, clock()):
+                    kept, replaced = keep_recorded(db, job.item_id, job_id, f"{folder}/{MASTER_PLAYLIST}",
+                                                   source.duration_s, clock())
+            for stale in ([folder] if not kept else []) + ([replaced.rsplit("/", 1)[0]] if replaced else []):
+                shutil.rmtree(media_root / stale, ignore_errors=True)
+        else:
+            folder = ladder_folder(job.item_id, item["hls_path"])
+            replace_dir(staging, media_root / folder)
+            with write_transaction(db):
+                db.execute("""UPDATE items SET hls_path = ?, thumbnail_path = ?, duration_s = ?, updated_at = ?
+                              WHERE id = ?""",
+                           [f"{folder}/{MASTER_PLAYLIST}", f"{folder}/thumb.jpg",
+                            round(source.duration_s, 3), format_utc(clock()), job.item_id])
+                jobs.finish(db, job_id, worker, clock())
         if not config["KEEP_ORIGINALS"]:
             Path(job.source_path).unlink(missing_ok=True)
         return "done"
@@ -102,7 +115,8 @@ class JobRunner:
     def __init__(self, site: Site):
         self.site = site
         self.scheduler = BackgroundScheduler(
-            executors={"default": ThreadPoolExecutor(site.config["TRANSCODE_WORKERS"])},
+            executors={"default": ThreadPoolExecutor(site.config["TRANSCODE_WORKERS"]),
+                       "readings": ThreadPoolExecutor(1)},  # articles read aloud: never behind a transcode
             job_defaults={"coalesce": True, "max_instances": 1, "misfire_grace_time": None},
             timezone=UTC)
 
@@ -122,10 +136,18 @@ class JobRunner:
         self.scheduler.add_job(self.reconcile, id="reconcile-now", replace_existing=True)
 
     def reconcile(self) -> None:
-        """Drop expired uploads, requeue dead workers' jobs, schedule every queued job."""
+        """Drop expired uploads, requeue dead workers' jobs, schedule every queued job and the readings."""
         with contextlib.closing(self.site.connect()) as db:
             expire_uploads(db, self.site.now(), Path(self.site.config["ORIGINALS_DIR"]))
         self.requeue_and_schedule()
+        if self.site.config["READ_ALOUD"] and self.scheduler.get_job("readings") is None:
+            self.scheduler.add_job(self._read_articles, id="readings", executor="readings")
+
+    def _read_articles(self) -> None:
+        with contextlib.closing(self.site.connect()) as db:
+            made = make_readings(db, self.site)
+        if made:
+            log.info("articles read aloud: %s", made)
 
     def requeue_and_schedule(self) -> None:
         """Requeue the jobs of dead workers (of any process of the site) and schedule every queued job here;

@@ -51,11 +51,12 @@ class Job:
     error_tail: str | None
     attempts: int
     worker: str | None
+    reading: bool = False  # the ladder is the article's recorded reading, not the item's own
 
 
 def _job(row) -> Job:
     return Job(row["id"], row["item_id"], row["source_path"], row["state"], row["progress"], row["eta_s"],
-               row["error_tail"], row["attempts"], row["worker"])
+               row["error_tail"], row["attempts"], row["worker"], bool(row["reading"]))
 
 
 def get_job(db: Database, job_id: int) -> Job:
@@ -66,11 +67,12 @@ def get_job(db: Database, job_id: int) -> Job:
     return _job(row)
 
 
-def enqueue(db: Database, item_id: int, source_path: str, now: datetime) -> int:
-    """Queue a transcode of `source_path` for an item; return the new job's id."""
+def enqueue(db: Database, item_id: int, source_path: str, now: datetime, reading: bool = False) -> int:
+    """Queue a transcode of `source_path` for an item (or, `reading`, an article's recorded reading); return the
+    new job's id."""
     cursor = db.execute(
-        "INSERT INTO transcode_jobs (item_id, source_path, state, created_at) VALUES (?, ?, 'queued', ?)",
-        [item_id, source_path, format_utc(now)])
+        "INSERT INTO transcode_jobs (item_id, source_path, state, created_at, reading) VALUES (?, ?, 'queued', ?, ?)",
+        [item_id, source_path, format_utc(now), int(reading)])
     return cursor.lastrowid
 
 

@@ -4,7 +4,9 @@ Bytes stream to ORIGINALS_DIR/<random id>.part in small pieces, so memory
 stays flat whatever the size; the client's file name is kept only as text,
 never used as a path. When the last byte arrives the file is checked by
 ffprobe: refused, it leaves no file and no row; accepted, it becomes a draft
-item and a transcode job in one transaction.
+item and a transcode job in one transaction. An upload naming an article
+(`reading_for`) is that article's recorded reading instead: no new item, a
+job that makes the reading's ladder.
 """
 
 from __future__ import annotations
@@ -80,12 +82,16 @@ def create_upload(db: Database, lineup: Lineup, user: User, length: object, meta
         raise UserError("upload.bad_length", value=length)
     if length > config["MAX_UPLOAD_BYTES"]:
         raise UserError("upload.too_large", status=413, size=_gib(length), limit=_gib(config["MAX_UPLOAD_BYTES"]))
+    reading_for = _reading_for(db, lineup, user, metadata)
+    if reading_for is not None:  # an article's recorded reading: on the article's board, with its title
+        metadata = {**metadata, "board": reading_for["board_id"], "title": reading_for["title"],
+                    "speaker": "", "description": ""}
     board_id = metadata.get("board", "")
     if board_id not in lineup.boards_by_id:
         raise UserError("upload.unknown_board", value=board_id, known=", ".join(lineup.boards_by_id))
-    if not lineup.boards_by_id[board_id].has_video:
-        raise UserError("item.wrong_board_kind", board=lineup.boards_by_id[board_id].name,
-                        board_kind=lineup.boards_by_id[board_id].kind, kind="video")
+    if reading_for is None and not lineup.boards_by_id[board_id].has_video:
+        raise UserError("item.board_takes_article", error_code="wrong_board_kind",
+                        board=lineup.boards_by_id[board_id].name)
     if not user.may_edit(board_id):
         raise UserError("upload.board_forbidden", status=403, board=lineup.boards_by_id[board_id].name)
     filename = metadata.get("filename", "")[:MAX_TEXT]
@@ -104,10 +110,27 @@ def create_upload(db: Database, lineup: Lineup, user: User, length: object, meta
     part_path(originals, upload_id).touch(exist_ok=False)
     db.execute(
         """INSERT INTO uploads (id, user_id, board_id, title, speaker, description, filename, length,
-               created_at, expires_at) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?)""",
+               created_at, expires_at, reading_for) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)""",
         [upload_id, user.id, board_id, title, metadata.get("speaker", "")[:MAX_TEXT],
-         metadata.get("description", "")[:2000], filename, length, format_utc(now), format_utc(expires_at)])
+         metadata.get("description", "")[:2000], filename, length, format_utc(now), format_utc(expires_at),
+         None if reading_for is None else reading_for["id"]])
     return upload_id, expires_at
+
+
+def _reading_for(db: Database, lineup: Lineup, user: User, metadata: dict[str, str]):
+    """The article a recorded reading is uploaded for (metadata `reading_for`: its id), checked; None for a
+    lecture's upload."""
+    raw = metadata.get("reading_for")
+    if raw is None:
+        return None
+    if not (raw.isascii() and raw.isdigit()) or len(raw) > 18:
+        raise UserError("upload.bad_reading_for", value=raw[:40])
+    row = db.execute("SELECT id, kind, board_id, title FROM items WHERE id = ?", [int(raw)]).fetchone()
+    if row is None or not user.may_edit(row["board_id"]):
+        raise NotFound("item.not_found", id=raw)
+    if row["kind"] != "article":
+        raise UserError("upload.reading_not_article", id=raw)
+    return row
 
 
 def get_upload(db: Database, upload_id: str, user: User, now: datetime, originals_dir: Path):
@@ -169,6 +192,9 @@ def finish(db: Database, lineup: Lineup, upload_id: str, now: datetime, config: 
         db.execute("UPDATE uploads SET item_id = ?, job_id = ? WHERE id = ?", [item_id, job_id, upload_id])
 
     try:
+        if row["reading_for"] is not None:
+            return accept_reading(db, part_path(originals, upload_id), row["reading_for"], now, config,
+                                  also=remember)
         return accept_source(db, lineup, part_path(originals, upload_id), row["board_id"], row["title"],
                              row["speaker"], row["description"], now, config, also=remember)
     except UserError:
@@ -192,6 +218,23 @@ def accept_source(db: Database, lineup: Lineup, part: Path, board_id: str, title
         also(item_id, job_id)
         part.rename(original)  # same folder, so atomic; last, so a failure above undoes the rows
     return Accepted(item_id, job_id)
+
+
+def accept_reading(db: Database, part: Path, article_id: int, now: datetime, config: dict,
+                   also=lambda item_id, job_id: None) -> Accepted:
+    """Validate a complete recording (it must have sound) and queue its transcode as the article's recorded
+    reading; the rows and the file's move together, as accept_source."""
+    source = probe_source(part, config["FFPROBE"], config["FFMPEG"])
+    if source.audio_codec is None:
+        raise UserError("upload.reading_silent", status=422)
+    with write_transaction(db):
+        if db.execute("SELECT 1 FROM items WHERE id = ?", [article_id]).fetchone() is None:
+            raise NotFound("item.not_found", id=article_id)  # deleted while it uploaded
+        original = part.with_name(f"reading-{article_id}-{secrets.token_hex(8)}.source")
+        job_id = transcode_jobs.enqueue(db, article_id, str(original), now, reading=True)
+        also(article_id, job_id)
+        part.rename(original)
+    return Accepted(article_id, job_id)
 
 
 def import_file(db: Database, lineup: Lineup, path: Path, board_id: str, title: str, speaker: str,

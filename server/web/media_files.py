@@ -11,7 +11,8 @@ from server.web.context import clock
 
 # Python's table lacks the HLS types and maps .ts to Qt translations on some systems.
 MEDIA_TYPES = {".m3u8": "application/vnd.apple.mpegurl", ".ts": "video/mp2t",
-               ".m4s": "video/iso.segment", ".vtt": "text/vtt", ".webp": "image/webp"}
+               ".m4s": "video/iso.segment", ".vtt": "text/vtt", ".webp": "image/webp",
+               ".m4a": "audio/mp4"}
 for _suffix, _type in MEDIA_TYPES.items():
     mimetypes.add_type(_type, _suffix)
 

@@ -17,7 +17,7 @@ from pathlib import Path
 from server.core.media_signing import PROTECTED_ROOTS, SIGNED_PREFIX
 
 TYPES = ("types { application/vnd.apple.mpegurl m3u8; video/mp2t ts; text/vtt vtt; image/jpeg jpg; "
-         "image/png png; image/webp webp; }")
+         "image/png png; image/webp webp; audio/mp4 m4a; }")
 
 
 def _check(value: str, what: str) -> str:
@@ -101,7 +101,7 @@ def site_config(*, media_root: Path, signing_key: str, listen: str = "80", serve
         alias {root}/;
         {TYPES}
         # nginx tries the regular expressions below in order, before the prefix above.
-        # Items' segments and subtitles: only through a signed, unexpired prefix that the API hands out.
+        # Items' segments, subtitles and readings: only through a signed, unexpired prefix that the API hands out.
         location ~ {signed} {{
             secure_link $ks_sig,$ks_expires;
             secure_link_md5 "$ks_expires$ks_root {key}";

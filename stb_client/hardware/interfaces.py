@@ -35,6 +35,15 @@ class Player(Protocol):
     def set_volume(self, level: int, muted: bool) -> None:
         """Set the volume (0-100) and mute."""
 
+    def read_aloud(self, url: str, start_s: float = 0.0) -> None:
+        """Play an article's reading (audio only, beside the menus) from `start_s`, replacing the one playing."""
+
+    def stop_reading(self) -> None:
+        """Stop the reading aloud."""
+
+    def reading_position(self) -> float | None:
+        """Where the reading aloud is, in seconds of its audio (None: nothing is read)."""
+
     def show_osd(self, text: str) -> None:
         """Write `text` over the picture ("" hides it)."""
 
@@ -48,7 +57,7 @@ class Player(Protocol):
         """Pictures shown since the current stream started."""
 
     def poll(self) -> list:
-        """What happened since the last poll, as events (position, ended, failed)."""
+        """What happened since the last poll, as events (position, ended, failed; the reading's too)."""
 
     def release(self) -> None:
         """Free the player at the end of the client's life."""

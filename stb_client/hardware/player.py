@@ -13,7 +13,14 @@ import time
 
 import vlc
 
-from stb_client.ui.model import PlaybackEnded, PlaybackFailed, PlaybackPosition
+from stb_client.ui.model import (
+    PlaybackEnded,
+    PlaybackFailed,
+    PlaybackPosition,
+    ReadingEnded,
+    ReadingFailed,
+    ReadingPosition,
+)
 
 # The marquee is the on-screen display over the picture (libVLC draws video in its own
 # window, full screen on a TV); its font must have Chinese.
@@ -36,12 +43,38 @@ class VlcPlayer:
         self.media = None
         self.live = False
         self._ended_reported = False
+        # Articles read aloud play on a second player of the same instance: audio only, no window, so
+        # the article stays on the TV while the voice reads it.
+        self.reader = self.instance.media_player_new()
+        self.reading = None
+        self._reading_ended = False
 
     def release(self) -> None:
-        """Stop playing and release libVLC's player and instance."""
+        """Stop playing and release libVLC's players and instance."""
         self.player.stop()
+        self.reader.stop()
         self.player.release()
+        self.reader.release()
         self.instance.release()
+
+    def read_aloud(self, url: str, start_s: float = 0.0) -> None:
+        """Play an article's reading from `start_s`, without video."""
+        media = self.instance.media_new(url)
+        media.add_option(":no-video")
+        if start_s > 0:
+            media.add_option(f":start-time={start_s:.1f}")
+        self.reading, self._reading_ended = media, False
+        self.reader.set_media(media)
+        self.reader.play()
+
+    def stop_reading(self) -> None:
+        """Stop the reading aloud."""
+        self.reader.stop()
+        self.reading = None
+
+    def reading_position(self) -> float | None:
+        """Where the reading aloud is, in seconds (None: nothing is read)."""
+        return self.reader.get_time() / 1000 if self.reading is not None else None
 
     def play(self, url: str, start_s: float = 0.0, subtitles_url: str | None = None, live: bool = False) -> None:
         """Play `url` from `start_s`, with an external subtitle track if given; `live` turns off position reports."""
@@ -78,9 +111,10 @@ class VlcPlayer:
                 self.player.video_set_spu(tracks[0][0])
 
     def set_volume(self, level: int, muted: bool) -> None:
-        """Set libVLC's volume (0-100) and mute."""
-        self.player.audio_set_volume(level)
-        self.player.audio_set_mute(muted)
+        """Set libVLC's volume (0-100) and mute, for the programme and the reading."""
+        for player in (self.player, self.reader):
+            player.audio_set_volume(level)
+            player.audio_set_mute(muted)
 
     def show_osd(self, text: str) -> None:
         """Text over the picture, in white at the bottom (the banner, digits typed, messages,
@@ -111,8 +145,25 @@ class VlcPlayer:
         stats = vlc.MediaStats()
         return stats.displayed_pictures if self.media.get_stats(stats) else 0
 
+    def _poll_reading(self) -> list:
+        state = self.reader.get_state()
+        if state == vlc.State.Error:
+            self.reading = None
+            return [ReadingFailed("libVLC error")]
+        if state == vlc.State.Ended and not self._reading_ended:
+            self._reading_ended = True
+            self.reading = None
+            return [ReadingEnded()]
+        if state == vlc.State.Playing:
+            return [ReadingPosition(self.reader.get_time() / 1000)]
+        return []
+
     def poll(self) -> list:
         """What happened since the last poll, as events."""
+        events = self._poll_reading() if self.reading is not None else []
+        return events + self._poll_programme()
+
+    def _poll_programme(self) -> list:
         if self.media is None:
             return []
         state = self.player.get_state()

@@ -64,6 +64,7 @@ from stb_client.ui.model import (
     QuizLoaded,
     QuizQuestion,
     QuizSaved,
+    Reading,
     ReportPlaying,
     ReportPosition,
     ReportWatch,
@@ -140,7 +141,15 @@ def item_from(raw: dict) -> ItemDetail:
     subtitles = raw.get("subtitles") or []
     return ItemDetail(raw["id"], raw["kind"], raw["title"], raw.get("hls_url"),
                       subtitles[0]["url"] if subtitles else None, float(raw.get("resume_position_s") or 0),
-                      raw.get("duration_s"), raw.get("text") or "")
+                      raw.get("duration_s"), raw.get("text") or "", reading_from(raw.get("reading")))
+
+
+def reading_from(raw: dict | None) -> Reading | None:
+    """An article's reading aloud as the reducer keeps it (None: the article has none yet)."""
+    if not raw or not raw.get("url"):
+        return None
+    return Reading(raw["url"], float(raw.get("duration_s") or 0),
+                   tuple((int(offset), float(at)) for offset, at in raw.get("marks") or ()))
 
 
 @dataclass(frozen=True)

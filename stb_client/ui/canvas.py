@@ -22,6 +22,7 @@ THUMB_W, THUMB_H = 178, 100  # 16:9, like the thumbnails the server makes
 THUMB_BACK = "#24406B"
 NOW_PANEL = "#1E4A7A"  # a programme on air in the guide (white on it: 8.9:1)
 HINT_PX = 36
+READ_BAND = "#2A4C80"  # behind the sentence read aloud (white on it: 8.6:1)
 
 
 @dataclass(frozen=True)

@@ -17,8 +17,8 @@ DIMMABLE = frozenset({View.HOME, View.BOARD, View.ARTICLE, View.GUIDE, View.VIEW
 
 
 def dimmable(state: State) -> bool:
-    """A menu with nothing playing."""
-    return state.screen.view in DIMMABLE and state.playback is None
+    """A menu with nothing playing, and no article read aloud (its page follows the voice)."""
+    return state.screen.view in DIMMABLE and state.playback is None and state.reading is None
 
 
 def on_tick(state: State, now: float, notice_shown: bool) -> State:

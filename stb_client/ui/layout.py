@@ -7,7 +7,9 @@ elderly reader can take in without scrolling.
 
 from __future__ import annotations
 
+import re
 from collections.abc import Sequence
+from functools import lru_cache
 
 from stb_client.ui.model import Board
 
@@ -50,12 +52,63 @@ def wrap(paragraph: str, limit: int = CHARS_PER_LINE) -> list[str]:
     return lines
 
 
+def _paragraphs(text: str) -> list[tuple[str, list[int]]]:
+    """The paragraphs of an article's text (blank-line separated), each with its runs of whitespace made one
+    space, and for each of its characters the offset in `text` it came from."""
+    found, start = [], 0
+    for part in text.split("\n\n"):
+        chars, offsets = [], []
+        for word in re.finditer(r"\S+", part):
+            if chars:
+                chars.append(" ")
+                offsets.append(start + word.start() - 1)
+            chars += word.group(0)
+            offsets += range(start + word.start(), start + word.end())
+        if chars:
+            found.append(("".join(chars), offsets))
+        start += len(part) + 2
+    return found
+
+
+@lru_cache(maxsize=8)
+def _lines(text: str) -> tuple[tuple[str, int], ...]:
+    """The article's lines with the offset in `text` each starts at (-1 for the empty line between paragraphs)."""
+    lines: list[tuple[str, int]] = []
+    for paragraph, offsets in _paragraphs(text):
+        if lines:
+            lines.append(("", -1))
+        used = 0
+        for line in wrap(paragraph):
+            lines.append((line, offsets[used] if used < len(offsets) else offsets[-1]))
+            used += len(line)
+    return tuple(lines)
+
+
+@lru_cache(maxsize=8)
+def _pages(text: str, per_page: int) -> tuple[tuple[tuple[str, int], ...], ...]:
+    """The lines in pages; a page never starts with the empty line between two paragraphs."""
+    pages: list[list[tuple[str, int]]] = [[]]
+    for line, offset in _lines(text):
+        if len(pages[-1]) == per_page:
+            pages.append([])
+        if offset >= 0 or pages[-1]:
+            pages[-1].append((line, offset))
+    return tuple(tuple(page) for page in pages)
+
+
 def article_pages(text: str, per_page: int = LINES_PER_PAGE) -> list[list[str]]:
     """An article's plain text as pages of lines; paragraphs are separated by an empty line."""
-    lines: list[str] = []
-    for paragraph in (p.strip() for p in text.split("\n\n")):
-        if paragraph:
-            if lines:
-                lines.append("")
-            lines += wrap(" ".join(paragraph.split()))
-    return [lines[i:i + per_page] for i in range(0, len(lines), per_page)] or [[]]
+    return [[line for line, _ in page] for page in _pages(text, per_page)]
+
+
+def page_lines(text: str, page: int, per_page: int = LINES_PER_PAGE) -> list[tuple[str, int]]:
+    """The lines of one page of `article_pages`, each with the offset in `text` it starts at (-1: the empty
+    line between paragraphs)."""
+    pages = _pages(text, per_page)
+    return list(pages[page]) if 0 <= page < len(pages) else []
+
+
+def page_starts(text: str, per_page: int = LINES_PER_PAGE) -> list[int]:
+    """For each page of `article_pages`, the offset in `text` of its first character (the reading's marks are
+    offsets in the same text)."""
+    return [page[0][1] if page else 0 for page in _pages(text, per_page)]

@@ -59,6 +59,16 @@ class ItemSummary:
 
 
 @dataclass(frozen=True)
+class Reading:
+    """An article read aloud (朗读): its audio, length and marks, (offset in the text, start in the audio) for
+    each sentence, by which the page follows the voice."""
+
+    url: str
+    duration_s: float
+    marks: tuple[tuple[int, float], ...] = ()
+
+
+@dataclass(frozen=True)
 class ItemDetail:
     """An item in full: a video's stream, subtitles, resume point and length, or an article's text."""
 
@@ -70,6 +80,7 @@ class ItemDetail:
     resume_s: float = 0.0
     duration_s: float | None = None
     text: str = ""
+    reading: Reading | None = None  # an article's reading aloud, when the server has one for its text
     loaded_at: float = float("-inf")  # when it arrived (the reducer's clock): old details are fetched again
 
 
@@ -266,6 +277,15 @@ class QuizRun:
 # ---- what the viewer sees -------------------------------------------------------------
 
 @dataclass(frozen=True)
+class ReadingRun:
+    """The article being read aloud, and the page it was started from (the page never turns back before it)."""
+
+    item_id: int
+    from_page: int = 0
+    sentence: int = -1  # the mark (sentence) the voice is in: shown behind its lines; -1 none yet, or no marks
+
+
+@dataclass(frozen=True)
 class Screen:
     """One screen on the stack; it keeps its own focus so Back returns to where it was."""
 
@@ -347,6 +367,7 @@ class State:
     recent: tuple[HomeEntry, ...] = ()  # Home's 最近看过 for the members watching (home_nav.py)
     favourites: tuple[HomeEntry, ...] = ()  # Home's 收藏
     favourite_ids: frozenset[int] = frozenset()  # every item kept (more than the row shows): marks, the red key
+    reading: ReadingRun | None = None  # an article being read aloud (reading_nav.py)
     favourites_sending: int = 0  # red presses not answered yet: rows fetched before them would undo them
 
     @property
@@ -436,6 +457,25 @@ class PlaybackEnded:
 @dataclass(frozen=True)
 class PlaybackFailed:
     """The player could not play the stream, or lost it."""
+
+    reason: str = ""
+
+
+@dataclass(frozen=True)
+class ReadingPosition:
+    """The reading aloud has reached `position_s` of its audio."""
+
+    position_s: float
+
+
+@dataclass(frozen=True)
+class ReadingEnded:
+    """The reading aloud came to its end."""
+
+
+@dataclass(frozen=True)
+class ReadingFailed:
+    """The reading aloud could not be played."""
 
     reason: str = ""
 
@@ -595,6 +635,19 @@ class Play:
 @dataclass(frozen=True)
 class Stop:
     """Stop the player."""
+
+
+@dataclass(frozen=True)
+class ReadAloud:
+    """Play an article's reading from `start_s` (audio only: the article stays on screen)."""
+
+    url: str
+    start_s: float = 0.0
+
+
+@dataclass(frozen=True)
+class StopReading:
+    """Stop the reading aloud."""
 
 
 @dataclass(frozen=True)

@@ -17,7 +17,17 @@ from __future__ import annotations
 
 from dataclasses import replace
 
-from stb_client.ui import checkin_nav, guide_nav, home_nav, idle_nav, playback_nav, quiz_nav, study_nav, watch
+from stb_client.ui import (
+    checkin_nav,
+    guide_nav,
+    home_nav,
+    idle_nav,
+    playback_nav,
+    quiz_nav,
+    reading_nav,
+    study_nav,
+    watch,
+)
 from stb_client.ui.keys import Key
 from stb_client.ui.layout import article_pages, home_tiles
 from stb_client.ui.model import (
@@ -50,6 +60,9 @@ from stb_client.ui.model import (
     PairingStarted,
     QuizLoaded,
     QuizSaved,
+    ReadingEnded,
+    ReadingFailed,
+    ReadingPosition,
     Screen,
     SetVolume,
     State,
@@ -69,6 +82,8 @@ def reduce(state: State, event: object, now: float) -> tuple[State, Effects]:
     else:
         handler = _EVENTS.get(type(event))
         after, effects = (handler or playback_nav.on_event)(state, event, now)
+    after, stopped = reading_nav.stop_if_left(after)
+    effects = (*effects, *stopped)
     if after.screen.view is View.HOME and state.screen.view is not View.HOME \
             and not any(isinstance(effect, FetchHomeRows) for effect in effects):
         effects = (*effects, *home_nav.fetch(after))  # Home is back: what was just watched joins 最近看过
@@ -248,6 +263,11 @@ def _board_key(state: State, key: Key, now: float) -> tuple[State, Effects]:
 
 
 def _article_key(state: State, key: Key, now: float) -> tuple[State, Effects]:
+    reading = reading_nav.on_key(state, key, now)
+    if reading is not None:
+        return reading
+    if key is Key.YELLOW:  # 朗读
+        return reading_nav.toggle(state, now)
     screen = state.screen
     detail = state.details.get(screen.item_id)
     pages = len(article_pages(detail.text)) if detail else 1
@@ -285,8 +305,11 @@ def _items_loaded(state: State, event: ItemsLoaded, now: float) -> tuple[State, 
 
 
 def _item_loaded(state: State, event: ItemLoaded, now: float) -> tuple[State, Effects]:
+    before = state.details.get(event.item.id)
     state = replace(state, details={**state.details, event.item.id: replace(event.item, loaded_at=now)})
-    return playback_nav.start_if_waiting(state, event.item, now)
+    state, stopped = reading_nav.on_detail(state, before, now)
+    state, effects = playback_nav.start_if_waiting(state, event.item, now)
+    return state, (*stopped, *effects)
 
 
 def _channels_loaded(state: State, event: ChannelsLoaded, now: float) -> tuple[State, Effects]:
@@ -358,4 +381,5 @@ _EVENTS = {
     QuizLoaded: quiz_nav.on_loaded, QuizSaved: quiz_nav.on_saved,
     CheckinDone: checkin_nav.on_done, CheckinFailed: checkin_nav.on_failed,
     HomeRowsLoaded: home_nav.on_loaded, FavouriteSaved: home_nav.on_saved, FavouriteFailed: home_nav.on_failed,
+    ReadingPosition: reading_nav.on_position, ReadingEnded: reading_nav.on_ended, ReadingFailed: reading_nav.on_failed,
 }

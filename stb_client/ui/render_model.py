@@ -23,6 +23,7 @@ from stb_client.ui.canvas import (  # noqa: F401 (Box, Frame, Label, Picture: th
     HINT_PX,
     NOW_PANEL,
     PANEL,
+    READ_BAND,
     ROW_W,
     ROW_X,
     SOFT,
@@ -49,9 +50,11 @@ from stb_client.ui.layout import (
     TITLE_PX,
     WIDTH,
     article_pages,
+    page_lines,
 )
 from stb_client.ui.model import ITEMS_PER_PAGE, Screen, State, View
 from stb_client.ui.navigation import visible_notice
+from stb_client.ui.reading_nav import sentence_span
 from stb_client.ui.render_home import duration_words, media_time
 
 Text = Callable[..., str]
@@ -124,10 +127,23 @@ def _article(canvas: Canvas, state: State, screen: Screen, now: float, t: Text) 
     canvas.label(SAFE_X, SAFE_Y, detail.title, TITLE_PX, max_width=WIDTH - 2 * SAFE_X - 220)
     pages = article_pages(detail.text)
     page = min(screen.page, len(pages) - 1)
-    for number, line in enumerate(pages[page]):
-        canvas.label(SAFE_X, ARTICLE_TOP + round(number * BODY_PX * LINE_SPACING), line, BODY_PX)
-    canvas.label(SAFE_X, HEIGHT - SAFE_Y - HINT_PX, t("stb.article_hint", page=page + 1, pages=len(pages)),
-                 HINT_PX, SOFT)
+    reading = state.reading is not None and state.reading.item_id == detail.id
+    span = sentence_span(detail.reading.marks, state.reading.sentence, len(detail.text)) \
+        if reading and detail.reading is not None else None
+    lines = page_lines(detail.text, page)
+    for number, (line, offset) in enumerate(lines):
+        y = ARTICLE_TOP + round(number * BODY_PX * LINE_SPACING)
+        behind = BACKGROUND
+        if span is not None and offset >= 0 and offset < span[1] and offset + len(line) > span[0]:
+            behind = READ_BAND  # the sentence the voice reads: its lines on a band, to follow with the eye
+            canvas.box(SAFE_X - 16, y - 6, WIDTH - 2 * SAFE_X + 32, round(BODY_PX * LINE_SPACING), READ_BAND)
+        canvas.label(SAFE_X, y, line, BODY_PX, behind=behind)
+    hint = "stb.article_hint_read" if reading else "stb.article_hint_reading" if detail.reading else "stb.article_hint"
+    canvas.label(SAFE_X, HEIGHT - SAFE_Y - HINT_PX, t(hint, page=page + 1, pages=len(pages)), HINT_PX, SOFT)
+    if reading:  # the yellow key's colour: the voice is on
+        mark = t("stb.reading_mark")
+        canvas.box(WIDTH - SAFE_X - 180, HEIGHT - SAFE_Y - 64, 180, 64, FOCUS)
+        canvas.label(WIDTH - SAFE_X - 150, HEIGHT - SAFE_Y - 52, mark, 40, BACKGROUND, behind=FOCUS)
 
 
 def _player(canvas: Canvas, state: State, screen: Screen, now: float, t: Text) -> None:

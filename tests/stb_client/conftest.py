@@ -37,14 +37,15 @@ def channel_art(tmp_path_factory):
 
 
 @contextmanager
-def tv_client(app, token: str, state: Path, screenshots: Path) -> Iterator[str]:
-    """`app` on a loopback server and the real TV client (`keting-stb run --headless`, libVLC with dummy output)
-    paired to it with `token`; yields the client's HTTP remote URL, and stops both afterwards."""
+def tv_client(app, token: str, state: Path, screenshots: Path, vlc_args: tuple[str, ...] = ()) -> Iterator[str]:
+    """`app` on a loopback server and the real TV client (`keting-stb run --headless`, libVLC with dummy output,
+    `vlc_args` on top) paired to it with `token`; yields the client's HTTP remote URL, and stops both afterwards."""
     state.mkdir(exist_ok=True)  # a second client on the same folder: the box restarted
     (state / "token").write_text(token + "\n")
     with serve_in_thread(app) as url:
         process = subprocess.Popen([sys.executable, "-m", "stb_client.main", "--server", url, "run", "--headless",
-                                    "--remote-port", "0", "--screenshot-dir", str(screenshots)], cwd=REPO,
+                                    "--remote-port", "0", "--screenshot-dir", str(screenshots),
+                                    *(f"--vlc-arg={arg}" for arg in vlc_args)], cwd=REPO,
                                    env={**os.environ, "KETING_STB_STATE": str(state)},
                                    stdout=subprocess.PIPE, text=True)
         try:

@@ -19,6 +19,7 @@ from server.catalogue.visibility import (
 )
 from server.core.channels_yaml import Board
 from server.core.errors import NotFound, UserError
+from server.ingest import readings
 from server.records import recents
 from server.web.api import bp
 from server.web.api.auth import current_device, require_device
@@ -121,8 +122,12 @@ def item_detail(item_id: str):
             "resume_position_s": recents.resume_point(db, current_device().id, row["id"], row["duration_s"]),
         })
     else:
+        made = readings.current(db, row["id"], row["body_text"])
         detail.update({"html": row["body_html"], "text": row["body_text"],
-                       "images": [media_url(src) for src in json.loads(row["body_images"] or "[]")]})
+                       "images": [media_url(src) for src in json.loads(row["body_images"] or "[]")],
+                       "reading": None if made is None else {
+                           "url": media_url(made.path), "kind": made.kind, "duration_s": made.duration_s,
+                           "marks": made.marks}})
     response = jsonify(detail)
     response.headers["Cache-Control"] = "private, no-store"
     return response

@@ -9,13 +9,34 @@ from flask import current_app, jsonify, request
 from server.catalogue import items, library
 from server.catalogue.articles import render_markdown
 from server.catalogue.library import LibraryItem
-from server.core.errors import UserError
+from server.core.errors import NotFound, UserError
+from server.ingest import readings
 from server.ingest.pictures import MAX_IMAGE_BYTES, save_image, thumbnail_at
 from server.web.api import bp
 from server.web.api.editor_auth import current_user, require_editor
-from server.web.context import clock, current_lineup, get_db
+from server.web.context import clock, current_lineup, get_db, wake_jobs
 from server.web.params import body_limit, int_field, is_whole_number, json_body, time_field
 from server.web.urls import media_path, media_url
+
+
+def _with_readings(found: list[LibraryItem]) -> list[dict]:
+    """Library items as the editor API shows them, each article with the state of its reading (朗读)."""
+    db = get_db()
+    reading_states = readings.states(db, found, current_app.config["READ_ALOUD"])
+    answer = []
+    for item in found:
+        shown = item_json(item)
+        if item.kind == "article":
+            made = readings.current(db, item.id, item.body_text)
+            shown["reading"] = {"state": reading_states[item.id], "kind": made.kind if made else None,
+                                "url": media_url(made.path) if made else None,
+                                "duration_s": made.duration_s if made else None}
+        answer.append(shown)
+    return answer
+
+
+def _one(item_id: int) -> dict:
+    return _with_readings([library.get_item(get_db(), current_user(), item_id)])[0]
 
 
 def item_json(item: LibraryItem) -> dict:
@@ -39,14 +60,14 @@ def editor_items():
     found = library.list_items(get_db(), current_lineup(), current_user(), board_id=request.args.get("board", ""),
                                state=request.args.get("state", ""), kind=request.args.get("kind", ""),
                                query=request.args.get("q", ""))
-    return jsonify({"items": [item_json(i) for i in found], "limit": library.MAX_ROWS})
+    return jsonify({"items": _with_readings(found), "limit": library.MAX_ROWS})
 
 
 @bp.get("/editor/items/<int:item_id>")
 @require_editor
 def editor_item(item_id: int):
     """One item of the caller's boards, in the library's shape; 404 for another board's item."""
-    return jsonify(item_json(library.get_item(get_db(), current_user(), item_id)))
+    return jsonify(_one(item_id))
 
 
 def _changes(body: dict) -> dict:
@@ -71,7 +92,8 @@ def edit_item(item_id: int):
     db = get_db()
     items.update_item(db, current_lineup(), item_id, _changes(json_body()), may_edit=current_user().may_edit,
                       now=clock())
-    return jsonify(item_json(library.get_item(db, current_user(), item_id)))
+    wake_jobs()  # a published or changed article is read aloud again
+    return jsonify(_one(item_id))
 
 
 @bp.post("/editor/articles")
@@ -89,7 +111,19 @@ def create_article():
         state=str(body.get("state") or "draft"), body_markdown=str(body.get("body_markdown") or ""),
         publish_at=changes.get("publish_at"), expire_at=changes.get("expire_at"),
         pinned=bool(body.get("pinned", False)), targets=tuple(changes.get("targets", ())), now=clock())
-    return jsonify(item_json(library.get_item(get_db(), current_user(), item_id))), 201
+    wake_jobs()  # a published article is read aloud
+    return jsonify(_one(item_id)), 201
+
+
+@bp.delete("/editor/items/<int:item_id>/reading")
+@require_editor
+def delete_recorded_reading(item_id: int):
+    """Take an article's recorded reading away: boxes get the synthetic one again. 404 when it has none."""
+    found = library.get_item(get_db(), current_user(), item_id)
+    if found.kind != "article" or not readings.drop_recorded(get_db(), item_id,
+                                                             Path(current_app.config["MEDIA_ROOT"]), clock()):
+        raise NotFound("reading.no_recording", id=item_id)
+    return jsonify(_one(item_id))
 
 
 @bp.post("/editor/articles/preview")

@@ -2,10 +2,11 @@
 
 from __future__ import annotations
 
-from flask import g, request
+from flask import current_app, g, request
 
 from server.accounts.organisations import list_organisations
 from server.catalogue import library
+from server.ingest import readings
 from server.records import quiz_import, quizzes
 from server.web.console import bp
 from server.web.console.access import login_required
@@ -20,7 +21,8 @@ def library_page():
     filters = {name: request.args.get(name, "") for name in ("board", "state", "kind", "q")}
     found = library.list_items(get_db(), current_lineup(), g.user, board_id=filters["board"],
                                state=filters["state"], kind=filters["kind"], query=filters["q"])
-    return page("console/library.html", items=found, filters=filters,
+    reading_states = readings.states(get_db(), found, current_app.config["READ_ALOUD"])
+    return page("console/library.html", items=found, filters=filters, readings=reading_states,
                 boards=library.editable_boards(current_lineup(), g.user), limit=library.MAX_ROWS)
 
 
@@ -42,7 +44,11 @@ def item(item_id: int):
               if b.kind == "mixed" or b.kind == found.kind]
     template = "console/article.html" if found.kind == "article" else "console/item.html"
     quiz = quizzes.questions(get_db(), item_id) if found.kind == "video" else ()
+    reading = readings.states(get_db(), [found], current_app.config["READ_ALOUD"]).get(item_id)
+    made = readings.current(get_db(), item_id, found.body_text) if reading in ("ready", "recorded") else None
     return page(template, item=found, boards=boards, organisations=list_organisations(get_db()), quiz=quiz,
+                reading=reading, reading_path=made.path if made else None,
+                reading_error=readings.failure(get_db(), item_id) if reading == "failed" else None,
                 quiz_letters=quizzes.LETTERS, quiz_max=quizzes.MAX_QUESTIONS, quiz_text_column=quizzes.TEXT_COLUMN,
                 quiz_option_columns=quizzes.OPTION_COLUMNS,
                 quiz_max_bytes=quiz_import.MAX_QUIZ_BYTES)

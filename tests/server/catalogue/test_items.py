@@ -23,8 +23,8 @@ def test_article_is_rendered_sanitised_and_kept_in_three_forms(ctx):
 
 @pytest.mark.parametrize("fields, message_id", [
     ({"board_id": "nosuch"}, "item.unknown_board"),
-    ({"board_id": "banshi", "kind": "video"}, "item.wrong_board_kind"),
-    ({"board_id": "daode"}, "item.wrong_board_kind"),
+    ({"board_id": "banshi", "kind": "video"}, "item.board_takes_article"),
+    ({"board_id": "daode"}, "item.board_takes_video"),
     ({"title": "  "}, "item.empty_title"),
     ({"body_markdown": ""}, "item.empty_body"),
     ({"state": "live"}, "item.bad_state"),
@@ -58,3 +58,12 @@ def test_a_video_without_its_ladder_cannot_be_published(ctx):
         set_state(db, item, "published")
     with pytest.raises(NotFound):
         set_state(db, 12345, "published")
+
+
+@pytest.mark.parametrize(("board_id", "kind"), [("banshi", "video"), ("daode", "article")])
+def test_a_board_of_the_wrong_kind_is_named_in_words(ctx, board_id, kind):
+    db, lineup = ctx
+    with pytest.raises(UserError) as raised:
+        create_item(db, lineup, kind=kind, board_id=board_id, title="标题", body_markdown="正文")
+    assert raised.value.code == "wrong_board_kind"
+    assert not any(ch.isascii() and ch.isalpha() for ch in raised.value.message())  # no "video" or "article"

@@ -133,6 +133,9 @@ def table(ids: dict) -> dict[str, Call]:
         # the video is not transcoded yet: those who may edit it are told so
         "POST /api/v1/editor/items/<int:item_id>/thumbnail": Call(f"/api/v1/editor/items/{item}/thumbnail",
                                                                    statuses(401, 401, 409, 404, 409), json={"at_s": 1}),
+        # the article has no recorded reading: those who may edit it are told so, another editor is not told it exists
+        "DELETE /api/v1/editor/items/<int:item_id>/reading": Call(f"/api/v1/editor/items/{article}/reading",
+                                                                  statuses(401, 401, 404, 404, 404)),
         "POST /api/v1/editor/articles": Call("/api/v1/editor/articles", statuses(401, 401, 201, 403, 201),
                                              json={"board_id": "banshi", "title": "指南", "body_markdown": "正文"}),
         "POST /api/v1/editor/articles/preview": Call("/api/v1/editor/articles/preview", EDITORS,

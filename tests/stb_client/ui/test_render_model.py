@@ -22,6 +22,9 @@ from stb_client.ui.model import (
     PairingStarted,
     PlaybackFailed,
     Programme,
+    ReadAloud,
+    ReadingEnded,
+    ReadingPosition,
     StudyCard,
     StudyLoaded,
     View,
@@ -98,6 +101,12 @@ def screens() -> dict[str, Remote]:
     found["home_favourites"] = on_rows(with_rows()).press(Key.DOWN, Key.DOWN, Key.RIGHT)
     found["home_rows_empty"] = on_rows(with_rows((), FAVOURITES_ONE)).press(Key.DOWN)
     found["favourite_added"] = with_rows().press("5", Key.DOWN, Key.RED)
+    from tests.stb_client.ui.test_reading_nav import article as read_article
+    found["article_reading_cue"] = read_article()
+    reading = read_article().press(Key.DOWN, Key.YELLOW)
+    found["article_reading"] = reading.send(ReadingPosition(reading.last(ReadAloud).start_s + 41))
+    found["article_reading_done"] = read_article().press(Key.YELLOW).send(ReadingEnded())
+    found["article_reading_none"] = read_article(None).press(Key.YELLOW)
     return found
 
 
@@ -191,3 +200,21 @@ def test_board_rows_carry_their_thumbnails_inside_the_safe_area():
     for picture in frame.pictures:
         assert SAFE_X <= picture.x and picture.x + picture.w <= WIDTH - SAFE_X
         assert abs(picture.w / picture.h - 16 / 9) < 0.02
+
+
+def test_an_article_read_aloud_says_so_in_the_yellow_keys_colour():
+    def words(name):
+        return [label.text for label in frame_of(name).labels]
+    assert any("黄键朗读" in w for w in words("article_reading_cue"))
+    assert not any("黄键" in w for w in words("article"))  # no reading: no yellow key promised
+    reading = frame_of("article_reading")
+    assert "朗读中" in [label.text for label in reading.labels]
+    assert any(box.colour == "#FFC107" for box in reading.boxes)
+    assert any("第 2/" in w and "停止朗读" in w for w in words("article_reading"))
+    # The sentence the voice reads has its lines on a band (and only those).
+    from tests.stb_client.ui.test_reading_nav import MARKS, TEXT
+    marked = [label.text for label in reading.labels if label.behind != "#0B1A2E" and label.size == 40
+              and label.text != "朗读中"]
+    sentence = TEXT[MARKS[4][0]:MARKS[5][0]].replace("\n", "")
+    assert marked and all(line.replace(" ", "") in sentence.replace(" ", "") for line in marked)
+    assert "".join(marked).startswith("第4段")

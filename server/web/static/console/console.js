@@ -194,6 +194,45 @@ const Keting = (() => {
     }
   }
 
+  // tus uploads (the upload page, an article's recording): the server's own words for a refusal, and which
+  // failures are worth another try (no answer, a server error, a conflict over the offset, a lock).
+  function uploadError(error) {
+    const response = error.originalResponse;
+    if (response) {
+      try {
+        const body = JSON.parse(response.getBody());
+        if (body.error && body.error.message) return body.error.message;
+      } catch (ignored) { /* not JSON */ }
+    }
+    return t("upload_failed");
+  }
+
+  // What tus remembers an unfinished upload by, to resume it after a reload: the file and what it is for
+  // (`purpose`: a lecture on a board, or one article's recording), so the same file chosen for something
+  // else starts afresh instead of continuing as the first.
+  function uploadFingerprint(purpose) {
+    return (file) => Promise.resolve(["keting", purpose, file.name, file.size, file.lastModified].join("/"));
+  }
+
+  function retryUpload(error) {
+    const code = error.originalResponse ? error.originalResponse.getStatus() : 0;
+    return code === 0 || code >= 500 || code === 409 || code === 423;
+  }
+
+  // An HLS ladder in a <video> (hls.js, or the browser's own HLS where it has one).
+  function playHls(video, src) {
+    if (window.Hls && Hls.isSupported()) {
+      const hls = new Hls();
+      hls.on(Hls.Events.ERROR, (_, data) => { if (data.fatal) say(t("preview_failed"), "error"); });
+      hls.loadSource(src);
+      hls.attachMedia(video);
+    } else if (video.canPlayType("application/vnd.apple.mpegurl")) {
+      video.src = src;
+    } else {
+      say(t("preview_unsupported"), "error");
+    }
+  }
+
   document.addEventListener("DOMContentLoaded", () => {
     wirePrint();
     wireForms();
@@ -201,5 +240,6 @@ const Keting = (() => {
     wireJobs();
     document.body.dataset.ready = "1";  // the page's forms now go through the API
   });
-  return { t, say, api, formBody, localToIso, followJob, jobText, minutesText, csrf };
+  return { t, say, api, formBody, localToIso, followJob, jobText, minutesText, csrf, uploadError, retryUpload,
+    uploadFingerprint, playHls };
 })();

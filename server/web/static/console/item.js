@@ -2,21 +2,9 @@
 "use strict";
 
 (() => {
-  const { t, say, api } = Keting;
+  const { t, say, api, playHls } = Keting;
   const video = document.getElementById("preview");
-  if (video) {
-    const src = video.dataset.src;
-    if (window.Hls && Hls.isSupported()) {
-      const hls = new Hls();
-      hls.on(Hls.Events.ERROR, (_, data) => { if (data.fatal) say(t("preview_failed"), "error"); });
-      hls.loadSource(src);
-      hls.attachMedia(video);
-    } else if (video.canPlayType("application/vnd.apple.mpegurl")) {
-      video.src = src;
-    } else {
-      say(t("preview_unsupported"), "error");
-    }
-  }
+  if (video) playHls(video, video.dataset.src);
   const useFrame = document.getElementById("use-frame");
   if (useFrame && video) {
     useFrame.addEventListener("click", async () => {

@@ -3,7 +3,7 @@
 "use strict";
 
 (() => {
-  const { t, say, csrf, followJob, jobText } = Keting;
+  const { t, say, csrf, followJob, jobText, uploadError, retryUpload, uploadFingerprint } = Keting;
   const form = document.getElementById("upload-form");
   const input = document.getElementById("file");
   const drop = document.getElementById("drop");
@@ -48,17 +48,6 @@
     }
   }
 
-  function reason(error) {
-    const response = error.originalResponse;
-    if (response) {
-      try {
-        const body = JSON.parse(response.getBody());
-        if (body.error && body.error.message) return body.error.message;
-      } catch (ignored) { /* not JSON */ }
-    }
-    return t("upload_failed");
-  }
-
   function transcode(jobId, itemId) {
     const box = document.getElementById("transcode");
     const tbar = document.getElementById("transcode-bar");
@@ -100,13 +89,11 @@
           itemId = response.getHeader("Keting-Item-Id");
         }
       },
-      onShouldRetry: (error) => {
-        const code = error.originalResponse ? error.originalResponse.getStatus() : 0;
-        return code === 0 || code >= 500 || code === 409 || code === 423;
-      },
+      onShouldRetry: retryUpload,
+      fingerprint: uploadFingerprint(`lecture/${form.elements.board.value}`),
       onError: (error) => {
         document.getElementById("upload-heading").textContent = t("upload_stopped");
-        say(reason(error), "error");
+        say(uploadError(error), "error");
         form.querySelector('[type="submit"]').disabled = false;
       },
       onSuccess: () => {

@@ -153,11 +153,7 @@ def test_an_editor_writes_an_article_with_a_picture_and_a_tv_preview(console_ser
     picture = tmp_path / "合影.png"
     ffmpeg("-f", "lavfi", "-i", "testsrc2=s=800x450", "-frames:v", "1", str(picture))
     page = new_page()
-    log_in(page, console_server, "editor")
-    open_menu(page, "写文章")
-    page.select_option('select[name="board_id"]', "banshi")
-    page.fill('input[name="title"]', "医保报销指南")
-    page.fill("#markdown", "# 报销要带的材料\n\n1. 身份证\n2. 医保卡")
+    start_article(page, console_server, "医保报销指南", "# 报销要带的材料\n\n1. 身份证\n2. 医保卡")
     page.wait_for_selector("#tv-preview h1:has-text('报销要带的材料')")
     # Large print as on a 1080p TV: the body is 36/1920 of the frame's width.
     frame_width = page.eval_on_selector(".tv", "el => el.getBoundingClientRect().width")
@@ -166,12 +162,26 @@ def test_an_editor_writes_an_article_with_a_picture_and_a_tv_preview(console_ser
     page.set_input_files("#image-file", str(picture))
     page.wait_for_selector("#tv-preview img")
     assert "![](/media/images/" in page.input_value("#markdown")
+    save_and_publish(page)
+    screenshot(page, "article")
+
+
+def start_article(page, server: str, title: str, markdown: str) -> None:
+    """An editor logs in and writes an article on 办事指南 (not saved yet)."""
+    log_in(page, server, "editor")
+    open_menu(page, "写文章")
+    page.select_option('select[name="board_id"]', "banshi")
+    page.fill('input[name="title"]', title)
+    page.fill("#markdown", markdown)
+
+
+def save_and_publish(page) -> None:
+    """Save the article being written and publish it from its page."""
     page.click('#article-form button[type="submit"]')
     page.wait_for_url("**/console/items/*")
     ready(page)
     page.click("#publish")
     page.wait_for_selector("#item-state:has-text('已发布')")
-    screenshot(page, "article")
 
 
 def test_an_administrator_approves_a_box_sends_a_notice_and_adds_an_account(console_server, new_page):
@@ -227,3 +237,29 @@ def test_an_answer_lost_after_the_last_byte_does_not_upload_twice(console_server
     page.wait_for_selector("#transcode:not([hidden])", timeout=30_000)
     assert sent.count("POST") == 1 and "HEAD" in sent
     page.wait_for_selector("#transcode-text:has-text('转码完成')", timeout=120_000)
+
+
+def test_an_article_is_read_aloud_and_its_editor_uploads_a_recording(console_server, new_page, tmp_path):
+    from tests.support.clips import ffmpeg
+
+    recording = tmp_path / "朗读.m4a"
+    ffmpeg("-f", "lavfi", "-i", "sine=frequency=220:sample_rate=44100:d=4", "-c:a", "aac", str(recording))
+    page = new_page()
+    start_article(page, console_server, "居住证办理", "办理居住证需携带身份证原件。咨询电话：0571-86012345。")
+    save_and_publish(page)
+    # The server reads it aloud in the background; the page says so once it is made.
+    def made() -> bool:
+        page.reload()
+        return "朗读：已生成" in page.inner_text("#reading-state")
+    wait_for(made, 60, "the synthetic reading")
+    assert page.get_attribute("audio#reading", "src").endswith(".m4a")
+    ready(page)
+    page.set_input_files("#recording-file", str(recording))
+    page.click("#recording-upload")
+    page.wait_for_selector("#reading-state:has-text('朗读：真人录音')", timeout=90_000)  # reloaded when ready
+    assert page.locator("video.reading").count() == 1
+    wait_js(page, "document.querySelector('video.reading').duration > 3", 30)  # hls.js plays the recording
+    assert not page.locator("#flash.error").is_visible()
+    screenshot(page, "article-recording")
+    page.goto(f"{console_server}/console/library?kind=article")
+    assert "朗读：真人录音" in page.inner_text("tr:has-text('居住证办理')")
