@@ -26,6 +26,7 @@ from stb_client.link.server_api import ApiError, ServerApi, Unreachable
 from stb_client.link.sync import ServerSync
 from stb_client.ui.keys import KEYBOARD, Key
 from stb_client.ui.model import (
+    SUBTITLE_SIZES,
     Paired,
     PairingStarted,
     Play,
@@ -33,6 +34,7 @@ from stb_client.ui.model import (
     ReportPlaying,
     SeekTo,
     SetPaused,
+    SetSubtitles,
     SetVolume,
     ShowSubtitles,
     State,
@@ -48,12 +50,12 @@ TICK_SECONDS = 0.1
 
 
 # What the box remembers across restarts (State fields, kept in the cache as they change).
-PREFERENCES = ("volume", "muted", "last_channel")
+PREFERENCES = ("volume", "muted", "last_channel", "subtitle_size")
 
 
 def remembered(preferences: dict[str, object]) -> State:
     """The state a box starts in: its kept preferences, each checked (a damaged value is left at its default)."""
-    volume, muted, channel = (preferences.get(name) for name in PREFERENCES)
+    volume, muted, channel, subtitle_size = (preferences.get(name) for name in PREFERENCES)
     found: dict[str, object] = {}
     if isinstance(volume, int) and not isinstance(volume, bool) and 0 <= volume <= 100:
         found["volume"] = volume
@@ -61,6 +63,8 @@ def remembered(preferences: dict[str, object]) -> State:
         found["muted"] = muted
     if isinstance(channel, int) and not isinstance(channel, bool) and 1 <= channel <= 999:
         found["last_channel"] = channel
+    if subtitle_size in SUBTITLE_SIZES:
+        found["subtitle_size"] = subtitle_size
     return State(**found)
 
 
@@ -194,6 +198,8 @@ class ClientApp:
                 self.player.show_subtitles(on)
             case SetVolume(level=level, muted=muted):
                 self.player.set_volume(level, muted)
+            case SetSubtitles(url=url):
+                self.player.set_subtitles(url)
             case ReadAloud(url=url, start_s=start):
                 self.player.read_aloud(url, start)
             case StopReading():
@@ -267,6 +273,7 @@ class ClientApp:
             "reading_s": self.player.reading_position() if self.player else None,
             "osd": self.player.osd if self.player else "",
             "osd_shown": self.player.osd_shown() if self.player else False,
+            "subtitle_size": state.subtitle_size,
             "subtitle_track": self.player.subtitle_track() if self.player else -1,
             "ready": bool(state.boards) or screen.view.value == "pairing",
             "key_latency_ms": [round(latency * 1000, 2) for latency in self.key_latencies[-200:]],

@@ -29,6 +29,7 @@ from server.ingest.ffmpeg_errors import message_id, reason_for
 from server.ingest.hls_ladder import MASTER_PLAYLIST, EncodeError, ladder_folder, replace_dir
 from server.ingest.probe import probe_source
 from server.ingest.readings import keep_recorded, make_readings, recorded_folder
+from server.ingest.subtitles import ensure_sizes
 from server.ingest.uploads import expire_uploads
 
 log = logging.getLogger(__name__)
@@ -121,8 +122,10 @@ class JobRunner:
             timezone=UTC)
 
     def start(self) -> None:
-        """Start the scheduler with the reconcile job every RECONCILE_INTERVAL seconds, the first at once."""
+        """Start the scheduler with the reconcile job every RECONCILE_INTERVAL seconds, the first at once, and
+        the subtitle tracks' sized files written where they are missing (tracks saved before there were sizes)."""
         self.scheduler.start()
+        self.scheduler.add_job(self._size_subtitles, id="subtitle-sizes", executor="readings")
         self.scheduler.add_job(self.reconcile, "interval", seconds=self.site.config["RECONCILE_INTERVAL"],
                                id="reconcile", next_run_time=datetime.now(UTC))
         self.scheduler.add_job(self.requeue_and_schedule, "interval", seconds=REQUEUE_SECONDS, id="requeue")
@@ -142,6 +145,14 @@ class JobRunner:
         self.requeue_and_schedule()
         if self.site.config["READ_ALOUD"] and self.scheduler.get_job("readings") is None:
             self.scheduler.add_job(self._read_articles, id="readings", executor="readings")
+
+    def _size_subtitles(self) -> None:
+        media_root = Path(self.site.config["MEDIA_ROOT"])
+        with contextlib.closing(self.site.connect()) as db:
+            paths = [row[0] for row in db.execute("SELECT path FROM item_subtitles")]
+        written = sum(ensure_sizes(media_root, path) for path in paths)
+        if written:
+            log.info("subtitle tracks given their sizes: %s", written)
 
     def _read_articles(self) -> None:
         with contextlib.closing(self.site.connect()) as db:

@@ -15,6 +15,10 @@ from server.catalogue.items import add_subtitles
 from server.core.errors import NotFound, UserError
 
 MAX_BYTES = 2 * 1024 * 1024
+# Each track is also kept larger, for the TV's subtitle sizes (the blue key): the same cues with a WebVTT
+# STYLE block that libVLC's WebVTT decoder honours (measured: 200% draws the text twice as tall). A size of
+# the file, not of the player, so the on-screen display over the picture keeps its size.
+SIZE_PERCENT = {"large": 150, "larger": 200}
 _TIME = r"(?:(\d{1,2}):)?(\d{2}):(\d{2})[,.](\d{3})"
 _CUE_TIMING = re.compile(rf"^\s*{_TIME}\s*-->\s*{_TIME}(.*)$")
 LANG_RE = re.compile(r"[a-z]{2,3}(-[A-Za-z0-9]{2,8})?")
@@ -72,8 +76,36 @@ def save_subtitles(db: Database, media_root: Path, item_id: int, lang: str, labe
     relative = f"subtitles/{item_id}/{lang}.vtt"
     target = media_root / relative
     target.parent.mkdir(parents=True, exist_ok=True)
-    staging = target.with_suffix(".tmp")
-    staging.write_text(vtt, encoding="utf-8")
-    staging.replace(target)
+    for size in SIZE_PERCENT:  # the sizes first: the track is named (and handed out) once they are there
+        _write(media_root / sized_path(relative, size), styled(vtt, SIZE_PERCENT[size]))
+    _write(target, vtt)
     add_subtitles(db, item_id, lang, label.strip() or lang, relative)
     return relative
+
+
+def _write(target: Path, content: str) -> None:
+    staging = target.with_name(target.name + ".tmp")
+    staging.write_text(content, encoding="utf-8")
+    staging.replace(target)
+
+
+def sized_path(relative: str, size: str) -> str:
+    """Where a track is kept at one of SIZE_PERCENT's sizes: subtitles/12/zh.vtt → subtitles/12/zh.large.vtt."""
+    return relative.removesuffix(".vtt") + f".{size}.vtt"
+
+
+def styled(vtt: str, percent: int) -> str:
+    """A WebVTT file's cues drawn at `percent` of their size (a STYLE block after the header, before any cue)."""
+    header, _, cues = vtt.partition("\n\n")
+    return f"{header}\n\nSTYLE\n::cue {{\n  font-size: {percent}%;\n}}\n\n{cues}"
+
+
+def ensure_sizes(media_root: Path, relative: str) -> bool:
+    """Write a track's sized files if they are missing (tracks saved before there were sizes); whether any was."""
+    source, wrote = media_root / relative, False
+    for size, percent in SIZE_PERCENT.items():
+        target = media_root / sized_path(relative, size)
+        if source.is_file() and not target.exists():
+            _write(target, styled(source.read_text(encoding="utf-8"), percent))
+            wrote = True
+    return wrote

@@ -32,6 +32,9 @@ class Player(Protocol):
     def show_subtitles(self, on: bool) -> None:
         """Show or hide the subtitles."""
 
+    def set_subtitles(self, url: str) -> None:
+        """Add a subtitle track to what plays and show it."""
+
     def set_volume(self, level: int, muted: bool) -> None:
         """Set the volume (0-100) and mute."""
 

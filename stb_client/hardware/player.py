@@ -102,13 +102,18 @@ class VlcPlayer:
         self.player.set_pause(1 if paused else 0)
 
     def show_subtitles(self, on: bool) -> None:
-        """Show the media's first subtitle track, or hide subtitles."""
+        """Show the subtitle track added last (the viewer's size), or hide subtitles."""
         if not on:
             self.player.video_set_spu(-1)
         else:
             tracks = [track for track in (self.player.video_get_spu_description() or []) if track[0] >= 0]
             if tracks:
-                self.player.video_set_spu(tracks[0][0])
+                self.player.video_set_spu(max(track[0] for track in tracks))
+
+    def set_subtitles(self, url: str) -> None:
+        """Add a subtitle track (the same subtitles at another size) to what plays, and show it."""
+        if self.media is not None:
+            self.player.add_slave(vlc.MediaSlaveType.subtitle, url, True)
 
     def set_volume(self, level: int, muted: bool) -> None:
         """Set libVLC's volume (0-100) and mute, for the programme and the reading."""

@@ -24,6 +24,7 @@ from keting_i18n import text
 from stb_client.link.cache import AnswerCache
 from stb_client.link.server_api import ApiError, ServerApi, Unreachable
 from stb_client.ui.model import (
+    SUBTITLE_SIZES,
     Board,
     BoardsLoaded,
     Channel,
@@ -139,9 +140,11 @@ def _guide_span() -> tuple[str, str]:
 def item_from(raw: dict) -> ItemDetail:
     """An item answer as the client's item detail: the stream, the first subtitle track, the resume point."""
     subtitles = raw.get("subtitles") or []
+    sizes = (subtitles[0].get("sizes") or {}) if subtitles else {}
+    sized = tuple((size, url) for size, url in sizes.items() if size in SUBTITLE_SIZES and isinstance(url, str))
     return ItemDetail(raw["id"], raw["kind"], raw["title"], raw.get("hls_url"),
                       subtitles[0]["url"] if subtitles else None, float(raw.get("resume_position_s") or 0),
-                      raw.get("duration_s"), raw.get("text") or "", reading_from(raw.get("reading")))
+                      raw.get("duration_s"), raw.get("text") or "", sized, reading_from(raw.get("reading")))
 
 
 def reading_from(raw: dict | None) -> Reading | None:

@@ -15,6 +15,9 @@ POSITION_REPORT_SECONDS = 30.0
 SEEK_SECONDS = 30.0
 ITEMS_PER_PAGE = 6
 VOLUME_STEP = 10
+# Subtitle sizes the blue key steps through while a video plays, smallest first; large by default (elderly eyes).
+SUBTITLE_SIZES = ("standard", "large", "larger")
+DEFAULT_SUBTITLE_SIZE = "large"
 
 
 class View(StrEnum):
@@ -80,6 +83,7 @@ class ItemDetail:
     resume_s: float = 0.0
     duration_s: float | None = None
     text: str = ""
+    subtitle_sizes: tuple[tuple[str, str], ...] = ()  # (size, URL) of the subtitles at each of SUBTITLE_SIZES
     reading: Reading | None = None  # an article's reading aloud, when the server has one for its text
     loaded_at: float = float("-inf")  # when it arrived (the reducer's clock): old details are fetched again
 
@@ -347,6 +351,7 @@ class State:
     offline: bool = False
     pairing_code: str = ""
     last_channel: int | None = None
+    subtitle_size: str = DEFAULT_SUBTITLE_SIZE  # one of SUBTITLE_SIZES; kept across restarts
     retry_at: float | None = None  # live playback failed: try again then
     failures: int = 0
     household: Household = Household()
@@ -635,6 +640,13 @@ class Play:
 @dataclass(frozen=True)
 class Stop:
     """Stop the player."""
+
+
+@dataclass(frozen=True)
+class SetSubtitles:
+    """Add this subtitle track to the video playing and show it (another size of the same subtitles)."""
+
+    url: str
 
 
 @dataclass(frozen=True)

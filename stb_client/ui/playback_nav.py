@@ -16,6 +16,7 @@ from stb_client.ui.model import (
     NUMBER_ENTRY_SECONDS,
     POSITION_REPORT_SECONDS,
     SEEK_SECONDS,
+    SUBTITLE_SIZES,
     Channel,
     FetchChannels,
     FetchItem,
@@ -31,6 +32,7 @@ from stb_client.ui.model import (
     Screen,
     SeekTo,
     SetPaused,
+    SetSubtitles,
     ShowSubtitles,
     State,
     Stop,
@@ -69,11 +71,19 @@ def open_video(state: State, item_id: int, now: float) -> tuple[State, Effects]:
     return state, (FetchItem(item_id), FetchQuiz(item_id))
 
 
+def subtitles_for(detail: ItemDetail | None, size: str) -> str | None:
+    """The URL of a video's subtitles at the viewer's size (the standard ones where that size is missing)."""
+    if detail is None:
+        return None
+    return dict(detail.subtitle_sizes).get(size) or detail.subtitles_url
+
+
 def _start_video(state: State, detail: ItemDetail, now: float) -> tuple[State, Effects]:
     playback = Playback(detail.hls_url, item_id=detail.id, position_s=detail.resume_s, duration_s=detail.duration_s,
                         subtitles=detail.subtitles_url is not None, controls_until=now + MESSAGE_SECONDS,
                         reported_at=now, reported_s=detail.resume_s)
-    return replace(state, playback=playback), (Play(detail.hls_url, detail.resume_s, detail.subtitles_url),)
+    return replace(state, playback=playback), (
+        Play(detail.hls_url, detail.resume_s, subtitles_for(detail, state.subtitle_size)),)
 
 
 def start_if_waiting(state: State, detail: ItemDetail, now: float) -> tuple[State, Effects]:
@@ -121,9 +131,24 @@ def _player_key(state: State, key: Key, now: float) -> tuple[State, Effects]:
     if key is Key.YELLOW:
         on = not playback.subtitles
         return replace(state, playback=replace(playback, subtitles=on, controls_until=shown)), (ShowSubtitles(on),)
+    if key is Key.BLUE:  # the subtitles' size, the next one of SUBTITLE_SIZES (after the largest, the smallest)
+        return _next_subtitle_size(state, playback, now)
     if key in (Key.UP, Key.DOWN):
         return replace(state, playback=replace(playback, controls_until=shown)), ()
     return state, ()
+
+
+def _next_subtitle_size(state: State, playback: Playback, now: float) -> tuple[State, Effects]:
+    """Step the subtitles' size: the track at that size joins the video playing and is shown (no restart);
+    the size is kept for every video after."""
+    index = SUBTITLE_SIZES.index(state.subtitle_size) if state.subtitle_size in SUBTITLE_SIZES else 0
+    size = SUBTITLE_SIZES[(index + 1) % len(SUBTITLE_SIZES)]
+    url = subtitles_for(state.details.get(playback.item_id), size)
+    shown = url is not None
+    state = say(replace(state, subtitle_size=size, playback=replace(
+        playback, subtitles=shown or playback.subtitles, controls_until=now + MESSAGE_SECONDS)),
+        f"stb.subtitle_size_{size}", now)
+    return state, (SetSubtitles(url),) if shown else ()
 
 
 # ---- live TV ---------------------------------------------------------------------------------

@@ -11,7 +11,7 @@ from stb_client.hardware.player import VlcPlayer
 from stb_client.link.cache import AnswerCache
 from stb_client.link.server_api import ServerApi
 from stb_client.ui.keys import Key
-from stb_client.ui.model import VOLUME_STEP, State
+from stb_client.ui.model import VOLUME_STEP, ItemDetail, ItemLoaded, State
 from tests.stb_client.ui.test_navigation import Remote
 
 NOWHERE = "http://127.0.0.1:9/"  # nothing is asked of the server here
@@ -20,6 +20,16 @@ NOWHERE = "http://127.0.0.1:9/"  # nothing is asked of the server here
 def a_box(path) -> ClientApp:
     """A box as it starts: its cache file opened, its state from what it remembers (no screen, no player)."""
     return ClientApp(ServerApi(NOWHERE), None, None, cache=AnswerCache(path))
+
+
+def test_the_subtitle_size_comes_back_after_a_restart(tmp_path):
+    path = tmp_path / "cache.sqlite3"
+    box = a_box(path)
+    assert box.state.subtitle_size == "large"
+    box.state = Remote().press("5", "2").send(ItemLoaded(ItemDetail(101, "video", "节目2", "http://s/v.m3u8"))).state
+    box.apply(Key.BLUE, 1000.0)
+    assert box.state.subtitle_size == "larger"
+    assert a_box(path).state.subtitle_size == "larger"
 
 
 def test_volume_mute_and_last_channel_come_back_after_a_restart(tmp_path):
@@ -57,11 +67,12 @@ def test_the_player_starts_at_the_volume_the_box_was_left_with(tmp_path):
 @pytest.mark.parametrize("kept", [
     {"volume": "loud", "muted": 1, "last_channel": True},
     {"volume": 250, "muted": None, "last_channel": 0},
-    {"volume": -5, "last_channel": 1000},
+    {"volume": -5, "last_channel": 1000, "subtitle_size": "huge"},
+    {"subtitle_size": ["large"]},
 ])
 def test_a_damaged_preference_is_left_at_its_default(kept):
     state = remembered(kept)
-    assert (state.volume, state.muted, state.last_channel) == (60, False, None)
+    assert (state.volume, state.muted, state.last_channel, state.subtitle_size) == (60, False, None, "large")
 
 
 def test_a_preference_that_cannot_be_written_is_only_forgotten(tmp_path):

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+from pathlib import Path
 
 from flask import current_app, jsonify
 
@@ -20,6 +21,7 @@ from server.catalogue.visibility import (
 from server.core.channels_yaml import Board
 from server.core.errors import NotFound, UserError
 from server.ingest import readings
+from server.ingest.subtitles import SIZE_PERCENT, sized_path
 from server.records import recents
 from server.web.api import bp
 from server.web.api.auth import current_device, require_device
@@ -108,6 +110,17 @@ def list_board_items(board_id: str):
     return conditional_json(etag, build)
 
 
+def _subtitle_sizes(path: str) -> dict[str, str]:
+    """A subtitle track's URL at each size the TV offers that has its file (older tracks get theirs from the
+    job runner's first pass)."""
+    media_root = Path(current_app.config["MEDIA_ROOT"])
+    sizes = {"standard": media_url(path)}
+    for size in SIZE_PERCENT:
+        if (media_root / sized_path(path, size)).is_file():
+            sizes[size] = media_url(sized_path(path, size))
+    return sizes
+
+
 @bp.get("/items/<item_id>")
 @require_device
 def item_detail(item_id: str):
@@ -117,8 +130,8 @@ def item_detail(item_id: str):
     if row["kind"] == "video":
         detail.update({
             "hls_url": media_url(row["hls_path"]),
-            "subtitles": [{"lang": s["lang"], "label": s["label"], "url": media_url(s["path"])}
-                          for s in subtitles_of(db, row["id"])],
+            "subtitles": [{"lang": s["lang"], "label": s["label"], "url": media_url(s["path"]),
+                           "sizes": _subtitle_sizes(s["path"])} for s in subtitles_of(db, row["id"])],
             "resume_position_s": recents.resume_point(db, current_device().id, row["id"], row["duration_s"]),
         })
     else:

@@ -180,7 +180,8 @@ def test_a_text_edited_after_the_claim_is_read_in_its_new_form(app, client, auth
         assert readings.claim(db, article, digest, "host-a:1", clock())
         update_item(db, current_lineup(), article, {"body_markdown": "改过的正文。"}, now=clock())
         readings._make(db, site(), article, digest, "host-a:1")  # gives the claim back, makes nothing
-        assert tuple(db.execute("SELECT path, worker FROM readings WHERE item_id = ?", [article]).fetchone()) == (None, None)
+        row = db.execute("SELECT path, worker FROM readings WHERE item_id = ?", [article]).fetchone()
+        assert tuple(row) == (None, None)
     assert make(app) == 1
     assert detail(client, auth, article)["reading"]["marks"] == [[0, 0.0]]
 

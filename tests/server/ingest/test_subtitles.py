@@ -8,7 +8,7 @@ import pytest
 
 from server.catalogue.items import create_item
 from server.core.errors import UserError
-from server.ingest.subtitles import to_webvtt
+from server.ingest.subtitles import SIZE_PERCENT, ensure_sizes, sized_path, to_webvtt
 from tests.conftest import editor_token
 from tests.support.signed import unsigned
 
@@ -59,6 +59,29 @@ def test_editor_attaches_subtitles_and_the_box_sees_them(app, ctx, client, clock
     assert client.get(f"/media/subtitles/{video}/zh.vtt").status_code == 403  # only through the signed URL
 
 
+def test_each_track_is_kept_at_the_tvs_sizes_and_older_tracks_get_theirs(app, ctx, client, clock, auth, video):
+    db, lineup = ctx
+    editor = {"Authorization": f"Bearer {editor_token(db, lineup, clock.now)}"}
+    client.put(f"/api/v1/items/{video}/subtitles/zh?label=中文", data=SRT.encode(), headers=editor)
+    [subtitles] = client.get(f"/api/v1/items/{video}", headers=auth).get_json()["subtitles"]
+    assert set(subtitles["sizes"]) == {"standard", "large", "larger"}
+    assert subtitles["sizes"]["standard"] == subtitles["url"]
+    larger = client.get(subtitles["sizes"]["larger"]).get_data(as_text=True)
+    standard = client.get(subtitles["url"]).get_data(as_text=True)
+    # The same cues, with a style block before the first one (where WebVTT allows it).
+    assert larger.startswith("WEBVTT\n\nSTYLE\n::cue {\n  font-size: 200%;\n}\n\n")
+    assert larger.split("}\n\n", 1)[1] == standard.split("\n\n", 1)[1]
+    # A track saved before there were sizes: the box gets the standard one until the sizes are written.
+    media = Path(app.config["MEDIA_ROOT"])
+    for size in SIZE_PERCENT:
+        (media / sized_path(f"subtitles/{video}/zh.vtt", size)).unlink()
+    [subtitles] = client.get(f"/api/v1/items/{video}", headers=auth).get_json()["subtitles"]
+    assert list(subtitles["sizes"]) == ["standard"]
+    assert ensure_sizes(media, f"subtitles/{video}/zh.vtt") and not ensure_sizes(media, f"subtitles/{video}/zh.vtt")
+    [subtitles] = client.get(f"/api/v1/items/{video}", headers=auth).get_json()["subtitles"]
+    assert set(subtitles["sizes"]) == {"standard", "large", "larger"}
+
+
 @pytest.mark.parametrize("path_lang, boards, status", [("zh", ("daode",), 404), ("中文", (), 400)])
 def test_subtitle_refusals(ctx, client, clock, video, path_lang, boards, status):
     db, lineup = ctx
@@ -82,3 +105,17 @@ def test_a_language_code_is_matched_whole(ctx, lang):
     from server.ingest.subtitles import LANG_RE
 
     assert not LANG_RE.fullmatch(lang)
+
+
+def test_the_job_runner_gives_older_tracks_their_sizes_at_start(app, ctx, client, clock, video):
+    from server.ingest.job_runner import JobRunner
+    from server.web.context import site
+
+    db, lineup = ctx
+    editor = {"Authorization": f"Bearer {editor_token(db, lineup, clock.now)}"}
+    path = client.put(f"/api/v1/items/{video}/subtitles/zh", data=SRT.encode(), headers=editor).get_json()["path"]
+    media = Path(app.config["MEDIA_ROOT"])
+    for size in SIZE_PERCENT:
+        (media / sized_path(path, size)).unlink()
+    JobRunner(site())._size_subtitles()  # what start() schedules first
+    assert all((media / sized_path(path, size)).is_file() for size in SIZE_PERCENT)

@@ -63,8 +63,10 @@ def test_video_detail_and_resume_point(client, auth, content):
     url = f"/api/v1/items/{content['video']}"
     detail = client.get(url, headers=auth).get_json()
     assert unsigned(detail["hls_url"]) == "http://localhost/media/vod/1/master.m3u8"
-    assert [{**s, "url": unsigned(s["url"])} for s in detail["subtitles"]] == [
-        {"lang": "zh", "label": "中文", "url": "http://localhost/media/vod/1/zh.vtt"}]
+    assert [{**s, "url": unsigned(s["url"]), "sizes": {k: unsigned(v) for k, v in s["sizes"].items()}}
+            for s in detail["subtitles"]] == [
+        {"lang": "zh", "label": "中文", "url": "http://localhost/media/vod/1/zh.vtt",
+         "sizes": {"standard": "http://localhost/media/vod/1/zh.vtt"}}]  # no larger files for this track
     assert detail["resume_position_s"] == 0.0
     saved = client.put(f"{url}/position", headers=auth, json={"position_s": 125.5})
     assert saved.get_json() == {"item_id": content["video"], "position_s": 125.5, "completed": False}

@@ -34,6 +34,7 @@ from stb_client.ui.model import (
     ReportWatch,
     SeekTo,
     SetPaused,
+    SetSubtitles,
     SetVolume,
     State,
     Stop,
@@ -208,6 +209,30 @@ def test_player_keys_seek_pause_and_toggle_controls():
     assert remote.state.playback.controls_until == 0.0
     remote.press(Key.OK)
     assert remote.state.playback.controls_until >= remote.now + MESSAGE_SECONDS
+
+
+def test_the_blue_key_steps_the_subtitle_size_without_stopping_the_video():
+    sizes = (("standard", "http://s/sub.vtt"), ("large", "http://s/sub.large.vtt"), ("larger", "http://s/sub.larger.vtt"))
+    remote = Remote().press("5", "2").send(ItemLoaded(ItemDetail(
+        101, "video", "节目2", "http://s/vod/101/master.m3u8", "http://s/sub.vtt", 120.0, 600, subtitle_sizes=sizes)))
+    assert remote.state.subtitle_size == "large"  # the default: elderly eyes
+    assert remote.last(Play).subtitles_url == "http://s/sub.large.vtt"
+    remote.press(Key.YELLOW)  # subtitles hidden: changing their size shows them again
+    remote.effects.clear()
+    remote.press(Key.BLUE)
+    assert remote.state.subtitle_size == "larger" and remote.state.playback.subtitles
+    assert remote.effects == [SetSubtitles("http://s/sub.larger.vtt")]  # no Stop, no Play: it goes on
+    assert remote.state.message.message_id == "stb.subtitle_size_larger"
+    remote.press(Key.BLUE)
+    assert remote.state.subtitle_size == "standard" and remote.last(SetSubtitles).url == "http://s/sub.vtt"
+    # A video whose server has no sizes yet: its one track; the next video starts at the size chosen.
+    plain = playing()
+    plain.press(Key.BLUE)
+    assert plain.last(SetSubtitles) == SetSubtitles("http://s/sub.vtt")
+    live = Remote().press(Key.CH_UP)
+    live.effects.clear()
+    live.press(Key.BLUE)
+    assert live.last(SetSubtitles) is None  # live channels have no subtitles
 
 
 def test_position_is_reported_every_30_s_and_on_exit():
