@@ -697,6 +697,7 @@ MESSAGES: dict[str, str] = {
     "stb.reading_mark": "朗读中",
     "stb.reading_none": "这篇文章还没有朗读，请稍后再试。",
     "stb.reading_done": "朗读完了。按“返回”键退出，按黄键从这一页再听一遍。",
+    "stb.no_subtitles": "这个节目没有字幕。",
     "stb.subtitle_size_standard": "字幕字号：标准（再按蓝键换成大字）",
     "stb.subtitle_size_large": "字幕字号：大（再按蓝键换成特大）",
     "stb.subtitle_size_larger": "字幕字号：特大（再按蓝键换回标准）",

@@ -6,7 +6,9 @@ not UTF-8 is read as GB18030 (a superset of GBK) before giving up.
 
 from __future__ import annotations
 
+import os
 import re
+import tempfile
 from pathlib import Path
 
 from sqlite_utils import Database
@@ -84,9 +86,16 @@ def save_subtitles(db: Database, media_root: Path, item_id: int, lang: str, labe
 
 
 def _write(target: Path, content: str) -> None:
-    staging = target.with_name(target.name + ".tmp")
-    staging.write_text(content, encoding="utf-8")
-    staging.replace(target)
+    """Write a file whole: a staging file of its own (processes may write the same track) moved into place."""
+    handle, staging = tempfile.mkstemp(dir=target.parent, prefix=f".{target.name}.", suffix=".tmp")
+    try:
+        with os.fdopen(handle, "w", encoding="utf-8") as out:
+            out.write(content)
+        os.chmod(staging, 0o644)
+        os.replace(staging, target)
+    except BaseException:
+        Path(staging).unlink(missing_ok=True)
+        raise
 
 
 def sized_path(relative: str, size: str) -> str:
@@ -101,11 +110,19 @@ def styled(vtt: str, percent: int) -> str:
 
 
 def ensure_sizes(media_root: Path, relative: str) -> bool:
-    """Write a track's sized files if they are missing (tracks saved before there were sizes); whether any was."""
+    """Write a track's sized files where they are missing or are not of the track as it is (tracks saved before
+    there were sizes, a backup restored over newer files); whether any was. A track saved meanwhile is read
+    again, so its sizes end as its own."""
     source, wrote = media_root / relative, False
-    for size, percent in SIZE_PERCENT.items():
-        target = media_root / sized_path(relative, size)
-        if source.is_file() and not target.exists():
-            _write(target, styled(source.read_text(encoding="utf-8"), percent))
-            wrote = True
+    for _ in range(3):  # a save between reading and writing: once more (saves write the sizes first)
+        if not source.is_file():
+            return wrote
+        vtt = source.read_text(encoding="utf-8")
+        for size, percent in SIZE_PERCENT.items():
+            target, wanted = media_root / sized_path(relative, size), styled(vtt, percent)
+            if not target.is_file() or target.read_text(encoding="utf-8") != wanted:
+                _write(target, wanted)
+                wrote = True
+        if source.read_text(encoding="utf-8") == vtt:
+            return wrote
     return wrote

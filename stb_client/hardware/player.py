@@ -9,6 +9,7 @@ on demand reports positions.
 
 from __future__ import annotations
 
+import logging
 import time
 
 import vlc
@@ -27,6 +28,9 @@ from stb_client.ui.model import (
 DEFAULT_ARGS = ("--no-video-title-show", "--quiet", "--network-caching=1000", "--sub-source=marq",
                 "--freetype-font=Noto Sans CJK SC")
 OSD_MARGIN_PX = 40
+log = logging.getLogger(__name__)
+# Subtitle files added to one video at most (each holds its whole file in memory, up to 2 MB).
+MAX_SUBTITLE_TRACKS = 6
 START_TIMEOUT_S = 20.0  # no picture by then: tell the viewer instead of a black screen
 
 
@@ -43,6 +47,10 @@ class VlcPlayer:
         self.media = None
         self.live = False
         self._ended_reported = False
+        self._tracks: dict[str, int] = {}  # subtitle files added to what plays, by URL: their track ids
+        self._pending: tuple[str, set[int]] | None = None  # the file added last, before its track appeared
+        self._subtitles: str | None = None  # the file the viewer's size shows
+        self._added = 0  # subtitle files added to what plays (MAX_SUBTITLE_TRACKS)
         # Articles read aloud play on a second player of the same instance: audio only, no window, so
         # the article stays on the TV while the voice reads it.
         self.reader = self.instance.media_player_new()
@@ -83,9 +91,10 @@ class VlcPlayer:
             media.add_option(f":start-time={start_s:.1f}")
         self.media, self.live, self._ended_reported = media, live, False
         self.started = time.monotonic()
+        self._tracks, self._pending, self._subtitles, self._added = {}, None, None, 0
         self.player.set_media(media)
         if subtitles_url:
-            self.player.add_slave(vlc.MediaSlaveType.subtitle, subtitles_url, True)
+            self._add_subtitles(subtitles_url)
         self.player.play()
 
     def stop(self) -> None:
@@ -101,19 +110,51 @@ class VlcPlayer:
         """Pause or resume."""
         self.player.set_pause(1 if paused else 0)
 
+    def _spu_ids(self) -> set[int]:
+        return {track[0] for track in (self.player.video_get_spu_description() or []) if track[0] >= 0}
+
+    def _add_subtitles(self, url: str) -> None:
+        """Add a subtitle file as a track; its id is learnt when it appears (`_learn_track`)."""
+        self._learn_track()
+        self._pending, self._subtitles = (url, self._spu_ids()), url
+        self._added += 1
+        if self.player.add_slave(vlc.MediaSlaveType.subtitle, url, True) != 0:
+            log.warning("subtitles not added: %s", url)
+
+    def _learn_track(self) -> None:
+        """The track id a subtitle file got: the one new since it was added (libVLC adds it asynchronously)."""
+        if self._pending is not None:
+            url, before = self._pending
+            new = self._spu_ids() - before - set(self._tracks.values())
+            if new:
+                self._tracks[url], self._pending = min(new), None
+
     def show_subtitles(self, on: bool) -> None:
-        """Show the subtitle track added last (the viewer's size), or hide subtitles."""
+        """Show the viewer's subtitle track (the file at their size, not captions inside the video), or none."""
         if not on:
             self.player.video_set_spu(-1)
-        else:
-            tracks = [track for track in (self.player.video_get_spu_description() or []) if track[0] >= 0]
-            if tracks:
-                self.player.video_set_spu(max(track[0] for track in tracks))
+            return
+        self._learn_track()
+        track = self._tracks.get(self._subtitles)
+        if track is None:  # not known yet: the track added last
+            ids = self._spu_ids()
+            track = max(ids) if ids else None
+        if track is not None:
+            self.player.video_set_spu(track)
 
     def set_subtitles(self, url: str) -> None:
-        """Add a subtitle track (the same subtitles at another size) to what plays, and show it."""
-        if self.media is not None:
-            self.player.add_slave(vlc.MediaSlaveType.subtitle, url, True)
+        """Show the same subtitles at another size. A file is added as a new track (it shows the line on screen
+        at once; a track chosen again shows nothing until its next line, as libVLC's subtitle demuxer has gone
+        past the current one), up to MAX_SUBTITLE_TRACKS per video; after that, tracks are chosen again."""
+        if self.media is None:
+            return
+        self._learn_track()
+        if url in self._tracks and self._added >= MAX_SUBTITLE_TRACKS:
+            self._subtitles = url
+            self.player.video_set_spu(self._tracks[url])
+        elif self._pending is None or self._pending[0] != url:
+            self._tracks.pop(url, None)
+            self._add_subtitles(url)
 
     def set_volume(self, level: int, muted: bool) -> None:
         """Set libVLC's volume (0-100) and mute, for the programme and the reading."""
@@ -165,6 +206,8 @@ class VlcPlayer:
 
     def poll(self) -> list:
         """What happened since the last poll, as events."""
+        if self._pending is not None:
+            self._learn_track()
         events = self._poll_reading() if self.reading is not None else []
         return events + self._poll_programme()
 

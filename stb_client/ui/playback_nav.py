@@ -144,11 +144,11 @@ def _next_subtitle_size(state: State, playback: Playback, now: float) -> tuple[S
     index = SUBTITLE_SIZES.index(state.subtitle_size) if state.subtitle_size in SUBTITLE_SIZES else 0
     size = SUBTITLE_SIZES[(index + 1) % len(SUBTITLE_SIZES)]
     url = subtitles_for(state.details.get(playback.item_id), size)
-    shown = url is not None
+    if url is None:  # nothing to size: say so, and keep the size
+        return say(state, "stb.no_subtitles", now), ()
     state = say(replace(state, subtitle_size=size, playback=replace(
-        playback, subtitles=shown or playback.subtitles, controls_until=now + MESSAGE_SECONDS)),
-        f"stb.subtitle_size_{size}", now)
-    return state, (SetSubtitles(url),) if shown else ()
+        playback, subtitles=True, controls_until=now + MESSAGE_SECONDS)), f"stb.subtitle_size_{size}", now)
+    return state, (SetSubtitles(url),)
 
 
 # ---- live TV ---------------------------------------------------------------------------------

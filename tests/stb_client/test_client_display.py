@@ -7,11 +7,11 @@ sound over a blank screen)."""
 from __future__ import annotations
 
 import os
+import select
 import shutil
 import struct
 import subprocess
 from datetime import UTC, datetime
-from pathlib import Path
 
 import pytest
 
@@ -29,13 +29,17 @@ MENU = (0x0B, 0x1A, 0x2E)  # the menus' background
 
 @pytest.fixture
 def xvfb():
-    """A virtual X display of 1280x720 for this test; its name (":N")."""
-    number = 70 + os.getpid() % 200
-    server = subprocess.Popen([shutil.which("Xvfb") or "/usr/bin/Xvfb", f":{number}", "-screen", "0", "1280x720x24",
-                               "-nolisten", "tcp"], stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+    """A virtual X display of 1280x720 for this test, on a number Xvfb chose free (-displayfd); its name (":N")."""
+    readable, writable = os.pipe()
+    server = subprocess.Popen([shutil.which("Xvfb") or "/usr/bin/Xvfb", "-displayfd", str(writable), "-screen", "0",
+                               "1280x720x24", "-nolisten", "tcp"], pass_fds=(writable,),
+                              stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+    os.close(writable)
     try:
-        wait_for(lambda: Path(f"/tmp/.X11-unix/X{number}").exists(), 10, "Xvfb's socket")
-        yield f":{number}"
+        with os.fdopen(readable) as announced:
+            ready, _, _ = select.select([announced], [], [], 15)
+            assert ready, "Xvfb did not say which display it took"
+            yield f":{announced.readline().strip()}"
     finally:
         server.terminate()
         server.wait(timeout=10)

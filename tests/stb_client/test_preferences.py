@@ -26,7 +26,8 @@ def test_the_subtitle_size_comes_back_after_a_restart(tmp_path):
     path = tmp_path / "cache.sqlite3"
     box = a_box(path)
     assert box.state.subtitle_size == "large"
-    box.state = Remote().press("5", "2").send(ItemLoaded(ItemDetail(101, "video", "节目2", "http://s/v.m3u8"))).state
+    box.state = Remote().press("5", "2").send(ItemLoaded(ItemDetail(101, "video", "节目2", "http://s/v.m3u8",
+                                                                    "http://s/zh.vtt"))).state
     box.apply(Key.BLUE, 1000.0)
     assert box.state.subtitle_size == "larger"
     assert a_box(path).state.subtitle_size == "larger"

@@ -78,6 +78,11 @@ def test_each_track_is_kept_at_the_tvs_sizes_and_older_tracks_get_theirs(app, ct
     [subtitles] = client.get(f"/api/v1/items/{video}", headers=auth).get_json()["subtitles"]
     assert list(subtitles["sizes"]) == ["standard"]
     assert ensure_sizes(media, f"subtitles/{video}/zh.vtt") and not ensure_sizes(media, f"subtitles/{video}/zh.vtt")
+    # A sized file of other subtitles (a backup restored over newer files) is made the track's own again.
+    large = media / sized_path(f"subtitles/{video}/zh.vtt", "large")
+    large.write_text("WEBVTT\n\n00:00:01.000 --> 00:00:02.000\n旧的\n")
+    assert ensure_sizes(media, f"subtitles/{video}/zh.vtt") and "旧的" not in large.read_text()
+    assert not list(media.glob(f"subtitles/{video}/*.tmp"))
     [subtitles] = client.get(f"/api/v1/items/{video}", headers=auth).get_json()["subtitles"]
     assert set(subtitles["sizes"]) == {"standard", "large", "larger"}
 

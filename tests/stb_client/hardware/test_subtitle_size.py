@@ -11,20 +11,20 @@ import pytest
 import vlc
 
 from server.ingest.subtitles import SIZE_PERCENT, sized_path, styled, to_webvtt
-from stb_client.hardware.player import VlcPlayer
+from stb_client.hardware.player import MAX_SUBTITLE_TRACKS, VlcPlayer
 from tests.support.clips import ffmpeg
 from tests.support.processes import wait_for
 
 pytestmark = pytest.mark.slow
 W, H = 1280, 720
-SRT = "1\n00:00:00,500 --> 00:00:09,500\n字幕大小测试\n".encode()
+SRT = "1\n00:00:00,500 --> 00:00:29,500\n字幕大小测试\n".encode()
 
 
 @pytest.fixture(scope="module")
 def clip(tmp_path_factory):
-    """A dark 720p clip of ten seconds, and its subtitles at every size as the server keeps them."""
+    """A dark 720p clip of thirty seconds, and its subtitles at every size as the server keeps them."""
     folder = tmp_path_factory.mktemp("subtitles")
-    ffmpeg("-f", "lavfi", "-i", f"color=c=0x202020:s={W}x{H}:r=25:d=10", "-c:v", "libx264", "-preset", "ultrafast",
+    ffmpeg("-f", "lavfi", "-i", f"color=c=0x202020:s={W}x{H}:r=25:d=30", "-c:v", "libx264", "-preset", "ultrafast",
            "-pix_fmt", "yuv420p", str(folder / "clip.mp4"))
     vtt = to_webvtt(SRT)
     (folder / "zh.vtt").write_text(vtt, encoding="utf-8")
@@ -89,7 +89,24 @@ def test_each_size_draws_taller_subtitles_and_leaves_the_on_screen_display_alone
             previous = heights[list(heights)[-1]][0]
             wait_for(lambda previous=previous: capture.rows(H // 2, H) > previous, 5, f"the {size} subtitles")
             heights[size] = (settled(capture, H // 2, H), settled(capture, 0, H // 2))
-        assert player.player.get_time() < 9000, "the video went on playing (no restart)"
+        went_on = player.player.get_time()
+        assert went_on > 1000, "the video went on playing (no restart)"
+        # Round again: each size shows at once (a new track: a track chosen again would show nothing until its
+        # next line), until MAX_SUBTITLE_TRACKS files were added; then tracks are chosen again, never added.
+        for size in ("standard", *SIZE_PERCENT):
+            url = (clip / ("zh.vtt" if size == "standard" else sized_path("zh.vtt", size))).as_uri()
+            player.set_subtitles(url)
+            wait_for(lambda size=size: settled(capture, H // 2, H) == heights[size][0], 5, f"the {size} size again")
+        player.show_subtitles(False)
+        player.show_subtitles(True)  # yellow off and on: the viewer's track (the larger one), not another
+        wait_for(lambda: capture.rows(H // 2, H) == heights["larger"][0], 5, "the larger subtitles again")
+        tracks = len(player.player.video_get_spu_description())
+        for size in ("standard", "large", "larger") * 3:
+            player.set_subtitles((clip / ("zh.vtt" if size == "standard" else sized_path("zh.vtt", size))).as_uri())
+            wait_for(lambda: player._pending is None, 5, "the track known")
+        assert len(player.player.video_get_spu_description()) == 1 + MAX_SUBTITLE_TRACKS  # "Disable" and six
+        assert len(player.player.video_get_spu_description()) >= tracks
+        assert player.player.get_time() > went_on  # never restarted
     finally:
         player.release()
     standard, large, larger = (heights[s][0] for s in ("standard", "large", "larger"))

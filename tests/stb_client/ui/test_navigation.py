@@ -233,6 +233,9 @@ def test_the_blue_key_steps_the_subtitle_size_without_stopping_the_video():
     live.effects.clear()
     live.press(Key.BLUE)
     assert live.last(SetSubtitles) is None  # live channels have no subtitles
+    bare = Remote().press("5", "2").send(ItemLoaded(ItemDetail(101, "video", "节目2", "http://s/v.m3u8")))
+    bare.press(Key.BLUE)
+    assert bare.state.message.message_id == "stb.no_subtitles" and bare.state.subtitle_size == "large"
 
 
 def test_position_is_reported_every_30_s_and_on_exit():
