@@ -12,7 +12,6 @@ address (a string replacement, not a rebuild).
 from __future__ import annotations
 
 import gzip
-import os
 from datetime import datetime, timedelta
 from pathlib import Path
 
@@ -20,6 +19,7 @@ from sqlite_utils import Database
 
 from server.broadcast import guide
 from server.core.channels_yaml import Lineup
+from server.core.media_permissions import replace_file
 
 GUIDE_FOLDER = "guide"
 XML_NAME = "epg.xml"
@@ -36,13 +36,6 @@ def listing(db: Database, lineup: Lineup, now: datetime, lang: str) -> dict[int,
             for c in lineup.channels}
 
 
-def _replace(path: Path, data: bytes) -> None:
-    """Write a file whole, then move it into place (nginx never serves half of it)."""
-    temporary = path.with_name(f".{path.name}.{os.getpid()}.tmp")
-    temporary.write_bytes(data)
-    os.replace(temporary, path)
-
-
 def write_guide(db: Database, lineup: Lineup, media_root: Path, now: datetime, zone: str, lang: str,
                 media_base: str = BASE_PLACEHOLDER) -> int:
     """Write epg.xml and epg.xml.gz under media/guide/; return the number of programmes listed."""
@@ -50,8 +43,8 @@ def write_guide(db: Database, lineup: Lineup, media_root: Path, now: datetime, z
     body = guide.xmltv(lineup, found, zone, media_base)
     folder = media_root / GUIDE_FOLDER
     folder.mkdir(parents=True, exist_ok=True)
-    _replace(folder / XML_NAME, body)
-    _replace(folder / GZ_NAME, gzip.compress(body, 6, mtime=0))
+    replace_file(folder / XML_NAME, body)
+    replace_file(folder / GZ_NAME, gzip.compress(body, 6, mtime=0))
     return sum(len(programmes) for programmes in found.values())
 
 

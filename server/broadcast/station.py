@@ -9,7 +9,6 @@ no Flask: the web layer makes one per app, the runner gets it passed in.
 from __future__ import annotations
 
 import logging
-import os
 from collections.abc import Mapping
 from dataclasses import dataclass
 from datetime import datetime
@@ -30,6 +29,7 @@ from server.broadcast.channel_art import (
 from server.broadcast.live_playlist import master_playlist, media_playlist, next_change_ms, window
 from server.broadcast.segments import Media, MediaCache, MediaMissing
 from server.core.channels_yaml import Channel, Ladder, Lineup
+from server.core.media_permissions import replace_file
 from server.core.media_signing import MediaSigner, expiry
 from server.core.timestamps import from_ms, to_ms
 
@@ -102,9 +102,7 @@ def _write_atomically(path: Path, content: str) -> bool:
             return False
     except OSError:
         pass
-    temporary = path.with_name(f".{path.name}.{os.getpid()}.tmp")
-    temporary.write_text(content, "utf-8")
-    os.replace(temporary, path)
+    replace_file(path, content.encode())
     return True
 
 

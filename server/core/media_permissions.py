@@ -5,14 +5,15 @@ signed URLs, not by file modes), so folders are 0755 and files 0644. Two
 things would break that: a process umask such as 077 (systemd's UMask=, a
 hardened shell), which ffmpeg's output inherits, and folders made by
 tempfile.mkdtemp (always 0700) then moved into place. `keting` sets
-MEDIA_UMASK at start, and every folder moved into place goes through
-make_public_tree first.
+MEDIA_UMASK at start, every folder moved into place goes through
+make_public_tree first, and single files are written with replace_file.
 """
 
 from __future__ import annotations
 
 import os
 import stat
+import tempfile
 from pathlib import Path
 
 MEDIA_UMASK = 0o022
@@ -33,6 +34,20 @@ def make_public_tree(root: Path) -> None:
             os.chmod(os.path.join(folder, name), FOLDER_MODE)
         for name in files:
             os.chmod(os.path.join(folder, name), FILE_MODE)
+
+
+def replace_file(path: Path, content: bytes) -> None:
+    """Write a media file whole (nginx never serves half of it), readable by the web server: a staging file of
+    its own in the same folder (other threads and processes may write the same file), moved into place."""
+    handle, staging = tempfile.mkstemp(dir=path.parent, prefix=f".{path.name}.", suffix=".tmp")
+    try:
+        with os.fdopen(handle, "wb") as out:
+            out.write(content)
+        os.chmod(staging, FILE_MODE)
+        os.replace(staging, path)
+    except BaseException:
+        Path(staging).unlink(missing_ok=True)
+        raise
 
 
 def unreadable_by_others(root: Path) -> list[Path]:

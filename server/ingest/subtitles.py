@@ -6,15 +6,14 @@ not UTF-8 is read as GB18030 (a superset of GBK) before giving up.
 
 from __future__ import annotations
 
-import os
 import re
-import tempfile
 from pathlib import Path
 
 from sqlite_utils import Database
 
 from server.catalogue.items import add_subtitles
 from server.core.errors import NotFound, UserError
+from server.core.media_permissions import replace_file
 
 MAX_BYTES = 2 * 1024 * 1024
 # Each track is also kept larger, for the TV's subtitle sizes (the blue key): the same cues with a WebVTT
@@ -86,16 +85,7 @@ def save_subtitles(db: Database, media_root: Path, item_id: int, lang: str, labe
 
 
 def _write(target: Path, content: str) -> None:
-    """Write a file whole: a staging file of its own (processes may write the same track) moved into place."""
-    handle, staging = tempfile.mkstemp(dir=target.parent, prefix=f".{target.name}.", suffix=".tmp")
-    try:
-        with os.fdopen(handle, "w", encoding="utf-8") as out:
-            out.write(content)
-        os.chmod(staging, 0o644)
-        os.replace(staging, target)
-    except BaseException:
-        Path(staging).unlink(missing_ok=True)
-        raise
+    replace_file(target, content.encode())
 
 
 def sized_path(relative: str, size: str) -> str:

@@ -27,7 +27,8 @@ def _with_readings(found: list[LibraryItem]) -> list[dict]:
     for item in found:
         shown = item_json(item)
         if item.kind == "article":
-            made = readings.current(db, item.id, item.body_text)
+            made = readings.current(db, item.id, item.body_text) \
+                if reading_states[item.id] in ("ready", "recorded") else None  # a URL only for one that is there
             shown["reading"] = {"state": reading_states[item.id], "kind": made.kind if made else None,
                                 "url": media_url(made.path) if made else None,
                                 "duration_s": made.duration_s if made else None}
