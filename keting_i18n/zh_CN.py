@@ -721,6 +721,10 @@ MESSAGES: dict[str, str] = {
     "stb.no_channels": "暂时没有直播频道，请稍后再试。",
     "stb.live_retrying": "直播信号中断，正在重新连接……",
     "stb.unreachable": "连不上服务器 {server}。请检查网络，稍后再试。",
+    "stb.xlib_missing": "没有安装 python-xlib，视频改由 libVLC 自己开窗口：节目单等菜单会被视频挡住，换台也不能预先准备。"
+                         "请执行 pip install python-xlib。",
+    "stb.video_windows_failed": "无法在显示器上建立视频窗口（{detail}），视频改由 libVLC 自己开窗口，换台不能预先准备。"
+                                "请检查 DISPLAY 和 X 的访问权限。",
     "stb.evdev_missing": "没有安装 python-evdev，红外遥控器和 HDMI-CEC 按键不可用。请执行 pip install evdev。",
     "stb.no_display": "无法打开屏幕（SDL 视频驱动 {driver}：{detail}）。有桌面时直接运行；没有桌面的机顶盒请设置 SDL_VIDEODRIVER=kmsdrm，并确认运行用户属于 video 组。",
 

@@ -30,6 +30,7 @@ from stb_client.ui.model import (
     Paired,
     PairingStarted,
     Play,
+    Prepare,
     ReadAloud,
     ReportPlaying,
     SeekTo,
@@ -144,7 +145,9 @@ class ClientApp:
         import pygame
 
         for event in pygame.event.get():
-            if event.type in (pygame.KEYDOWN, pygame.KEYUP):
+            if event.type in (pygame.WINDOWEXPOSED, pygame.VIDEOEXPOSE):  # a video window hidden: draw again
+                self.screen.dirty = True
+            elif event.type in (pygame.KEYDOWN, pygame.KEYUP):
                 key = KEYBOARD.get(pygame.key.name(event.key))
                 if key is not None:
                     if event.type == pygame.KEYDOWN:
@@ -187,6 +190,8 @@ class ClientApp:
                 playback = self.state.playback
                 if playback is not None:  # for the administrators' list of boxes
                     self.sync.request(ReportPlaying(playback.channel, playback.item_id))
+            case Prepare(url=url, lowest_url=lowest):
+                self.player.prepare(url, lowest)
             case Stop():
                 self.player.stop()
                 self.sync.request(ReportPlaying(None, None))
@@ -252,6 +257,9 @@ class ClientApp:
         frame = render(self.state, now, self._clock_text())
         if frame != self.frame or (self.screen is not None and self.screen.dirty):
             self.frame = frame
+            if self.player is not None:
+                # The video window is hidden before the menus are drawn: SDL's drawing under a shown window is lost.
+                self.player.show_video(frame.video)
             if self.screen is not None:
                 self.screen.draw(frame)
             if self.player is not None:  # over video, libVLC's own window shows the same words
@@ -271,6 +279,8 @@ class ClientApp:
                                                        "subtitles": playback.subtitles},
             "displayed_pictures": self.player.displayed_pictures() if self.player else 0,
             "reading_s": self.player.reading_position() if self.player else None,
+            "standby": self.player.standby() if self.player else None,
+            "video_height": self.player.video_height() if self.player else 0,
             "osd": self.player.osd if self.player else "",
             "osd_shown": self.player.osd_shown() if self.player else False,
             "subtitle_size": state.subtitle_size,

@@ -20,6 +20,9 @@ from keting_i18n import text
 from stb_client.link.server_api import ApiError, ServerApi, Unreachable
 
 CLIENT_VERSION = "0.1.0"
+STANDBY_CHOICES = ("auto", "on", "off")
+# libVLC video outputs that draw into an X window the client gives them (any other, e.g. fb or drm, draws alone).
+X_OUTPUTS = {"any", "gl", "xcb_x11", "xcb_xv", "xcb_glx", "glx", "opengl", "vdpau_display", "vaapi_x11"}
 
 
 def state_dir() -> Path:
@@ -71,6 +74,35 @@ def _start_evdev(press) -> None:
     EvdevInput(press).start()
 
 
+def _video_setup(args, screen):
+    """Where libVLC draws and whether a spare player prepares the next channel: (windows, standby).
+
+    On an X display the client makes a window per player inside its own (video_windows.py), for libVLC's X outputs
+    (X_OUTPUTS); headless, the players draw nowhere. Any other output (--vlc-arg=--vout=fb, KMS/DRM) lets one
+    player draw, so there is no spare.
+    A box short of memory (standby.affordable) or told --standby=off keeps one player too; --standby=on skips the
+    memory check."""
+    from stb_client.hardware.standby import affordable
+
+    wanted = args.standby == "on" or (args.standby == "auto" and affordable())
+    if args.headless:
+        return None, wanted
+    parent = screen.x_window()
+    outputs = [arg.removeprefix("--vout=") for arg in args.vlc_arg if arg.startswith("--vout=")]
+    if parent is None or any(output not in X_OUTPUTS for output in outputs):
+        return None, False
+    try:
+        from stb_client.hardware.video_windows import VideoWindows
+    except ImportError:
+        print(text("stb.xlib_missing"), file=sys.stderr)
+        return None, False
+    try:
+        return VideoWindows(parent, 2 if wanted else 1), wanted
+    except Exception as error:  # Xlib's errors (no access to the display): libVLC's own window still plays
+        print(text("stb.video_windows_failed", detail=error), file=sys.stderr)
+        return None, False
+
+
 def run_tv(args, api: ServerApi) -> int:
     """The TV interface until stopped (SIGTERM or closing the window); it never stops by itself."""
     if args.headless:
@@ -88,8 +120,10 @@ def run_tv(args, api: ServerApi) -> int:
         print(text("stb.no_display", driver=driver, detail=error), file=sys.stderr)
         return 2
     headless = ("--vout=dummy", "--aout=dummy") if args.headless else ()
+    windows, standby = _video_setup(args, screen)
     player = VlcPlayer((*headless, *args.vlc_arg),  # a --vlc-arg after them wins (tests: --aout=afile)
-                       fullscreen=not (args.windowed or args.headless))
+                       fullscreen=not (args.windowed or args.headless), windows=windows, standby=standby,
+                       max_height=args.max_height or height)
     from stb_client.link.cache import AnswerCache
 
     app = ClientApp(api, screen, player, _save_token, args.remote_port, args.serial, CLIENT_VERSION,
@@ -129,6 +163,11 @@ def main(argv: list[str] | None = None) -> int:
     tv.add_argument("--size", default="1920x1080", help="window size, e.g. 1280x720")
     tv.add_argument("--vlc-arg", action="append", default=[],
                     help="an extra libVLC option, e.g. --vlc-arg=--vout=fb on a box without a desktop")
+    tv.add_argument("--standby", choices=STANDBY_CHOICES, default=os.environ.get("KETING_STB_STANDBY", "auto"),
+                    help="auto: a second player keeps the next channel ready (instant CH+/CH-) where the box has "
+                         "the memory and the display for it; on: without the memory check; off: one player")
+    tv.add_argument("--max-height", type=int, default=0,
+                    help="the highest picture played, in lines (default: the screen's height); lower on a slow link")
     tv.add_argument("--no-evdev", action="store_true", help="do not read Linux input devices (IR, HDMI-CEC)")
     tv.add_argument("--remote-port", type=int, default=int(os.environ.get("KETING_STB_REMOTE_PORT", "8765")),
                     help="the HTTP remote on 127.0.0.1 (0: any free port)")
@@ -136,6 +175,8 @@ def main(argv: list[str] | None = None) -> int:
     tv.add_argument("--screenshot-dir", default="",
                     help="where the HTTP remote's screenshots go (default: screenshots/ in the state folder)")
     args = parser.parse_args(argv)
+    if args.command == "run" and args.standby not in STANDBY_CHOICES:  # from KETING_STB_STANDBY, unchecked
+        parser.error(f"KETING_STB_STANDBY={args.standby!r}: use one of {', '.join(STANDBY_CHOICES)}")
 
     api = ServerApi(args.server, _load_token())
     if args.command == "run":

@@ -23,6 +23,19 @@ class Player(Protocol):
     def stop(self) -> None:
         """Stop playing."""
 
+    def prepare(self, url: str, lowest_url: str) -> None:
+        """Keep live channel `url` ready (hidden, muted, its `lowest_url` rung) so that playing it is instant; a
+        player without a spare ignores it."""
+
+    def show_video(self, shown: bool) -> None:
+        """Whether the frame shows video: hide the picture while the menus are shown over it."""
+
+    def standby(self) -> dict | None:
+        """The prepared channel, for the status: {"url", "purpose", "ready", "swaps"} (None: no spare player)."""
+
+    def video_height(self) -> int:
+        """The height of the picture playing (0: none)."""
+
     def seek(self, position_s: float) -> None:
         """Jump to a position of the video on demand playing."""
 

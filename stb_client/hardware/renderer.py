@@ -70,6 +70,12 @@ class Screen:
         self.lock = threading.Lock()
         self.dirty = False  # an image arrived: the same frame should be drawn again
 
+    def x_window(self) -> int | None:
+        """The X window SDL draws in (None: not on X, as on KMS/DRM or SDL's dummy driver)."""
+        if pygame.display.get_driver() != "x11":
+            return None
+        return pygame.display.get_wm_info().get("window")
+
     def close(self) -> None:
         """Close the window."""
         pygame.display.quit()

@@ -112,8 +112,15 @@ def channels_from(answer: dict, now: datetime | None = None) -> tuple[Channel, .
         return Programme(raw["title"], _local(raw.get("start"), zone), _local(raw.get("end"), zone),
                          raw.get("important") is True, day_words(start.astimezone(zone), today) if start else "",
                          start.timestamp() if start else 0.0)
-    return tuple(Channel(c["number"], c["name"], c["stream_url"], programme(c.get("now")), programme(c.get("next")),
-                         programme(c.get("next_important"))) for c in answer["channels"])
+    return tuple(Channel(c["number"], c["name"], _http_url(c["stream_url"]), programme(c.get("now")),
+                         programme(c.get("next")),
+                         programme(c.get("next_important")), _http_url(c.get("lowest_url")))
+                 for c in answer["channels"])
+
+
+def _http_url(value: object) -> str:
+    """`value` if it is an http(s) URL (what libVLC is given to play), else "" (an older server sends none)."""
+    return value if isinstance(value, str) and value.startswith(("http://", "https://")) else ""
 
 
 def guide_from(answer: dict, wall: float | None = None, mono: float | None = None) -> Guide:

@@ -122,6 +122,7 @@ class Channel:
     now: Programme | None = None
     next: Programme | None = None
     upcoming: Programme | None = None  # the first important broadcast after now, however far (within a week)
+    lowest_url: str = ""  # the stream's lowest rung alone (a prepared neighbour plays it; "": not prepared)
 
 
 @dataclass(frozen=True)
@@ -640,6 +641,15 @@ class Play:
 @dataclass(frozen=True)
 class Stop:
     """Stop the player."""
+
+
+@dataclass(frozen=True)
+class Prepare:
+    """Keep live channel `url` ready beside the one watched (its `lowest_url` rung, hidden and muted), so that
+    changing to it is instant."""
+
+    url: str
+    lowest_url: str
 
 
 @dataclass(frozen=True)

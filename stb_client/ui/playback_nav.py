@@ -28,6 +28,7 @@ from stb_client.ui.model import (
     PlaybackEnded,
     PlaybackFailed,
     PlaybackPosition,
+    Prepare,
     ReportPosition,
     Screen,
     SeekTo,
@@ -157,8 +158,9 @@ def _channel(state: State, number: int | None) -> Channel | None:
     return find_channel(state.channels, number)
 
 
-def tune(state: State, number: int, now: float) -> tuple[State, Effects]:
-    """Switch the live screen (on top) to channel `number`, with its banner."""
+def tune(state: State, number: int, now: float, step: int = 1) -> tuple[State, Effects]:
+    """Switch the live screen (on top) to channel `number`, with its banner, and prepare the channel the viewer
+    is likeliest to go to next: the neighbour in the direction of their last step (up after a number)."""
     channel = _channel(state, number)
     if channel is None:
         return state, ()
@@ -166,7 +168,22 @@ def tune(state: State, number: int, now: float) -> tuple[State, Effects]:
     state = replace_top(state, replace(state.screen, channel=number))
     state = replace(state, playback=Playback(channel.stream_url, channel=number), banner_until=now + MESSAGE_SECONDS,
                     last_channel=number, digits="", digits_deadline=None, retry_at=None, failures=0)
-    return state, (*closed, Play(channel.stream_url))
+    return state, (*closed, Play(channel.stream_url), *_prepare_neighbour(state, number, step))
+
+
+def _neighbour(state: State, number: int, step: int) -> Channel | None:
+    """The channel CH+ (step 1) or CH- (step -1) goes to from `number`, the list wrapping round."""
+    numbers = [c.number for c in state.channels]
+    if number not in numbers:
+        return None
+    return state.channels[(numbers.index(number) + step) % len(numbers)]
+
+
+def _prepare_neighbour(state: State, number: int, step: int) -> Effects:
+    neighbour = _neighbour(state, number, step)
+    if neighbour is None or neighbour.number == number or not neighbour.lowest_url:
+        return ()
+    return (Prepare(neighbour.stream_url, neighbour.lowest_url),)
 
 
 def watch_channel(state: State, number: int, now: float) -> tuple[State, Effects]:
@@ -189,12 +206,10 @@ def open_live(state: State, now: float) -> tuple[State, Effects]:
 
 
 def _step_channel(state: State, step: int, now: float) -> tuple[State, Effects]:
-    numbers = [c.number for c in state.channels]
-    if not numbers:
+    if not state.channels:
         return state, ()
-    current = state.screen.channel
-    index = numbers.index(current) if current in numbers else 0
-    return tune(state, numbers[(index + step) % len(numbers)], now)
+    current = state.screen.channel if _channel(state, state.screen.channel) else state.channels[0].number
+    return tune(state, _neighbour(state, current, step).number, now, step)
 
 
 def _live_key(state: State, key: Key, now: float) -> tuple[State, Effects]:

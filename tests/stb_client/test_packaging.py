@@ -27,4 +27,4 @@ def test_the_box_extra_holds_only_the_player_the_screen_and_the_remote_and_a_ser
     assert "install_requires" not in config["options"], "a server install must not get the box's packages"
     extra = [line.strip() for line in config["options.extras_require"]["stb"].splitlines()
              if line.strip() and not line.strip().startswith("#")]
-    assert [r.split(">")[0].split("=")[0] for r in extra] == ["python-vlc", "pygame-ce", "evdev"]
+    assert [r.split(">")[0].split("=")[0] for r in extra] == ["python-vlc", "pygame-ce", "python-xlib", "evdev"]

@@ -32,10 +32,16 @@ def programme_json(programme: guide.Programme | None) -> dict | None:
             "important": programme.important}
 
 
-def _channel_json(channel) -> dict:
+def _channel_json(channel, lowest: str) -> dict:
     return {"number": channel.number, "name": channel.name,
             "stream_url": site_url(f"live/{channel.number}/master.m3u8"),
+            "lowest_url": site_url(f"live/{channel.number}/{lowest}.m3u8"),
             "logo_url": media_url(logo_path(channel.number))}
+
+
+def lowest_rendition(ladder) -> str:
+    """The ladder's smallest rendition: what a box's prepared neighbour channel plays (the cheapest to decode)."""
+    return min(ladder.renditions, key=lambda rendition: rendition.height).name
 
 
 @bp.get("/channels")
@@ -51,7 +57,7 @@ def channels():
         answer = []
         for channel in lineup.channels:
             on_air, following = guide.now_and_next(db, lineup, channel.number, now)
-            answer.append({**_channel_json(channel), "now": programme_json(on_air),
+            answer.append({**_channel_json(channel, lowest_rendition(lineup.ladder)), "now": programme_json(on_air),
                            "next": programme_json(following),
                            "next_important": programme_json(guide.next_important(db, lineup, channel.number, now))})
         return {"timezone": current_app.config["TIMEZONE"], "channels": answer}
@@ -86,7 +92,7 @@ def epg():
 
     def build():
         return {"timezone": current_app.config["TIMEZONE"], "from": format_utc(start), "to": format_utc(end),
-                "channels": [{**_channel_json(c), "programmes": [
+                "channels": [{**_channel_json(c, lowest_rendition(lineup.ladder)), "programmes": [
                     programme_json(p) for p in guide.programmes(db, lineup, c.number, start, end)]}
                     for c in lineup.channels if c.number in numbers]}
     return conditional_json(_tag("epg", builds_version(db), format_utc(start), format_utc(end), wanted), build)

@@ -32,6 +32,8 @@ def test_channels_give_stream_logo_now_and_next(client, auth, built, clock):
     first = answer.json["channels"][0]
     assert first["number"] == 1 and first["name"] == "党建频道"
     assert first["stream_url"] == "http://localhost/live/1/master.m3u8"
+    assert first["lowest_url"] == "http://localhost/live/1/360p.m3u8"  # the rung a box's prepared neighbour plays
+    assert client.get("/live/1/360p.m3u8").status_code == 200
     assert first["now"]["title"] == "党课<片段>&“引号”" and first["now"]["board_name"] == "支部党课"
     assert first["next"]["title"] == "教育片" and first["next"]["start"] == first["now"]["end"]
     again = client.get("/api/v1/channels", headers={**auth, "If-None-Match": answer.headers["ETag"]})

@@ -9,7 +9,7 @@ import pytest
 
 from stb_client.link.cache import AnswerCache
 from stb_client.link.server_api import ServerApi
-from stb_client.link.sync import FETCHES, ServerSync, _checkin_window
+from stb_client.link.sync import FETCHES, ServerSync, _checkin_window, channels_from
 from stb_client.ui.model import (
     BoardsLoaded,
     ChannelsLoaded,
@@ -165,3 +165,11 @@ def test_a_favourite_is_kept_then_the_rows_come_back_and_a_refusal_is_said(app, 
     offline.request(SetFavourite(article, False))
     assert next_event(offline_events, FavouriteFailed) == FavouriteFailed(article, "")
     assert [entry.id for entry in next_event(offline_events, HomeRowsLoaded).favourites] == [article]  # as kept
+
+
+def test_a_channels_lowest_rung_is_taken_only_as_an_http_url():
+    def channel(**fields) -> dict:
+        return {"number": 1, "name": "党建频道", "stream_url": "http://s/live/1/master.m3u8", **fields}
+    answer = {"channels": [channel(lowest_url="http://s/live/1/360p.m3u8"), channel(lowest_url="file:///etc/passwd"),
+                           channel(lowest_url=["http://s/"]), channel()]}
+    assert [c.lowest_url for c in channels_from(answer)] == ["http://s/live/1/360p.m3u8", "", "", ""]

@@ -29,6 +29,7 @@ from stb_client.ui.model import (
     PlaybackEnded,
     PlaybackFailed,
     PlaybackPosition,
+    Prepare,
     Programme,
     ReportPosition,
     ReportWatch,
@@ -297,6 +298,25 @@ def test_channel_up_and_down_wrap_and_show_the_banner():
     assert remote.state.banner_until == remote.now + MESSAGE_SECONDS
     remote.press(Key.CH_UP)
     assert remote.state.screen.channel == 1
+
+
+def test_each_tune_prepares_the_neighbour_the_viewer_is_likeliest_to_go_to_next():
+    lowest = tuple(replace(c, lowest_url=c.stream_url.replace("master", "360p")) for c in CHANNELS)
+    remote = Remote(replace(Remote().state, channels=lowest)).press(Key.CH_UP)
+    assert remote.effects[-2:] == [Play("http://s/live/1/master.m3u8"),
+                                   Prepare("http://s/live/2/master.m3u8", "http://s/live/2/360p.m3u8")]
+    remote.press(Key.CH_DOWN)  # down to 12 (the list wraps): the next one down is prepared
+    assert remote.last(Prepare) == Prepare("http://s/live/2/master.m3u8", "http://s/live/2/360p.m3u8")
+    remote.press(Key.CH_DOWN)
+    assert remote.last(Prepare) == Prepare("http://s/live/1/master.m3u8", "http://s/live/1/360p.m3u8")
+    remote.effects.clear()
+    remote.press("1", "2")  # a number: up from there (12 wraps round to 1)
+    assert remote.state.screen.channel == 12
+    assert remote.last(Prepare) == Prepare("http://s/live/1/master.m3u8", "http://s/live/1/360p.m3u8")
+    alone = Remote(replace(Remote().state, channels=lowest[:1])).press(Key.CH_UP)
+    assert alone.state.screen.channel == 1 and alone.last(Prepare) is None  # no other channel to prepare
+    older = Remote().press(Key.CH_UP)  # a server that names no lowest rung: nothing is prepared
+    assert older.last(Play) is not None and older.last(Prepare) is None
 
 
 def test_channel_number_entry_timing():
