@@ -41,7 +41,9 @@ def tv_client(app, token: str, state: Path, screenshots: Path, vlc_args: tuple[s
               display: str | None = None, options: tuple[str, ...] = ()) -> Iterator[str]:
     """`app` on a loopback server and the real TV client (`keting-stb run --headless`, libVLC with dummy output,
     `vlc_args` on top; or on the X `display`, full screen at 1280x720) paired to it with `token`, with more
-    `options` of `run`; yields the client's HTTP remote URL, and stops both afterwards."""
+    `options` of `run`; yields the client's HTTP remote URL, and stops both afterwards. The client has one player
+    unless `options` say --standby on (a spare decoding beside every live test would load the machine for
+    nothing: test_client_display tests it)."""
     state.mkdir(exist_ok=True)  # a second client on the same folder: the box restarted
     (state / "token").write_text(token + "\n")
     screen = ["--size", "1280x720", "--no-evdev"] if display else ["--headless"]
@@ -49,7 +51,8 @@ def tv_client(app, token: str, state: Path, screenshots: Path, vlc_args: tuple[s
            **({"DISPLAY": display, "SDL_VIDEODRIVER": "x11", "SDL_AUDIODRIVER": "dummy"} if display else {})}
     with serve_in_thread(app) as url:
         process = subprocess.Popen([sys.executable, "-m", "stb_client.main", "--server", url, "run", *screen,
-                                    "--remote-port", "0", "--screenshot-dir", str(screenshots), *options,
+                                    "--remote-port", "0", "--screenshot-dir", str(screenshots), "--standby", "off",
+                                    *options,
                                     *(f"--vlc-arg={arg}" for arg in vlc_args)], cwd=REPO, env=env,
                                    stdout=subprocess.PIPE, text=True)
         try:

@@ -44,8 +44,8 @@ def screen():
 
 @pytest.fixture(scope="module")
 def bars(tmp_path_factory):
-    """A 40 s lecture of SMPTE colour bars in the ladder's format (its first bar is light grey)."""
-    return encode_programme(tmp_path_factory.mktemp("bars") / "lesson", load_lineup(REPO / "channels.yaml"), 40,
+    """A 20 s lecture of SMPTE colour bars in the ladder's format (its first bar is light grey)."""
+    return encode_programme(tmp_path_factory.mktemp("bars") / "lesson", load_lineup(REPO / "channels.yaml"), 20,
                             "smptebars", 440)
 
 
@@ -54,7 +54,7 @@ def test_a_lecture_shows_its_picture_over_the_menus_and_back_leaves_them(screen,
     app = real_clock_app(tmp_path)
     with app.app_context():
         db, lineup = get_db(), current_lineup()
-        publish_lecture(db, lineup, tmp_path / "media", bars, "支部党课：彩条", duration_s=40.0)
+        publish_lecture(db, lineup, tmp_path / "media", bars, "支部党课：彩条", duration_s=20.0)
         _, token = pair_device(db, datetime.now(UTC))
     with tv_client(app, token, tmp_path / "stb", ARTIFACTS, ("--aout=dummy",), display=display) as remote:
         until(remote, lambda s: s["ready"], "Home")
@@ -77,7 +77,7 @@ def two_channels(tmp_path, lecture_40s, bars, channel_art):
     with app.app_context():
         db, lineup = get_db(), current_lineup()
         publish_lecture(db, lineup, media, lecture_40s, "支部党课：测试图")  # channel 1's filler
-        publish_lecture(db, lineup, media, bars, "科普：彩条", board_id="kepu")  # channel 2's filler
+        publish_lecture(db, lineup, media, bars, "科普：彩条", board_id="kepu", duration_s=20.0)  # channel 2's
         _, token = pair_device(db, now)
         station().keep_built(db, lineup, now - timedelta(seconds=30))
     return app, token
