@@ -62,7 +62,6 @@ from tests.support.xdisplay import ScreenReader, virtual_display  # noqa: E402
 # The references play the rung the client plays (its --max-height is the screen's, 1080 headless, 720 on Xvfb:
 # both give the ladder's 720p): libVLC's default adaptive logic would stay on 360p, far cheaper to decode.
 QUALITY = quality_options(1080)
-VOUT = [a for a in os.environ.get("BENCH_VOUT", "").split() if a]
 
 
 def prepare(root: Path):
@@ -119,7 +118,7 @@ def start_client(url: str, state: Path, standby: str = "auto",
     """Start the client with an HTTP remote (headless, or full screen on X `display`); return it, the remote's URL and
     seconds to Home with boards."""
     started = time.monotonic()
-    screen = ["--size", "1280x720", "--no-evdev", "--vlc-arg=--aout=dummy", *VOUT] if display else ["--headless"]
+    screen = ["--size", "1280x720", "--no-evdev", "--vlc-arg=--aout=dummy"] if display else ["--headless"]
     env = {**os.environ, "KETING_STB_STATE": str(state),
            **({"DISPLAY": display, "SDL_VIDEODRIVER": "x11", "SDL_AUDIODRIVER": "dummy"} if display else {})}
     process = subprocess.Popen([sys.executable, "-m", "stb_client.main", "--server", url, "run", *screen,

@@ -28,8 +28,7 @@ class VideoWindows:
         self.display = xdisplay.Display(display_name)
         parent = self.display.create_resource_object("window", parent_id)
         geometry = parent.get_geometry()
-        self.size = (geometry.width, geometry.height)
-        self.windows = [parent.create_window(0, 0, *self.size, 0, X.CopyFromParent, X.InputOutput,
+        self.windows = [parent.create_window(0, 0, geometry.width, geometry.height, 0, X.CopyFromParent, X.InputOutput,
                                              X.CopyFromParent, background_pixmap=X.NONE, event_mask=0)
                         for _ in range(count)]
         self.shown: int | None = None

@@ -43,7 +43,8 @@ def tv_client(app, token: str, state: Path, screenshots: Path, vlc_args: tuple[s
     `vlc_args` on top; or on the X `display`, full screen at 1280x720) paired to it with `token`, with more
     `options` of `run`; yields the client's HTTP remote URL, and stops both afterwards. The client has one player
     unless `options` say --standby on (a spare decoding beside every live test would load the machine for
-    nothing: test_client_display tests it)."""
+    nothing: test_client_display tests it), and plays at most the ladder's 360p unless they say another
+    --max-height (0: the screen's): a 720p decode in every client test doubled CI's load for nothing they check."""
     state.mkdir(exist_ok=True)  # a second client on the same folder: the box restarted
     (state / "token").write_text(token + "\n")
     screen = ["--size", "1280x720", "--no-evdev"] if display else ["--headless"]
@@ -52,7 +53,7 @@ def tv_client(app, token: str, state: Path, screenshots: Path, vlc_args: tuple[s
     with serve_in_thread(app) as url:
         process = subprocess.Popen([sys.executable, "-m", "stb_client.main", "--server", url, "run", *screen,
                                     "--remote-port", "0", "--screenshot-dir", str(screenshots), "--standby", "off",
-                                    *options,
+                                    "--max-height", "360", *options,
                                     *(f"--vlc-arg={arg}" for arg in vlc_args)], cwd=REPO, env=env,
                                    stdout=subprocess.PIPE, text=True)
         try:

@@ -94,8 +94,9 @@ def test_ch_up_to_the_prepared_neighbour_shows_its_picture_and_goes_on_to_full_q
                                                                                           tmp_path):
     display, reader = screen
     app, token = two_channels
+    # --standby on: whatever memory the test machine has free; --max-height 0: the screen's, 720p
     with tv_client(app, token, tmp_path / "stb", ARTIFACTS, ("--aout=dummy",), display=display,
-                   options=("--standby", "on")) as remote:  # on: whatever memory the test machine has free
+                   options=("--standby", "on", "--max-height", "0")) as remote:
         watch_channel_one(remote, reader)
         prepared = until(remote, lambda s: (s["standby"] or {}).get("ready"), "channel 2 prepared beside it")
         assert prepared["standby"] == {"url": prepared["playback"]["url"].replace("/1/", "/2/"),

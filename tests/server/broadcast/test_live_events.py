@@ -88,9 +88,11 @@ def test_a_live_event_plays_between_slates_and_leaves_a_recording(station, tmp_p
     assert done.live_state == "done" and done.live_error is None
     media = Path(app.config["MEDIA_ROOT"])
     relay_segments = sorted((media / "live" / "events" / str(event) / "run-1" / "720p").glob("seg_*.ts"))
-    # The relay runs from LIVE_LEAD_SECONDS before the 20 s event to its end (12 segments of 2 s on a quiet machine);
-    # with another test encoding beside it, ffmpeg's start and its 720p encode lag by several seconds (7 seen).
-    assert len(relay_segments) >= 5
+    # The relay runs from LIVE_LEAD_SECONDS before the 20 s event to its end: 12 segments of 2 s on a quiet machine,
+    # as few as 4 on CI's two cores with other tests encoding (ffmpeg's start and its 720p encode lag). What holds on
+    # any machine: it wrote more than its first segment, and it was still writing after the event began.
+    assert len(relay_segments) >= 2
+    assert relay_segments[-1].stat().st_mtime > entry(app, event).start.timestamp()
     displayed, lost = samples[-1][1], samples[-1][2]
     assert displayed >= 25 * 15 and lost <= 10  # the slate and the event's pictures kept coming (bench/boundary.py
     # measures the longest pause)

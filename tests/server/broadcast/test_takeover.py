@@ -104,8 +104,9 @@ def test_killing_the_process_that_runs_a_live_relay_restarts_it_in_another_withi
         wait_for(lambda: (r := runs()) and r[0]["first_segment_at_ms"], deadline_s=60, what="the relay's segments")
         first_holder = holder(db_path)
         os.kill(int(first_holder.rpartition(":")[2]), signal.SIGKILL)
-        # Within the 10 s (bench/takeover.py measures how long it takes).
+        # A bound for a test that shares two cores with encoders, not the product's figure: the lease's expiry, a new
+        # ffmpeg, its reconnect and its first 720p segment took more than 10 s under CI's load once.
         second = wait_for(lambda: (r := runs()) and len(r) > 1 and r[-1]["first_segment_at_ms"] and r[-1],
-                          deadline_s=10, what="a second run of the relay, in another process")
+                          deadline_s=30, what="a second run of the relay, in another process")
         assert second["worker"] != first_holder and runs()[0]["ended_at_ms"] is not None
         assert_kept_moving(watch_playlist(media / "live" / "1" / "720p.m3u8", 4 * SEGMENT_S + 3))
