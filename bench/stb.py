@@ -269,11 +269,18 @@ def one_player(args, root: Path, url: str, token: str) -> dict:
 
 
 def with_spare(args, root: Path, url: str, token: str) -> dict:
-    """The client with its spare player preparing the neighbour: CPU and memory while watching."""
+    """The client with its spare player preparing the neighbour: CPU and memory while watching, after as many
+    channel changes as the cold zaps (memory grows with them: stb_client/hardware/heap.py)."""
     process, remote, _ = start_client(url, new_state(root, "spare", token), standby="auto")
     try:
         if status(remote)["standby"] is None:
             raise SystemExit("this machine is short of memory for the spare player (stb_client/hardware/standby.py)")
+        press(remote, "ch_up")
+        wait(remote, lambda s: s["view"] == "live" and s["displayed_pictures"] > 0)
+        for n in range(args.zaps):
+            press(remote, "ch_up" if n % 2 else "ch_down")
+            wait(remote, lambda s, n=n: len(s["zap_ms"]) >= n + 2, step_s=0.01)
+            time.sleep(2.0)  # watch a moment: the spare prepares the next neighbour, or upgrades the picture
         cpu, plain_cpu, rss = cpu_rounds(process.pid, remote, url, args.cpu_rounds, args.cpu_seconds)
     finally:
         stop(process)
@@ -287,7 +294,8 @@ def on_screen(args, root: Path, url: str, token: str) -> dict:
     with virtual_display("1280x720") as display:
         reader = ScreenReader(display)
         try:
-            for name, standby in (("neighbour", "auto"), ("cold", "off")):
+            # --standby on: auto keeps one player where no GPU draws (standby.has_gpu), as on Xvfb
+            for name, standby in (("neighbour", "on"), ("cold", "off")):
                 process, remote, _ = start_client(url, new_state(root, f"screen-{name}", token), standby, display)
                 try:
                     press(remote, "ch_up")
@@ -298,7 +306,7 @@ def on_screen(args, root: Path, url: str, token: str) -> dict:
                             raise SystemExit("channel 1 did not show on the X screen")
                         time.sleep(0.01)  # polling the X screen, bounded by the deadline
                     results[name] = client_zaps(reader, lambda key, r=remote: press(r, key),
-                                                lambda r=remote: status(r), args.zaps, prepared=standby == "auto")
+                                                lambda r=remote: status(r), args.zaps, prepared=standby == "on")
                     # CPU watching channel 1 on the X screen, the spare (if any) drawing channel 2 hidden.
                     press(remote, "1")
                     wait(remote, lambda s: (s["playback"] or {}).get("channel") == 1)

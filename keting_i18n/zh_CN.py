@@ -725,6 +725,8 @@ MESSAGES: dict[str, str] = {
                          "请执行 pip install python-xlib。",
     "stb.video_windows_failed": "无法在显示器上建立视频窗口（{detail}），视频改由 libVLC 自己开窗口，换台不能预先准备。"
                                 "请检查 DISPLAY 和 X 的访问权限。",
+    "stb.standby_no_gpu": "没有找到图形处理器（GPU），画面由 CPU 绘制：只用一个播放器，换台不预先准备（否则多用近一倍 CPU）。"
+                          "确有 GPU 时可用 --standby on 开启。",
     "stb.evdev_missing": "没有安装 python-evdev，红外遥控器和 HDMI-CEC 按键不可用。请执行 pip install evdev。",
     "stb.no_display": "无法打开屏幕（SDL 视频驱动 {driver}：{detail}）。有桌面时直接运行；没有桌面的机顶盒请设置 SDL_VIDEODRIVER=kmsdrm，并确认运行用户属于 video 组。",
 

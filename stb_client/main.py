@@ -80,13 +80,16 @@ def _video_setup(args, screen):
     On an X display the client makes a window per player inside its own (video_windows.py), for libVLC's X outputs
     (X_OUTPUTS); headless, the players draw nowhere. Any other output (--vlc-arg=--vout=fb, KMS/DRM) lets one
     player draw, so there is no spare.
-    A box short of memory (standby.affordable) or told --standby=off keeps one player too; --standby=on skips the
-    memory check."""
-    from stb_client.hardware.standby import affordable
+    A box short of memory (standby.affordable), drawing on a display without a GPU (standby.has_gpu) or told
+    --standby=off keeps one player too; --standby=on skips both checks."""
+    from stb_client.hardware.standby import affordable, has_gpu
 
     wanted = args.standby == "on" or (args.standby == "auto" and affordable())
     if args.headless:
         return None, wanted
+    if wanted and args.standby == "auto" and not has_gpu():
+        print(text("stb.standby_no_gpu"), file=sys.stderr)
+        wanted = False
     parent = screen.x_window()
     outputs = [arg.removeprefix("--vout=") for arg in args.vlc_arg if arg.startswith("--vout=")]
     if parent is None or any(output not in X_OUTPUTS for output in outputs):
@@ -109,7 +112,10 @@ def run_tv(args, api: ServerApi) -> int:
         os.environ["SDL_VIDEODRIVER"] = "dummy"
     from stb_client.app import ClientApp
     from stb_client.hardware.fonts import cjk_font
+    from stb_client.hardware.heap import keep_heap_small
     from stb_client.hardware.player import VlcPlayer
+
+    keep_heap_small()  # before libVLC allocates: freed picture buffers return to the system
     from stb_client.hardware.renderer import Screen
 
     width, height = (int(part) for part in args.size.lower().split("x"))

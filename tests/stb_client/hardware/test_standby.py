@@ -1,10 +1,10 @@
-"""Whether a box can afford the spare player, read from /proc/meminfo's format."""
+"""Whether a box can afford the spare player: memory read from /proc/meminfo's format, a GPU from /dev."""
 
 from __future__ import annotations
 
 import pytest
 
-from stb_client.hardware.standby import affordable
+from stb_client.hardware.standby import affordable, has_gpu
 
 
 @pytest.mark.parametrize(("total_kb", "available_kb", "expected"), [
@@ -24,3 +24,17 @@ def test_an_unreadable_or_strange_meminfo_keeps_one_player(tmp_path):
     strange = tmp_path / "meminfo"
     strange.write_text("MemTotal: lots\n")
     assert affordable(strange) is False
+
+
+@pytest.mark.parametrize(("nodes", "expected"), [
+    (["dri/card0", "dri/renderD128"], True),  # Mesa on a GPU (Panfrost, Lima, V3D, Intel...)
+    (["mali0"], True),  # Arm's own Mali driver
+    (["galcore"], True),  # Vivante's
+    (["dri/card0"], False),  # a display controller alone (simpledrm): Mesa would draw in software
+    ([], False),  # Xvfb, a virtual machine
+])
+def test_the_spare_player_on_a_display_needs_a_gpu(tmp_path, nodes, expected):
+    for node in nodes:
+        (tmp_path / node).parent.mkdir(parents=True, exist_ok=True)
+        (tmp_path / node).touch()
+    assert has_gpu(tmp_path) is expected
