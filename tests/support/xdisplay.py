@@ -1,5 +1,6 @@
 """A virtual X display (Xvfb) and a reader of what it shows, for the TV client on a desktop box: the tests and
-bench/stb.py look at the screen as a viewer would, not at what the client says it shows."""
+bench/stb.py look at the screen as a viewer would, not at what the client says it shows, and type on its
+keyboard."""
 
 from __future__ import annotations
 
@@ -10,8 +11,9 @@ import subprocess
 from collections.abc import Iterator
 from contextlib import contextmanager
 
-from Xlib import X
+from Xlib import XK, X
 from Xlib import display as xdisplay
+from Xlib.ext import xtest
 
 
 @contextmanager
@@ -44,6 +46,15 @@ class ScreenReader:
         """The colour at (x, y) as (red, green, blue)."""
         data = self.root.get_image(x, y, 1, 1, X.ZPixmap, 0xFFFFFFFF).data  # 32 bits a pixel: BGRX
         return data[2], data[1], data[0]
+
+    def type_keys(self, *keysyms: str) -> None:
+        """Press and release each key (X keysym names: "5", "Return", "Escape") on the X server's keyboard
+        (XTEST), as a keyboard on the box would: the window under the pointer, the client's, gets them."""
+        for keysym in keysyms:
+            code = self.display.keysym_to_keycode(XK.string_to_keysym(keysym))
+            xtest.fake_input(self.display, X.KeyPress, code)
+            xtest.fake_input(self.display, X.KeyRelease, code)
+            self.display.sync()
 
     def close(self) -> None:
         self.display.close()
