@@ -24,6 +24,7 @@ import math
 import os
 import shutil
 import socket
+import sqlite3
 import subprocess
 import tempfile
 import threading
@@ -152,17 +153,28 @@ class LiveRelays:
         run = db.execute("SELECT COALESCE(MAX(run), 0) + 1 FROM live_runs WHERE entry_id = ?",
                          [entry["id"]]).fetchone()[0]
         start_number = max(0, math.ceil((now_ms - epoch) / seg_ms))
+        # The run's row before its process: an event deleted since this tick read it fails the foreign key here,
+        # and no ffmpeg is left writing for nobody (it would be in no relay of ours, so never stopped).
+        try:
+            db.execute("""INSERT INTO live_runs (entry_id, run, start_number, worker, started_at_ms)
+                          VALUES (?, ?, ?, ?, ?)""", [entry["id"], run, start_number, self.worker, now_ms])
+        except sqlite3.IntegrityError:
+            log.info("live event %s: deleted as its relay was starting", entry["id"])
+            return False
         folder = self.media_root / run_folder(entry["id"], run)
         shutil.rmtree(folder, ignore_errors=True)
         folder.mkdir(parents=True)
         self.logs.mkdir(parents=True, exist_ok=True)
         log_path = self.logs / f"event-{entry['id']}-run-{run}.log"
         args = relay_args(url, lineup, folder, start_number, ffmpeg_cmd)
-        with log_path.open("wb") as stderr:
-            process = subprocess.Popen(args, stdin=subprocess.DEVNULL, stdout=subprocess.DEVNULL, stderr=stderr,
-                                       preexec_fn=die_with_parent)
-        db.execute("""INSERT INTO live_runs (entry_id, run, start_number, worker, started_at_ms)
-                      VALUES (?, ?, ?, ?, ?)""", [entry["id"], run, start_number, self.worker, now_ms])
+        try:
+            with log_path.open("wb") as stderr:
+                process = subprocess.Popen(args, stdin=subprocess.DEVNULL, stdout=subprocess.DEVNULL, stderr=stderr,
+                                           preexec_fn=die_with_parent)
+        except OSError as error:  # no ffmpeg, no room for the log: the run ends at once, with the reason
+            db.execute("UPDATE live_runs SET ended_at_ms = ?, error = ? WHERE entry_id = ? AND run = ?",
+                       [now_ms, str(error), entry["id"], run])
+            raise
         _set_state(db, entry["id"], LiveState.STARTING, keep_error=True)
         with self._lock:
             if self.closed:  # the server stopped while this relay started: it must not outlive it
@@ -171,6 +183,7 @@ class LiveRelays:
                 return False
             self.relays[entry["id"]] = _Relay(process, run, folder, log_path)
         log.info("live event %s: relay run %s started", entry["id"], run)
+        return True
 
     def _stop(self, entry_id: int) -> None:
         """End one relay's ffmpeg (killed if it has not ended after 10 s)."""
