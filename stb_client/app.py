@@ -124,6 +124,7 @@ class ClientApp:
         self._awaiting_picture: float | None = None
         self._last_key_at: float | None = None
         self.stopping = threading.Event()
+        self._signalled = False  # SIGTERM came (stop_from_signal)
         self._pending_keys: list[float] = []
         self.keyboard_keys = KeyTranslator(self.press)
         self._keyboard_used_at = float("-inf")  # when SDL's keyboard last gave a key
@@ -313,6 +314,9 @@ class ClientApp:
         next_tick = time.monotonic()
         try:
             while not self.stopping.is_set():
+                if self._signalled:
+                    self.stopping.set()
+                    break
                 if self.screen is not None:
                     self._keyboard()
                 try:
@@ -354,3 +358,8 @@ class ClientApp:
     def stop(self) -> None:
         """Ask run()'s loop to end."""
         self.stopping.set()
+
+    def stop_from_signal(self) -> None:
+        """Ask run()'s loop to end, from a signal handler: a flag the loop reads at its next wake (0.1 s at most),
+        no lock. Event.set takes one, and a second SIGTERM handled inside the first waited on it for ever."""
+        self._signalled = True

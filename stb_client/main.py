@@ -137,7 +137,7 @@ def run_tv(args, api: ServerApi) -> int:
                     Path(args.screenshot_dir) if args.screenshot_dir else state_dir() / "screenshots")
     if not args.no_evdev:
         _start_evdev(app.press)
-    signal.signal(signal.SIGTERM, lambda *_: app.stop())
+    signal.signal(signal.SIGTERM, lambda *_: app.stop_from_signal())
     if app.remote is not None:
         print(f"remote: http://127.0.0.1:{app.remote.port}/", flush=True)
     try:

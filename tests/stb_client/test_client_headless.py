@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import json
 import os
+import signal
 import struct
 import subprocess
 import sys
@@ -237,3 +238,24 @@ def test_the_remote_answers_local_programs_only(client_process):
             urllib.request.urlopen(request, timeout=5)
         assert refused.value.code == 403
     assert status(remote)["view"] == "home"  # the key did not reach the box
+
+
+def test_a_burst_of_sigterms_ends_the_client(tmp_path):
+    """A supervisor's SIGTERM often comes twice (`timeout` or a shell passes its own on to the child group): a handler
+    run inside another must not wait on a lock the first holds (the client hung so, seen in a trial)."""
+    from tests.support.http_server import free_port
+
+    state = tmp_path / "stb"
+    state.mkdir()
+    process = subprocess.Popen([sys.executable, "-m", "stb_client.main", "--server",
+                                f"http://127.0.0.1:{free_port()}", "run", "--headless", "--remote-port", "0"],
+                               cwd=REPO, env={**os.environ, "KETING_STB_STATE": str(state)},
+                               stdout=subprocess.PIPE, text=True)
+    try:
+        assert process.stdout.readline().startswith("remote: ")  # running its loop (pairing, the server away)
+        for _ in range(200):
+            process.send_signal(signal.SIGTERM)
+        assert process.wait(timeout=20) == 0
+    finally:
+        process.kill()
+        process.wait()
