@@ -87,13 +87,13 @@ def _video_setup(args, screen):
     wanted = args.standby == "on" or (args.standby == "auto" and affordable())
     if args.headless:
         return None, wanted
-    if wanted and args.standby == "auto" and not has_gpu():
-        print(text("stb.standby_no_gpu"), file=sys.stderr)
-        wanted = False
     parent = screen.x_window()
     outputs = [arg.removeprefix("--vout=") for arg in args.vlc_arg if arg.startswith("--vout=")]
     if parent is None or any(output not in X_OUTPUTS for output in outputs):
         return None, False
+    if wanted and args.standby == "auto" and not has_gpu():
+        print(text("stb.standby_no_gpu"), file=sys.stderr)
+        wanted = False
     try:
         from stb_client.hardware.video_windows import VideoWindows
     except ImportError:
@@ -114,9 +114,9 @@ def run_tv(args, api: ServerApi) -> int:
     from stb_client.hardware.fonts import cjk_font
     from stb_client.hardware.heap import keep_heap_small
     from stb_client.hardware.player import VlcPlayer
+    from stb_client.hardware.renderer import Screen
 
     keep_heap_small()  # before libVLC allocates: freed picture buffers return to the system
-    from stb_client.hardware.renderer import Screen
 
     width, height = (int(part) for part in args.size.lower().split("x"))
     try:

@@ -3,9 +3,9 @@
 glibc raises its mmap threshold each time a large block is freed, up to 32 MiB, so after a few channel changes
 the decoders' picture buffers (1.4 MiB a 720p frame) come from the heap, and a freed heap stays resident: the
 client with its spare player grew from 167 to 250-320 MiB over 40 channel changes (measured, the growth stopping
-there). A fixed threshold keeps such buffers mapped on their own and unmapped when freed: 163-176 MiB over the
-same changes, at no measured CPU cost while watching (the decoders keep their pools; docs/architecture.md,
-"Measured"). malloc_trim(0) after the 40 changes gave back the same memory, which confirms the cause.
+there). A fixed threshold keeps such buffers mapped on their own and unmapped when freed: 163-184 MiB over 30
+changes, at no measured CPU cost while watching (docs/architecture.md, "Measured"). malloc_trim(0) after the 40
+changes gave back the same memory, which confirms the cause.
 """
 
 from __future__ import annotations

@@ -148,4 +148,3 @@ def has_gpu(dev: Path = Path("/dev")) -> bool:
     drawing cost as much CPU as the picture on screen: 1.8-1.9x one player on Xvfb (measured), beyond the 1.5x a
     spare may cost, and 290 MiB resident."""
     return any(any(dev.glob(pattern)) for pattern in GPU_NODES)
-
